@@ -1,0 +1,150 @@
+# Makefile — builds xlat, its unit tests and the guest test ROMs. GNU make, one non-recursive file.
+#
+#   make                 the emulator (o/$(MODE)/xlat) and the ROMs (o/roms/*.bin)
+#   make check           unit tests (tests/unit/test_*.c, Check) and guest ROM tests
+#   make check-sanitize  the same, built with ASan and UBSan under o/san/
+#   make demo            boot the demo ROM
+#   make bench           tests/bench/run: xlat (jit, interp) against qemu
+#   make clean | distclean
+#
+# Configuration comes from config.mk, written by ./configure (run automatically the first time).
+# Objects go under o/$(MODE)/ mirroring the source tree (MODE: rel, dbg or san); the ROMs do not
+# depend on the mode and go to o/roms/. Every .c file in the source folders is built: code that
+# needs an optional library is guarded by CONFIG_SDL / CONFIG_SLIRP from config.h.
+
+MAKEFLAGS += --no-builtin-rules
+.SUFFIXES:
+.DELETE_ON_ERROR:
+.DEFAULT_GOAL := all
+
+# Goals that must not run ./configure.
+NOCONFIG_GOALS := clean distclean help
+ifneq ($(MAKECMDGOALS),)
+ifeq ($(filter-out $(NOCONFIG_GOALS),$(MAKECMDGOALS)),)
+SKIP_CONFIG := 1
+endif
+endif
+
+ifneq ($(SKIP_CONFIG),1)
+include config.mk
+endif
+
+# Re-run ./configure (with the options it was last given) when it is missing or has changed.
+config.mk: configure
+	./configure $(CONFIGURE_ARGS)
+config.h:
+	./configure $(CONFIGURE_ARGS)
+
+MODE ?= rel
+NASM ?= nasm
+AR ?= ar
+
+# `make SANITIZE=1` adds the sanitizers to whatever config.mk says (check-sanitize uses it).
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
+ifeq ($(SANITIZE),1)
+CFLAGS += $(SAN_FLAGS)
+LDFLAGS += $(SAN_FLAGS)
+endif
+
+O := o/$(MODE)
+
+# --- the emulator ---------------------------------------------------------------------------------
+SRCS := $(wildcard cpu/*.c tcg/*.c tcg/interp/*.c softmmu/*.c hw/*.c ui/*.c)
+ifeq ($(HOST_X86_64),1)
+SRCS += $(wildcard tcg/x86_64/*.c)
+endif
+OBJS := $(SRCS:%.c=$(O)/%.o)
+MAIN_OBJ := $(O)/softmmu/main.o
+LIB_OBJS := $(filter-out $(MAIN_OBJ),$(OBJS))
+LIB := $(O)/libxlat.a
+XLAT := $(O)/xlat
+
+$(O)/%.o: %.c config.h config.mk
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# The binary links the objects themselves (not the archive), so nothing is dropped for want of
+# a reference; unit tests link the archive.
+$(XLAT): $(OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	@rm -f $@
+	$(AR) rcs $@ $(LIB_OBJS)
+
+# --- guest test ROMs --------------------------------------------------------------------------
+ROM_SRCS := $(wildcard tests/guests/*.asm)
+ROMS := $(ROM_SRCS:tests/guests/%.asm=o/roms/%.bin)
+
+# (dependencies come from a separate -M run: nasm 2.16's -MD leaves out %include files)
+o/roms/%.bin: tests/guests/%.asm
+	@mkdir -p $(@D)
+	@$(NASM) -f bin -I tests/guests/ -M -MT $@ -MP $< >$(@:.bin=.d)
+	$(NASM) -f bin -I tests/guests/ -o $@ $<
+
+# --- unit tests -----------------------------------------------------------------------------------
+# Each tests/unit/test_NAME.c is one Check program; other .c files in tests/unit/ are helpers
+# linked into every test program.
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_HELPER_SRCS := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
+UNIT_TESTS := $(UNIT_SRCS:%.c=$(O)/%)
+UNIT_HELPER_OBJS := $(UNIT_HELPER_SRCS:%.c=$(O)/%.o)
+
+$(O)/tests/unit/%.o: tests/unit/%.c config.h config.mk
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -MMD -MP -c -o $@ $<
+
+# (named here so make keeps them: they only appear as prerequisites of a pattern rule)
+.SECONDARY: $(UNIT_TESTS:=.o) $(UNIT_HELPER_OBJS)
+
+$(O)/tests/unit/test_%: $(O)/tests/unit/test_%.o $(UNIT_HELPER_OBJS) $(LIB)
+	$(CC) $(LDFLAGS) $(CHECK_CFLAGS) -o $@ $< $(UNIT_HELPER_OBJS) $(LIB) $(CHECK_LIBS) $(LIBS)
+
+# --- goals ----------------------------------------------------------------------------------------
+.PHONY: all xlat roms unit-tests check check-sanitize demo bench clean distclean help
+
+all: $(XLAT) $(ROMS)
+xlat: $(XLAT)
+roms: $(ROMS)
+unit-tests: $(UNIT_TESTS)
+
+ifeq ($(HAVE_CHECK),1)
+check: all $(UNIT_TESTS)
+	scripts/run-check $(XLAT) $(UNIT_TESTS)
+else
+check:
+	@echo "make check: the Check library (Debian: check) was not found by ./configure;" >&2
+	@echo "run scripts/install-deps, then ./configure $(CONFIGURE_ARGS)" >&2
+	@exit 1
+endif
+
+# A separate tree (o/san/) with AddressSanitizer and UBSan. Any finding stops the program with
+# status 66, which no test expects (status 1 would pass for a ROM that exits through
+# isa-debug-exit with 0).
+check-sanitize:
+	ASAN_OPTIONS=detect_leaks=0:exitcode=66 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=66 \
+	$(MAKE) MODE=san SANITIZE=1 check
+
+# isa-debug-exit turns the demo's final write of 0 into exit status 1: that is success.
+demo: all
+	@echo "$(XLAT) -bios o/roms/demo.bin -device isa-debug-exit,iobase=0xf4,iosize=0x04 -debugcon stdio"
+	@$(XLAT) -bios o/roms/demo.bin -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+	    -debugcon stdio; status=$$?; \
+	if [ $$status -ne 1 ]; then echo "demo: exit status $$status (expected 1)" >&2; exit 1; fi
+
+bench: all
+	XLAT=$(XLAT) ROMDIR=o/roms tests/bench/run
+
+clean:
+	rm -rf o
+
+distclean: clean
+	rm -f config.mk config.h config-san.mk config.log
+
+help:
+	@sed -n '3,9s/^# \{0,1\}//p' Makefile
+
+-include $(OBJS:.o=.d) $(UNIT_HELPER_OBJS:.o=.d) $(UNIT_TESTS:=.d) $(ROMS:.bin=.d)

@@ -1,0 +1,218 @@
+/*
+ * cpu/cpu.c — the x86 CPU outside translated code: reset state, EFLAGS assembly, mode flags,
+ * exception delivery between blocks, state dumps and hashes, and guest disassembly for logs.
+ */
+#include <capstone/capstone.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "cpu/translate.h"
+#include "softmmu/machine.h"
+
+void x86_cpu_init(CPUX86State *env, struct Machine *m)
+{
+    memset(env, 0, sizeof(*env));
+    env->common.machine = m;
+    env->common.tcg = &m->tcg;
+}
+
+/* SDM Vol. 3A 9.1.1, Table 9-1: the state after RESET. */
+void x86_cpu_reset(CPUX86State *env)
+{
+    CPUCommon common = env->common;
+    memset(env, 0, sizeof(*env));
+    env->common = common;
+    env->common.budget = 0;
+    env->eflags = EFL_FIXED1;
+    env->cc.kind = IR_FL_KIND(IR_FL_EFLAGS, 2);
+    env->cc.res = 0;
+    env->eip = 0xfff0;
+    env->cr[0] = CR0_ET | CR0_CD | CR0_NW;
+    for (int i = 0; i < R_NB_SEGS; i++) {
+        env->seg[i].selector = 0;
+        env->seg[i].base = 0;
+        env->seg[i].limit = 0xffff;
+        env->seg[i].flags = DESC_P_MASK | (1u << 12) | (2u << 8); /* present, data, writable */
+    }
+    env->seg[R_CS].selector = 0xf000;
+    env->seg[R_CS].base = 0xffff0000u;
+    env->seg[R_CS].flags = DESC_P_MASK | (1u << 12) | (0xbu << 8); /* code, accessed, readable */
+    env->gdt.limit = env->idt.limit = 0xffff;
+    env->regs[R_EDX] = 0x600; /* family 6 in the reset signature */
+    env->exception = -1;
+    x86_update_hflags(env);
+}
+
+uint32_t x86_get_eflags(CPUX86State *env)
+{
+    IRLazyFlags *c = &env->cc;
+    return (env->eflags & ~(uint32_t)IR_EFL_ARITH) | EFL_FIXED1 |
+           ir_flags_compute(c->kind, c->res, c->a, c->b, c->c);
+}
+
+void x86_set_eflags(CPUX86State *env, uint32_t v, uint32_t mask)
+{
+    uint32_t cur = x86_get_eflags(env);
+    v = (cur & ~mask) | (v & mask);
+    env->cc.kind = IR_FL_KIND(IR_FL_EFLAGS, 2);
+    env->cc.res = v & IR_EFL_ARITH;
+    env->eflags = (v & ~(uint32_t)IR_EFL_ARITH) | EFL_FIXED1;
+}
+
+void x86_update_hflags(CPUX86State *env)
+{
+    uint32_t h = 0;
+    if (env->cr[0] & CR0_PE) {
+        h |= HF_PE;
+        if (env->seg[R_CS].flags & DESC_B_MASK) {
+            h |= HF_CS32;
+        }
+        if (env->seg[R_SS].flags & DESC_B_MASK) {
+            h |= HF_SS32;
+        }
+        h |= (env->seg[R_CS].selector & 3) << HF_CPL_SHIFT;
+    }
+    for (int i = 0; i < R_NB_SEGS; i++) {
+        if (env->seg[i].base == 0) {
+            h |= 1u << (HF_ZERO_BASE_SHIFT + i);
+        }
+    }
+    env->hflags = h;
+}
+
+bool x86_tlb_translate(CPUX86State *env, uint64_t linear, int access, int mmu_idx,
+                       uint64_t *phys)
+{
+    (void)env;
+    (void)access;
+    (void)mmu_idx;
+    /* paging is not implemented yet: linear is physical (the A20 gate comes with the i8042) */
+    *phys = linear & 0xffffffffu;
+    return true;
+}
+
+/* Deliver an exception through the real-mode IVT (SDM Vol. 3A 20.1.4). */
+static void do_interrupt_real(CPUX86State *env, int vector)
+{
+    uint32_t sp = (uint32_t)env->regs[R_ESP] & 0xffff;
+    uint32_t ss = env->seg[R_SS].base;
+    uint32_t flags = x86_get_eflags(env);
+    sp = (sp - 2) & 0xffff;
+    cpu_st_data(env, ss + sp, 2, flags);
+    sp = (sp - 2) & 0xffff;
+    cpu_st_data(env, ss + sp, 2, env->seg[R_CS].selector);
+    sp = (sp - 2) & 0xffff;
+    cpu_st_data(env, ss + sp, 2, (uint32_t)env->eip);
+    env->regs[R_ESP] = (env->regs[R_ESP] & ~0xffffull) | sp;
+    uint32_t ip = cpu_ld_data(env, env->idt.base + vector * 4, 2);
+    uint32_t cs = cpu_ld_data(env, env->idt.base + vector * 4 + 2, 2);
+    env->eflags &= ~(uint32_t)(EFL_IF | EFL_TF | EFL_AC | EFL_RF);
+    x86_load_seg_real(env, R_CS, (uint16_t)cs);
+    env->eip = ip;
+}
+
+bool x86_exec_pending(CPUCommon *c)
+{
+    CPUX86State *env = x86_env(c);
+    if (env->exception >= 0) {
+        int vector = env->exception;
+        env->exception = -1;
+        if (!(env->cr[0] & CR0_PE)) {
+            do_interrupt_real(env, vector);
+        } else {
+            Machine *m = env->common.machine;
+            fprintf(stderr,
+                    "xlat: exception %d (error code %#x) at %04x:%08" PRIx64
+                    " in protected mode: delivery through the IDT is not implemented yet\n",
+                    vector, env->error_code, env->seg[R_CS].selector, env->eip);
+            machine_request_exit(m, XLAT_EXIT_GUEST_ERROR);
+            return true;
+        }
+    }
+    return env->halted != 0;
+}
+
+void x86_dump_state(CPUX86State *env, FILE *out)
+{
+    static const char *const names[8] = {"EAX", "EBX", "ECX", "EDX", "ESI", "EDI", "EBP", "ESP"};
+    static const int order[8] = {R_EAX, R_EBX, R_ECX, R_EDX, R_ESI, R_EDI, R_EBP, R_ESP};
+    for (int i = 0; i < 8; i++) {
+        fprintf(out, "%s=%08" PRIx32 "%s", names[i], (uint32_t)env->regs[order[i]],
+                i % 4 == 3 ? "\n" : " ");
+    }
+    fprintf(out, "EIP=%08" PRIx32 " EFL=%08" PRIx32 " CR0=%08" PRIx32 " HF=%08" PRIx32 "\n",
+            (uint32_t)env->eip, x86_get_eflags(env), (uint32_t)env->cr[0], env->hflags);
+    static const char *const segs[R_NB_SEGS] = {"ES", "CS", "SS", "DS", "FS", "GS"};
+    for (int i = 0; i < R_NB_SEGS; i++) {
+        fprintf(out, "%s =%04" PRIx32 " %08" PRIx32 " %08" PRIx32 " %08" PRIx32 "\n", segs[i],
+                env->seg[i].selector, env->seg[i].base, env->seg[i].limit, env->seg[i].flags);
+    }
+    fprintf(out, "GDT=     %08" PRIx32 " %08x\n", env->gdt.base, env->gdt.limit);
+}
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++) {
+        h = (h ^ b[i]) * 0x100000001b3ull;
+    }
+    return h;
+}
+
+uint64_t x86_state_hash(CPUX86State *env, uint64_t h)
+{
+    uint32_t v[8 + 3];
+    for (int i = 0; i < 8; i++) {
+        v[i] = (uint32_t)env->regs[i];
+    }
+    v[8] = (uint32_t)env->eip;
+    v[9] = x86_get_eflags(env);
+    v[10] = (uint32_t)env->cr[0];
+    h = fnv(h, v, sizeof(v));
+    h = fnv(h, env->seg, sizeof(env->seg));
+    h = fnv(h, &env->gdt, sizeof(env->gdt));
+    h = fnv(h, &env->idt, sizeof(env->idt));
+    return h;
+}
+
+/* -d in_asm: Capstone's text for each instruction, at the boundaries xlat's decoder found. */
+void x86_disas_tb(TCGContext *s, CPUCommon *c, TranslationBlock *tb, FILE *out)
+{
+    (void)s;
+    csh cs;
+    int mode = (tb->flags & HF_CS32) ? CS_MODE_32 : CS_MODE_16;
+    if (cs_open(CS_ARCH_X86, mode, &cs) != CS_ERR_OK) {
+        return;
+    }
+    for (uint32_t i = 0; i < tb->icount; i++) {
+        uint64_t pc = tb->insn_pc[i], phys;
+        uint8_t buf[16];
+        int n = 0;
+        for (; n < 15; n++) {
+            const uint8_t *p = softmmu_code_ptr(c, pc + n, &phys);
+            if (!p) {
+                break;
+            }
+            buf[n] = *p;
+        }
+        X86Insn d;
+        int len = x86_decode(&d, buf, n, (tb->flags & HF_CS32) ? 32 : 16);
+        cs_insn *insn;
+        size_t cnt = len > 0 ? cs_disasm(cs, buf, (size_t)len, pc - tb->cs_base, 1, &insn) : 0;
+        fprintf(out, "0x%08" PRIx64 ":  ", pc);
+        for (int k = 0; k < 8; k++) {
+            if (k < len) {
+                fprintf(out, "%02x", buf[k]);
+            } else {
+                fputs("  ", out);
+            }
+        }
+        if (cnt) {
+            fprintf(out, "  %s %s\n", insn[0].mnemonic, insn[0].op_str);
+            cs_free(insn, cnt);
+        } else {
+            fprintf(out, "  (%s)\n", len > 0 ? x86_mnemonic_info[d.mnemonic].name : "invalid");
+        }
+    }
+    cs_close(&cs);
+}

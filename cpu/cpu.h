@@ -1,0 +1,114 @@
+/*
+ * cpu/cpu.h — the guest x86 CPU: architectural state and the frontend's entry points.
+ *
+ * CPUX86State begins with the engine's CPUCommon (budget, TLB) so translated code reaches both
+ * with fixed offsets from one pointer. General registers are 64-bit slots; 16- and 32-bit code
+ * uses their low halves (the i32 IR globals alias them). The arithmetic flags live in lazy form
+ * in `cc` (see tcg/ir.h, IRLazyFlags); `eflags` holds every other EFLAGS bit.
+ */
+#ifndef XLAT_CPU_CPU_H
+#define XLAT_CPU_CPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "tcg/cpu-common.h"
+#include "tcg/ir.h"
+
+enum { R_EAX, R_ECX, R_EDX, R_EBX, R_ESP, R_EBP, R_ESI, R_EDI };
+enum { R_ES, R_CS, R_SS, R_DS, R_FS, R_GS, R_NB_SEGS };
+
+/* EFLAGS bits outside the lazy arithmetic set (Intel SDM Vol. 1 3.4.3) */
+enum {
+    EFL_FIXED1 = 1 << 1, /* always reads as 1 */
+    EFL_TF = 1 << 8,
+    EFL_IF = 1 << 9,
+    EFL_DF = 1 << 10,
+    EFL_IOPL = 3 << 12,
+    EFL_NT = 1 << 14,
+    EFL_RF = 1 << 16,
+    EFL_VM = 1 << 17,
+    EFL_AC = 1 << 18,
+    EFL_ID = 1 << 21,
+};
+
+/* CR0 bits */
+enum { CR0_PE = 1 << 0, CR0_MP = 1 << 1, CR0_EM = 1 << 2, CR0_TS = 1 << 3, CR0_ET = 1 << 4,
+       CR0_NE = 1 << 5, CR0_WP = 1 << 16, CR0_AM = 1 << 18, CR0_NW = 1 << 29, CR0_CD = 1 << 30,
+       CR0_PG = 1u << 31 };
+
+/* hflags: the mode bits that change how code is translated (part of the TB key) */
+enum {
+    HF_CS32 = 1 << 0,  /* default operand and address size 32 (CS.D) */
+    HF_SS32 = 1 << 1,  /* stack size 32 (SS.B) */
+    HF_PE = 1 << 2,    /* protected mode */
+    HF_CPL_SHIFT = 3,  /* two bits: current privilege level */
+    HF_CPL_MASK = 3 << 3,
+    HF_LMA = 1 << 5,   /* long mode active (not yet) */
+    HF_CS64 = 1 << 6,  /* 64-bit code segment (not yet) */
+    /* segment bases known to be zero, so translated code skips adding them */
+    HF_ZERO_BASE_SHIFT = 8, /* one bit per segment register, R_ES..R_GS */
+};
+
+/* Segment descriptor cache (SDM Vol. 3A 3.4.3): what a segment load leaves behind. */
+typedef struct SegmentCache {
+    uint32_t selector;
+    uint32_t base;
+    uint32_t limit;
+    uint32_t flags; /* descriptor bits 8..23 of the high dword: type, S, DPL, P, AVL, L, D/B, G */
+} SegmentCache;
+#define DESC_B_MASK (1u << 22) /* D/B, in the high dword of a descriptor */
+#define DESC_G_MASK (1u << 23)
+#define DESC_P_MASK (1u << 15)
+
+typedef struct DescTable {
+    uint32_t base;
+    uint16_t limit;
+} DescTable;
+
+/* exception vectors (SDM Vol. 3A 6.3.1) */
+enum { EXCP_DE = 0, EXCP_DB = 1, EXCP_BP = 3, EXCP_UD = 6, EXCP_DF = 8, EXCP_GP = 13,
+       EXCP_PF = 14 };
+
+typedef struct CPUX86State {
+    CPUCommon common; /* must be first */
+
+    uint64_t regs[16];
+    uint64_t eip;
+    uint32_t eflags; /* everything but the arithmetic flags, which are in cc */
+    uint32_t hflags;
+    IRLazyFlags cc;
+
+    SegmentCache seg[R_NB_SEGS];
+    DescTable gdt, idt;
+    uint64_t cr[5];
+
+    uint32_t halted;
+    int32_t exception;   /* pending exception vector, or -1 */
+    uint32_t error_code;
+} CPUX86State;
+
+static inline CPUX86State *x86_env(CPUCommon *c) { return (CPUX86State *)c; }
+
+struct Machine;
+struct TCGFrontend;
+extern const struct TCGFrontend x86_frontend;
+
+void x86_cpu_init(CPUX86State *env, struct Machine *m);
+/* Power-on/reset state (SDM Vol. 3A 9.1.1): real mode at F000:FFF0, CS base FFFF0000. */
+void x86_cpu_reset(CPUX86State *env);
+/* EFLAGS as the guest sees it (materializes the lazy flags). */
+uint32_t x86_get_eflags(CPUX86State *env);
+void x86_set_eflags(CPUX86State *env, uint32_t v, uint32_t update_mask);
+/* Recompute hflags after a mode or segment change. */
+void x86_update_hflags(CPUX86State *env);
+/* Linear -> physical for the softmmu; paging comes later, so this is the identity. Returns
+   false and raises the fault when the access is not allowed. */
+bool x86_tlb_translate(CPUX86State *env, uint64_t linear, int access, int mmu_idx,
+                       uint64_t *phys);
+void x86_dump_state(CPUX86State *env, FILE *out);
+/* A hash of the architectural state (registers, flags, segments, control registers). */
+uint64_t x86_state_hash(CPUX86State *env, uint64_t seed);
+
+#endif

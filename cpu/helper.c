@@ -1,0 +1,226 @@
+/*
+ * cpu/helper.c — the C functions translated code calls for what is not worth inlining: port
+ * I/O, segment loads, far jumps, descriptor-table and control-register writes, HLT, and the
+ * report of an instruction xlat does not implement. Each has an IRHelper next to it saying
+ * what it touches, which is what the backends' register allocators trust.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "cpu/translate.h"
+#include "softmmu/machine.h"
+
+static Machine *machine_of(CPUX86State *env)
+{
+    return env->common.machine;
+}
+
+uint32_t cpu_ld_data(CPUX86State *env, uint32_t addr, int size)
+{
+    return (uint32_t)softmmu_ld_slow(&env->common, addr, (uint32_t)size_log2(size));
+}
+
+void cpu_st_data(CPUX86State *env, uint32_t addr, int size, uint32_t val)
+{
+    softmmu_st_slow(&env->common, addr, val, (uint32_t)size_log2(size));
+}
+
+_Noreturn void x86_raise_exception(CPUX86State *env, int vector, uint32_t error_code)
+{
+    env->exception = vector;
+    env->error_code = error_code;
+    tcg_raise(&env->common);
+}
+
+/* ---- port I/O ---- */
+
+static uint32_t helper_in(CPUX86State *env, uint32_t port, uint32_t size)
+{
+    return io_read(&machine_of(env)->io, port & 0xffff, size);
+}
+IRHelper helper_in_desc = {"in", (void *)helper_in,
+                           IR_CALL_NO_READ_GLOBALS | IR_CALL_NO_WRITE_GLOBALS, IR_I32, 3,
+                           {IR_PTR, IR_I32, IR_I32}, NULL};
+
+static void helper_out(CPUX86State *env, uint32_t port, uint32_t val, uint32_t size)
+{
+    io_write(&machine_of(env)->io, port & 0xffff, val, size);
+}
+IRHelper helper_out_desc = {"out", (void *)helper_out,
+                            IR_CALL_NO_READ_GLOBALS | IR_CALL_NO_WRITE_GLOBALS, IR_RET_VOID, 4,
+                            {IR_PTR, IR_I32, IR_I32, IR_I32}, NULL};
+
+/* ---- HLT ---- */
+
+static void helper_hlt(CPUX86State *env)
+{
+    env->halted = 1;
+}
+IRHelper helper_hlt_desc = {"hlt", (void *)helper_hlt,
+                            IR_CALL_NO_READ_GLOBALS | IR_CALL_NO_WRITE_GLOBALS, IR_RET_VOID, 1,
+                            {IR_PTR}, NULL};
+
+/* ---- an instruction xlat does not know ---- */
+
+static void helper_unimplemented(CPUX86State *env, uint32_t eip)
+{
+    Machine *m = machine_of(env);
+    uint64_t pc = (uint32_t)(env->seg[R_CS].base + eip);
+    fprintf(stderr, "xlat: unimplemented instruction at %04x:%08" PRIx32 " (bytes",
+            env->seg[R_CS].selector, eip);
+    for (int i = 0; i < 15; i++) {
+        uint64_t phys;
+        const uint8_t *p = softmmu_code_ptr(&env->common, pc + i, &phys);
+        if (!p) {
+            if (i == 0) {
+                fprintf(stderr, " none: no memory to fetch from");
+            }
+            break;
+        }
+        fprintf(stderr, " %02x", *p);
+        if (i >= 7) {
+            break; /* enough to recognise it */
+        }
+    }
+    fprintf(stderr, ")\n");
+    machine_request_exit(m, XLAT_EXIT_GUEST_ERROR);
+    tcg_raise(&env->common);
+}
+IRHelper helper_unimplemented_desc = {"unimplemented", (void *)helper_unimplemented,
+                                      IR_CALL_MAY_RAISE, IR_RET_VOID, 2, {IR_PTR, IR_I32}, NULL};
+
+/* ---- segments ---- */
+
+void x86_load_seg_real(CPUX86State *env, int seg, uint16_t selector)
+{
+    SegmentCache *s = &env->seg[seg];
+    s->selector = selector;
+    s->base = (uint32_t)selector << 4;
+    /* real mode keeps the limit and attributes of the cache (the "unreal mode" behaviour) */
+    x86_update_hflags(env);
+}
+
+/* Read the descriptor for selector from the GDT (the LDT comes with the system issue). */
+static void load_descriptor(CPUX86State *env, uint16_t selector, uint32_t *lo, uint32_t *hi)
+{
+    uint32_t index = selector & ~7u;
+    if ((selector & 4) || index + 7 > env->gdt.limit) {
+        x86_raise_exception(env, EXCP_GP, selector & ~3u);
+    }
+    *lo = cpu_ld_data(env, env->gdt.base + index, 4);
+    *hi = cpu_ld_data(env, env->gdt.base + index + 4, 4);
+}
+
+static void seg_from_descriptor(SegmentCache *s, uint16_t selector, uint32_t lo, uint32_t hi)
+{
+    s->selector = selector;
+    s->base = (lo >> 16) | ((hi & 0xff) << 16) | (hi & 0xff000000u);
+    uint32_t limit = (lo & 0xffff) | (hi & 0xf0000);
+    if (hi & DESC_G_MASK) {
+        limit = (limit << 12) | 0xfff;
+    }
+    s->limit = limit;
+    s->flags = hi & 0x00f0ff00u;
+}
+
+/* MOV/POP to a data or stack segment register (SDM Vol. 3A 5.4.1; the full set of checks and
+   error codes comes with the system-architecture issue). */
+static void helper_load_seg(CPUX86State *env, uint32_t seg, uint32_t selector)
+{
+    selector &= 0xffff;
+    if (!(env->cr[0] & CR0_PE)) {
+        x86_load_seg_real(env, (int)seg, (uint16_t)selector);
+        return;
+    }
+    if ((selector & ~3u) == 0) {
+        if (seg == R_SS) {
+            x86_raise_exception(env, EXCP_GP, 0);
+        }
+        /* a null selector may be loaded into a data segment register */
+        env->seg[seg].selector = selector;
+        env->seg[seg].base = 0;
+        env->seg[seg].limit = 0;
+        env->seg[seg].flags = 0;
+        x86_update_hflags(env);
+        return;
+    }
+    uint32_t lo, hi;
+    load_descriptor(env, (uint16_t)selector, &lo, &hi);
+    if (!(hi & DESC_P_MASK)) {
+        x86_raise_exception(env, seg == R_SS ? 12 : 11, selector & ~3u); /* #SS / #NP */
+    }
+    seg_from_descriptor(&env->seg[seg], (uint16_t)selector, lo, hi);
+    x86_update_hflags(env);
+}
+IRHelper helper_load_seg_desc = {"load_seg", (void *)helper_load_seg, IR_CALL_MAY_RAISE,
+                                 IR_RET_VOID, 3, {IR_PTR, IR_I32, IR_I32}, NULL};
+
+/* JMP ptr16:16/32 and JMP m16:16/32 (SDM Vol. 2A JMP, far jumps to conforming or
+   non-conforming code segments at the same privilege; gates come with the system issue). */
+static void helper_ljmp(CPUX86State *env, uint32_t selector, uint32_t offset)
+{
+    selector &= 0xffff;
+    if (!(env->cr[0] & CR0_PE)) {
+        x86_load_seg_real(env, R_CS, (uint16_t)selector);
+        env->eip = offset & 0xffff;
+        x86_update_hflags(env);
+        return;
+    }
+    if ((selector & ~3u) == 0) {
+        x86_raise_exception(env, EXCP_GP, 0);
+    }
+    uint32_t lo, hi;
+    load_descriptor(env, (uint16_t)selector, &lo, &hi);
+    /* must be a code segment (S = 1, type bit 3 = 1) */
+    if ((hi & (1u << 12)) == 0 || (hi & (1u << 11)) == 0) {
+        x86_raise_exception(env, EXCP_GP, selector & ~3u);
+    }
+    if (!(hi & DESC_P_MASK)) {
+        x86_raise_exception(env, 11, selector & ~3u);
+    }
+    unsigned cpl = (env->hflags & HF_CPL_MASK) >> HF_CPL_SHIFT;
+    seg_from_descriptor(&env->seg[R_CS], (uint16_t)((selector & ~3u) | cpl), lo, hi);
+    env->eip = (env->seg[R_CS].flags & DESC_B_MASK) ? offset : (offset & 0xffff);
+    x86_update_hflags(env);
+}
+IRHelper helper_ljmp_desc = {"ljmp", (void *)helper_ljmp, IR_CALL_MAY_RAISE, IR_RET_VOID, 3,
+                             {IR_PTR, IR_I32, IR_I32}, NULL};
+
+/* LGDT/LIDT m16&32: a 16-bit limit then the base; with a 16-bit operand size only 24 bits of the
+   base are used (SDM Vol. 2A LGDT/LIDT). */
+static void helper_lgdt(CPUX86State *env, uint32_t addr, uint32_t opsize, uint32_t is_idt)
+{
+    uint32_t limit = cpu_ld_data(env, addr, 2);
+    uint32_t base = cpu_ld_data(env, addr + 2, 4);
+    if (opsize == 2) {
+        base &= 0xffffff;
+    }
+    DescTable *t = is_idt ? &env->idt : &env->gdt;
+    t->base = base;
+    t->limit = (uint16_t)limit;
+}
+IRHelper helper_lgdt_desc = {"lgdt", (void *)helper_lgdt,
+                             IR_CALL_MAY_RAISE | IR_CALL_NO_WRITE_GLOBALS, IR_RET_VOID, 4,
+                             {IR_PTR, IR_I32, IR_I32, IR_I32}, NULL};
+
+/* MOV CRn, r32 (SDM Vol. 3A 2.5). Paging is the system-architecture issue's: until then a
+   guest that turns it on is told so, clearly, rather than run wrong. */
+static void helper_write_cr(CPUX86State *env, uint32_t n, uint32_t val)
+{
+    if (n == 0) {
+        if (val & CR0_PG) {
+            fprintf(stderr, "xlat: guest enables paging (CR0.PG) at %04x:%08" PRIx64
+                            ": not implemented yet\n",
+                    env->seg[R_CS].selector, env->eip);
+            machine_request_exit(machine_of(env), XLAT_EXIT_GUEST_ERROR);
+            tcg_raise(&env->common);
+        }
+        env->cr[0] = val | CR0_ET;
+        x86_update_hflags(env);
+        tlb_flush(machine_of(env));
+    } else {
+        env->cr[n] = val;
+    }
+}
+IRHelper helper_write_cr_desc = {"write_cr", (void *)helper_write_cr, IR_CALL_MAY_RAISE,
+                                 IR_RET_VOID, 3, {IR_PTR, IR_I32, IR_I32}, NULL};

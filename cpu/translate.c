@@ -1,0 +1,382 @@
+/*
+ * cpu/translate.c — the x86 → IR translator: the block loop, operand access (registers,
+ * effective addresses, segments, guest memory), the stack, and block exits.
+ *
+ * Rules every emitter keeps, so faults are precise (DESIGN.md, "Memory accesses"): all guest
+ * loads and stores of an instruction come before its writes to registers, and its flags are
+ * defined (fl_def) after its last store. The per-family emitters are in cpu/translate-int.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/translate.h"
+#include "softmmu/machine.h"
+
+#define MAX_INSNS 512
+
+
+static const char *const reg_names[8] = {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"};
+static const char *const seg_base_names[R_NB_SEGS] = {"es_base", "cs_base", "ss_base",
+                                                      "ds_base", "fs_base", "gs_base"};
+
+static X86Globals *globals_init(TCGContext *s, IRFunc *f)
+{
+    X86Globals *g = calloc(1, sizeof(*g));
+    if (!g) {
+        abort();
+    }
+    for (int i = 0; i < 8; i++) {
+        g->reg[i] = ir_global(f, IR_I32, LO32(offsetof(CPUX86State, regs[i])), reg_names[i]);
+    }
+    g->eip = ir_global(f, IR_I32, LO32(offsetof(CPUX86State, eip)), "eip");
+    for (int i = 0; i < R_NB_SEGS; i++) {
+        g->seg_base[i] = ir_global(f, IR_I32, offsetof(CPUX86State, seg[i].base),
+                                   seg_base_names[i]);
+    }
+    g->flags = ir_global_flags(f, IR_I32, offsetof(CPUX86State, cc), "flags");
+    s->fe_priv = g;
+    return g;
+}
+
+int size_log2(int size)
+{
+    return size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : 3;
+}
+
+int gen_const(DisasContext *dc, int64_t v)
+{
+    return ir_const(dc->f, IR_I32, v);
+}
+
+/* ---- registers ---- */
+
+int gen_reg_read(DisasContext *dc, int reg, int size, bool hi8)
+{
+    IRFunc *f = dc->f;
+    int g = dc->g->reg[reg & 7];
+    int t = ir_temp_new(f, IR_I32);
+    if (size == 4) {
+        /* a snapshot, not the global: the instruction may overwrite the register before its
+           flags read the operand (the optimizer forwards the copy while it is valid) */
+        ir_emit_mov(f, IR_I32, t, g);
+    } else if (size == 2) {
+        ir_emit_unop(f, IR_ext16u, IR_I32, t, g);
+    } else if (hi8) {
+        ir_emit_extract(f, IR_I32, t, g, 8, 8, false);
+    } else {
+        ir_emit_unop(f, IR_ext8u, IR_I32, t, g);
+    }
+    return t;
+}
+
+void gen_reg_write(DisasContext *dc, int reg, int size, bool hi8, int val)
+{
+    IRFunc *f = dc->f;
+    int g = dc->g->reg[reg & 7];
+    if (size == 4) {
+        ir_emit_mov(f, IR_I32, g, val);
+    } else {
+        ir_emit_deposit(f, IR_I32, g, g, val, hi8 ? 8 : 0, size * 8);
+    }
+}
+
+/* ---- addresses ---- */
+
+/* The effective address (offset within the segment) of the ModRM/moffs memory operand. */
+int gen_effective_offset(DisasContext *dc)
+{
+    IRFunc *f = dc->f;
+    const X86MemOperand *m = &dc->insn.mem;
+    int t = -1;
+    if (m->base >= 0) {
+        t = dc->g->reg[m->base & 7];
+    }
+    if (m->index >= 0) {
+        int ix = dc->g->reg[m->index & 7];
+        if (m->scale > 1) {
+            int sc = ir_temp_new(f, IR_I32);
+            ir_emit_shl(f, IR_I32, sc, ix, gen_const(dc, size_log2(m->scale)));
+            ix = sc;
+        }
+        if (t >= 0) {
+            int sum = ir_temp_new(f, IR_I32);
+            ir_emit_add(f, IR_I32, sum, t, ix);
+            t = sum;
+        } else {
+            t = ix;
+        }
+    }
+    if (t < 0) {
+        t = gen_const(dc, m->disp);
+    } else if (m->disp || t == dc->g->reg[m->base & 7]) {
+        /* also when it is the bare base register: a snapshot, as in gen_reg_read */
+        int sum = ir_temp_new(f, IR_I32);
+        ir_emit_addi(f, IR_I32, sum, t, m->disp);
+        t = sum;
+    }
+    if (dc->insn.addrsize == 2) {
+        int w = ir_temp_new(f, IR_I32);
+        ir_emit_unop(f, IR_ext16u, IR_I32, w, t);
+        t = w;
+    }
+    return t;
+}
+
+int gen_linear(DisasContext *dc, int seg, int offset)
+{
+    if (dc->hflags & (1u << (HF_ZERO_BASE_SHIFT + seg))) {
+        return offset;
+    }
+    int t = ir_temp_new(dc->f, IR_I32);
+    ir_emit_add(dc->f, IR_I32, t, offset, dc->g->seg_base[seg]);
+    return t;
+}
+
+int gen_mem_addr(DisasContext *dc)
+{
+    if (dc->addr < 0) {
+        dc->addr = gen_linear(dc, dc->insn.mem.seg, gen_effective_offset(dc));
+    }
+    return dc->addr;
+}
+
+int gen_load(DisasContext *dc, int addr, int size)
+{
+    int t = ir_temp_new(dc->f, IR_I32);
+    ir_emit_gld(dc->f, IR_I32, t, addr, (unsigned)size_log2(size), dc->mmu_idx);
+    return t;
+}
+
+void gen_store(DisasContext *dc, int addr, int size, int val)
+{
+    ir_emit_gst(dc->f, IR_I32, val, addr, (unsigned)size_log2(size), dc->mmu_idx);
+}
+
+/* ---- operands ---- */
+
+int gen_read_operand(DisasContext *dc, int k)
+{
+    const X86Operand *o = &dc->insn.op[k];
+    switch (o->kind) {
+    case OPK_REG:
+        return gen_reg_read(dc, o->reg, o->size, o->hi8);
+    case OPK_MEM:
+        return gen_load(dc, gen_mem_addr(dc), o->size);
+    case OPK_IMM:
+        return gen_const(dc, o->is_imm2 ? dc->insn.imm2 : dc->insn.imm);
+    default:
+        abort(); /* the family emitters only pass value operands */
+    }
+}
+
+void gen_write_operand(DisasContext *dc, int k, int val)
+{
+    const X86Operand *o = &dc->insn.op[k];
+    if (o->kind == OPK_REG) {
+        gen_reg_write(dc, o->reg, o->size, o->hi8, val);
+    } else {
+        gen_store(dc, gen_mem_addr(dc), o->size, val);
+    }
+}
+
+/* ---- stack (SS:eSP, 16- or 32-bit per SS.B) ---- */
+
+static int gen_stack_addr(DisasContext *dc, int sp)
+{
+    return gen_linear(dc, R_SS, sp);
+}
+
+void gen_push(DisasContext *dc, int val, int size)
+{
+    IRFunc *f = dc->f;
+    int esp = dc->g->reg[R_ESP];
+    int sp = ir_temp_new(f, IR_I32);
+    ir_emit_addi(f, IR_I32, sp, esp, -size);
+    if (!dc->ss32) {
+        ir_emit_unop(f, IR_ext16u, IR_I32, sp, sp);
+    }
+    gen_store(dc, gen_stack_addr(dc, sp), size, val);
+    gen_reg_write(dc, R_ESP, dc->ss32 ? 4 : 2, false, sp);
+}
+
+int gen_pop(DisasContext *dc, int size)
+{
+    IRFunc *f = dc->f;
+    int esp = dc->g->reg[R_ESP];
+    int sp = esp;
+    if (!dc->ss32) {
+        sp = ir_temp_new(f, IR_I32);
+        ir_emit_unop(f, IR_ext16u, IR_I32, sp, esp);
+    }
+    int val = gen_load(dc, gen_stack_addr(dc, sp), size);
+    int nsp = ir_temp_new(f, IR_I32);
+    ir_emit_addi(f, IR_I32, nsp, sp, size);
+    gen_reg_write(dc, R_ESP, dc->ss32 ? 4 : 2, false, nsp);
+    return val;
+}
+
+/* ---- block exits ---- */
+
+/* Direct jump: chainable through goto_tb slot `slot`. */
+void gen_goto_tb(DisasContext *dc, int slot, uint32_t eip)
+{
+    ir_emit_movi(dc->f, IR_I32, dc->g->eip, eip);
+    ir_emit_goto_tb(dc->f, slot);
+    ir_emit_exit_tb(dc->f, slot);
+    dc->state = DISAS_JUMPED;
+}
+
+/* Indirect jump: EIP from a value, then the jump cache, without leaving translated code. */
+void gen_jmp_indirect(DisasContext *dc, int eip_val)
+{
+    ir_emit_mov(dc->f, IR_I32, dc->g->eip, eip_val);
+    ir_emit_lookup_and_goto(dc->f);
+    dc->state = DISAS_JUMPED;
+}
+
+/* Back to the loop (the mode may have changed, so the next block's key must be recomputed). */
+void gen_exit_to_loop(DisasContext *dc, uint32_t next_eip)
+{
+    ir_emit_movi(dc->f, IR_I32, dc->g->eip, next_eip);
+    ir_emit_exit_tb(dc->f, IR_EXIT_NOCHAIN);
+    dc->state = DISAS_JUMPED;
+}
+
+/* ---- the block loop ---- */
+
+/* Copy up to n code bytes at linear pc into buf; returns how many could be fetched. */
+static int fetch_code(CPUX86State *env, uint64_t pc, uint8_t *buf, int n, uint64_t *phys_last)
+{
+    int got = 0;
+    while (got < n) {
+        uint64_t phys;
+        const uint8_t *p = softmmu_code_ptr(&env->common, pc + got, &phys);
+        if (!p) {
+            break;
+        }
+        int in_page = (int)(TLB_PAGE_SIZE - ((pc + got) & (TLB_PAGE_SIZE - 1)));
+        int k = n - got < in_page ? n - got : in_page;
+        memcpy(buf + got, p, k);
+        *phys_last = phys + k - 1;
+        got += k;
+    }
+    return got;
+}
+
+static int x86_translate(TCGContext *s, CPUCommon *c, TranslationBlock *tb, IRFunc *f)
+{
+    CPUX86State *env = x86_env(c);
+    const X86Globals *g = s->fe_priv ? s->fe_priv : globals_init(s, f);
+    DisasContext dc = {
+        .s = s, .f = f, .env = env, .tb = tb, .g = g,
+        .cs_base = tb->cs_base,
+        .eip = (uint32_t)(tb->pc - tb->cs_base),
+        .hflags = tb->flags,
+        .code_size = (tb->flags & HF_CS32) ? 32 : 16,
+        .ss32 = tb->flags & HF_SS32,
+        .mmu_idx = ((tb->flags & HF_CPL_MASK) >> HF_CPL_SHIFT) == 3 ? 1 : 0,
+    };
+    unsigned max = (tb->cflags & CF_COUNT_MASK) ? (tb->cflags & CF_COUNT_MASK) : MAX_INSNS;
+    uint64_t first_page = tb->pc & TLB_PAGE_MASK;
+    uint64_t phys0;
+
+    if (!softmmu_code_ptr(c, tb->pc, &phys0)) {
+        phys0 = tb->pc; /* nothing executable there: the helper below reports it */
+    }
+    tb->phys_pc = phys0;
+    tb->phys_page[0] = phys0 & TLB_PAGE_MASK;
+    tb->icount = 0;
+
+    for (;;) {
+        uint64_t pc = dc.cs_base + dc.eip;
+        if (dc.code_size == 16) {
+            pc = dc.cs_base + (dc.eip & 0xffff);
+        }
+        pc &= 0xffffffffu;
+        uint8_t buf[16];
+        uint64_t phys_last = 0;
+        int avail = fetch_code(env, pc, buf, 15, &phys_last);
+        int len = avail > 0 ? x86_decode(&dc.insn, buf, avail, dc.code_size) : -1;
+
+        int mark = f->nb_ops;
+        tb->insn_pc[tb->icount] = pc;
+        ir_emit_insn_start(f, pc);
+        dc.addr = -1;
+        dc.state = DISAS_NEXT;
+        bool ok = false;
+        if (len > 0) {
+            dc.next_eip = dc.eip + (uint32_t)len;
+            if (dc.code_size == 16) {
+                dc.next_eip &= 0xffff;
+            }
+            ok = translate_integer(&dc) || translate_control(&dc) || translate_system(&dc);
+        }
+        if (!ok) {
+            if (tb->icount > 0) {
+                /* end the block before it: the instruction gets a block of its own, so the
+                   report below sees the exact state */
+                f->nb_ops = mark;
+                gen_goto_tb(&dc, 0, dc.eip);
+                break;
+            }
+            int args[2] = {f->env, gen_const(&dc, dc.eip)};
+            ir_emit_call(f, &helper_unimplemented_desc, -1, args);
+            ir_emit_exit_tb(f, IR_EXIT_NOCHAIN);
+            tb->icount = 1;
+            tb->size = avail > 0 ? (uint32_t)avail : 1;
+            break;
+        }
+        tb->icount++;
+        tb->size = (uint32_t)(pc + (uint64_t)len - tb->pc);
+        if (((phys_last) & TLB_PAGE_MASK) != tb->phys_page[0]) {
+            tb->phys_page[1] = phys_last & TLB_PAGE_MASK;
+        }
+        if (dc.state == DISAS_JUMPED) {
+            break;
+        }
+        dc.eip = dc.next_eip;
+        uint64_t next_pc = (dc.cs_base + dc.eip) & 0xffffffffu;
+        /* stay within one guest page (the last instruction may spill into the next) */
+        if (tb->icount >= max || (next_pc & TLB_PAGE_MASK) != first_page) {
+            gen_goto_tb(&dc, 0, dc.eip);
+            break;
+        }
+    }
+    return 0;
+}
+
+/* ---- the frontend object ---- */
+
+static void x86_get_tb_key(CPUCommon *c, uint64_t *pc, uint64_t *cs_base, uint32_t *flags)
+{
+    CPUX86State *env = x86_env(c);
+    *cs_base = env->seg[R_CS].base;
+    uint32_t eip = (uint32_t)env->eip;
+    if (!(env->hflags & HF_CS32)) {
+        eip &= 0xffff;
+    }
+    *pc = (uint32_t)(*cs_base + eip);
+    *flags = env->hflags;
+}
+
+static void x86_restore_state(CPUCommon *c, TranslationBlock *tb, int insn_index)
+{
+    CPUX86State *env = x86_env(c);
+    env->eip = (uint32_t)(tb->insn_pc[insn_index] - tb->cs_base);
+}
+
+void x86_disas_tb(TCGContext *s, CPUCommon *env, TranslationBlock *tb, FILE *out);
+bool x86_exec_pending(CPUCommon *env);
+static void x86_dump(CPUCommon *env, FILE *out)
+{
+    x86_dump_state(x86_env(env), out);
+}
+
+const TCGFrontend x86_frontend = {
+    .translate = x86_translate,
+    .get_tb_key = x86_get_tb_key,
+    .restore_state = x86_restore_state,
+    .disas = x86_disas_tb,
+    .exec_pending = x86_exec_pending,
+    .dump_state = x86_dump,
+};
