@@ -220,8 +220,10 @@ int gen_pop(DisasContext *dc, int size)
 /* Direct jump: chainable through goto_tb slot `slot`. */
 void gen_goto_tb(DisasContext *dc, int slot, uint32_t eip)
 {
-    ir_emit_movi(dc->f, IR_I32, dc->g->eip, eip);
+    /* EIP is stored on the unchained path only: a chained successor knows its own pc, and
+       everything that reads env->eip is reached through an exit or restores it from the TB */
     ir_emit_goto_tb(dc->f, slot);
+    ir_emit_movi(dc->f, IR_I32, dc->g->eip, eip);
     ir_emit_exit_tb(dc->f, slot);
     dc->state = DISAS_JUMPED;
 }

@@ -244,6 +244,9 @@ int tcg_cpu_exec(TCGContext *s, CPUCommon *env)
             last_slot = code;
             break;
         case IR_EXIT_BUDGET:
+            /* the block did not run; chained entries do not store the guest pc, so take it
+               from the block itself */
+            s->fe->restore_state(env, exit_tb, 0);
             last = NULL;
             s->stats.exits_budget++;
             if (!env->exit_request && env->budget > 0 && env->budget < exit_tb->icount) {

@@ -362,12 +362,84 @@ static void emit_cc_from_eflags(IRFunc *f, int d, int e, int cc)
     }
 }
 
+/*
+ * The carry of a known kind as an inline 0/1 value of type W (no helper call): INC/DEC carry-in
+ * chains and ADC/SBB sequences need CF after kinds that direct_cond cannot turn into one compare.
+ */
+static int emit_carry(IRFunc *f, IRTemp *F, int kind)
+{
+    IRType W = (IRType)F->val;
+    int size = IR_FL_SIZE(kind), bits = 8 << size;
+    int one = ir_const(f, W, 1);
+    int cf = ir_temp_new(f, W);
+    switch (IR_FL_OP(kind)) {
+    case IR_FL_ADC:
+    case IR_FL_SBB: {
+        /* ADC: CF = res <u a | (c & res == a); SBB: CF = a <u b | (c & a == b) */
+        bool adc = IR_FL_OP(kind) == IR_FL_ADC;
+        int x = ext_val(f, W, adc ? F->fl_res : F->fl_a, size, false);
+        int y = ext_val(f, W, adc ? F->fl_a : F->fl_b, size, false);
+        int eq = ir_temp_new(f, W), c = ir_temp_new(f, W);
+        ir_emit_setcond(f, W, IR_COND_LTU, cf, x, y);
+        ir_emit_setcond(f, W, IR_COND_EQ, eq, x, y);
+        ir_emit_and(f, W, c, F->fl_c, one);
+        ir_emit_and(f, W, eq, eq, c);
+        ir_emit_or(f, W, cf, cf, eq);
+        return cf;
+    }
+    case IR_FL_LOGIC:
+        ir_emit_movi(f, W, cf, 0);
+        return cf;
+    case IR_FL_INC:
+    case IR_FL_DEC:
+        ir_emit_and(f, W, cf, F->fl_c, one);
+        return cf;
+    case IR_FL_SHL: {
+        /* the last bit out: bit (bits - count) of a, 0 once count > bits */
+        int a = ext_val(f, W, F->fl_a, size, false);
+        int n = ir_temp_new(f, W);
+        ir_emit_sub(f, W, n, F->fl_b, one);
+        ir_emit_shl(f, W, cf, a, n);
+        ir_emit_shr(f, W, cf, cf, ir_const(f, W, bits - 1));
+        ir_emit_and(f, W, cf, cf, one);
+        return cf;
+    }
+    case IR_FL_SHR:
+    case IR_FL_SAR: {
+        int a = ext_val(f, W, F->fl_a, size, IR_FL_OP(kind) == IR_FL_SAR);
+        int n = ir_temp_new(f, W);
+        ir_emit_sub(f, W, n, F->fl_b, one);
+        ir_emit_binop(f, IR_FL_OP(kind) == IR_FL_SAR ? IR_sar : IR_shr, W, cf, a, n);
+        ir_emit_and(f, W, cf, cf, one);
+        return cf;
+    }
+    case IR_FL_MUL:
+        ir_emit_setcond(f, W, IR_COND_NE, cf, F->fl_b, ir_const(f, W, 0));
+        return cf;
+    case IR_FL_EFLAGS:
+        ir_emit_and(f, W, cf, F->fl_res, one);
+        return cf;
+    default:
+        return -1; /* ADD and SUB are direct compares */
+    }
+}
+
 static void lower_cond(IRFunc *f, IRTemp *F, int known_kind, int cc, int d, int label)
 {
     IRCond c;
     int x, y;
     IRType W = (IRType)F->val;
+    if (known_kind >= 0 && (cc >> 1) == 1 && !direct_cond(f, F, known_kind, cc, &c, &x, &y)) {
+        int cf = emit_carry(f, F, known_kind);
+        if (cf >= 0) {
+            x = cf;
+            y = ir_const(f, W, 0);
+            c = (cc & 1) ? IR_COND_EQ : IR_COND_NE;
+            goto have_cond;
+        }
+    }
     if (known_kind >= 0 && direct_cond(f, F, known_kind, cc, &c, &x, &y)) {
+    have_cond:
         if (label >= 0) {
             ir_emit_brcond(f, W, c, x, y, label);
         } else if (W == IR_I32) {

@@ -171,7 +171,9 @@ int ir_emit(IRFunc *f, IROpcode opc, IRType type, int nargs, const IRArg *args)
     op->nb_oargs = d->nb_oargs;
     op->nb_iargs = d->nb_iargs;
     op->nb_cargs = d->nb_cargs;
-    memcpy(op->args, args, sizeof(IRArg) * nargs);
+    if (nargs) {
+        memcpy(op->args, args, sizeof(IRArg) * nargs);
+    }
     return f->nb_ops - 1;
 }
 

@@ -9,10 +9,10 @@
  *    basic block), so frames stay small and hot in the data cache.
  *  - Globals are cached in their slots within a basic block: loaded from env at the first read,
  *    written back (if modified) before anything that leaves the block or may look at env:
- *    labels, branches, exits, helpers that read globals or may raise, gld/gst (which may
- *    fault), and ld/st of env bytes that overlap the global. Helpers that write globals and st
- *    into overlapping env bytes drop the cached copies. Globals that overlap each other in env
- *    (the same bytes seen at two types) are written through at every definition.
+ *    labels, branches, exits, helpers that read or write globals or may raise, gld/gst (which
+ *    may fault), and ld/st of env bytes that overlap the global. Helpers that write globals,
+ *    and st into overlapping env bytes, drop the cached copies. Globals that overlap each other
+ *    in env (the same bytes seen at two types) are written through at every definition.
  *  - Types fold into opcodes; conditions fold into the setcond/movcond/brcond opcodes;
  *    insn_start emits nothing: the instruction index is a constant operand of the instructions
  *    that may raise. Labels become unit indices, patched at the end.
@@ -157,8 +157,7 @@ static void emit_global_store(Gen *g, int t)
     emit_u32(g, (uint32_t)tp->env_offset);
 }
 
-/* Write back dirty globals; all of them (range_end < 0) or those overlapping env bytes
-   [beg, end). */
+/* Write back dirty globals: all of them (end < 0), or those overlapping env bytes [beg, end). */
 static void sync_globals(Gen *g, int64_t beg, int64_t end)
 {
     for (int i = 0; i < g->nb_live_globals; i++) {
@@ -540,7 +539,11 @@ static void gen_op(Gen *g, IROp *op)
     }
     const IRHelper *h = op->opc == IR_call ? ir_call_helper(op) : NULL;
     if (h) {
-        if (!(h->flags & IR_CALL_NO_READ_GLOBALS) || (h->flags & IR_CALL_MAY_RAISE)) {
+        /* a helper that writes globals needs the others in env too: we drop every cached copy
+           after it, not knowing which ones it wrote */
+        if ((h->flags & (IR_CALL_NO_READ_GLOBALS | IR_CALL_NO_WRITE_GLOBALS)) !=
+                (IR_CALL_NO_READ_GLOBALS | IR_CALL_NO_WRITE_GLOBALS) ||
+            (h->flags & IR_CALL_MAY_RAISE)) {
             sync_all_globals(g);
         }
     } else if (op->opc == IR_ld || op->opc == IR_st) {

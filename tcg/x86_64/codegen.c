@@ -45,7 +45,7 @@ static bool can_clobber(X64Ctx *c, int d, int a, int ka)
     if (ia->kind == TEMP_CONST || ia->kind == TEMP_FIXED) {
         return false;
     }
-    return a == d || (ia->kind == TEMP_NORMAL && ka >= 0 && ra_dies(c, ka));
+    return a == d || (ia->kind == TEMP_NORMAL && ka >= 0 && x64_ra_dies(c, ka));
 }
 
 /* The destination of a two-address instruction whose first source is a: a's register when it
@@ -53,10 +53,10 @@ static bool can_clobber(X64Ctx *c, int d, int a, int ka)
 static X64Reg dest_from(X64Ctx *c, int d, int a, int ka, uint16_t allowed)
 {
     if (can_clobber(c, d, a, ka)) {
-        return ra_load(c, a, allowed);
+        return x64_ra_load(c, a, allowed);
     }
-    X64Reg r = ra_alloc(c, allowed, prefers_callee(c, d));
-    ra_copy_to(c, a, r); /* mov r, a */
+    X64Reg r = x64_ra_alloc(c, allowed, prefers_callee(c, d));
+    x64_ra_copy_to(c, a, r); /* mov r, a */
     return r;
 }
 
@@ -66,29 +66,29 @@ static X64Reg dest_any(X64Ctx *c, int d, int a, int ka, X64Reg ra)
     if (can_clobber(c, d, a, ka) && ra != X64_REG_ENV) {
         return ra;
     }
-    return ra_alloc(c, X64_ALLOC_REGS, prefers_callee(c, d));
+    return x64_ra_alloc(c, X64_ALLOC_REGS, prefers_callee(c, d));
 }
 
 /* Common tail: inputs that die are freed, output 0 lives in r. */
 static void finish1(X64Ctx *c, X64Reg r)
 {
-    ra_free_dead_inputs(c);
-    ra_bind(c, ir_oarg(c->op, 0), r);
-    ra_free_dead_outputs(c);
+    x64_ra_free_dead_inputs(c);
+    x64_ra_bind(c, ir_oarg(c->op, 0), r);
+    x64_ra_free_dead_outputs(c);
 }
 
 static void finish_const(X64Ctx *c, int64_t v)
 {
-    ra_free_dead_inputs(c);
-    ra_set_const(c, ir_oarg(c->op, 0), v);
-    ra_free_dead_outputs(c);
+    x64_ra_free_dead_inputs(c);
+    x64_ra_set_const(c, ir_oarg(c->op, 0), v);
+    x64_ra_free_dead_outputs(c);
 }
 
 /* an immediate operand: the constant fits the instruction's sign-extended imm32 */
 static bool imm_operand(X64Ctx *c, int t, bool w, int32_t *imm)
 {
     int64_t v;
-    if (!ra_is_const(c, t, &v)) {
+    if (!x64_ra_is_const(c, t, &v)) {
         return false;
     }
     if (!w) {
@@ -109,10 +109,10 @@ static void gen_copy(X64Ctx *c, int d, int a, int ka)
 {
     int64_t v;
     if (d == a) {
-        ra_free_dead_inputs(c);
+        x64_ra_free_dead_inputs(c);
         return;
     }
-    if (ra_is_const(c, a, &v)) {
+    if (x64_ra_is_const(c, a, &v)) {
         finish_const(c, v);
         return;
     }
@@ -121,8 +121,8 @@ static void gen_copy(X64Ctx *c, int d, int a, int ka)
         finish1(c, as->reg); /* a dies: d takes over its register, no code */
         return;
     }
-    X64Reg r = ra_alloc(c, X64_ALLOC_REGS, prefers_callee(c, d));
-    ra_copy_to(c, a, r); /* mov r, a */
+    X64Reg r = x64_ra_alloc(c, X64_ALLOC_REGS, prefers_callee(c, d));
+    x64_ra_copy_to(c, a, r); /* mov r, a */
     finish1(c, r);
 }
 
@@ -143,14 +143,14 @@ static void gen_alu(X64Ctx *c, const IROp *op, X64Alu alu)
     int64_t av, bv;
     int32_t imm;
     bool commutative = alu != X64_SUB;
-    if (commutative && (ra_is_const(c, a, &av) ||
+    if (commutative && (x64_ra_is_const(c, a, &av) ||
                         (!can_clobber(c, d, a, ka) && can_clobber(c, d, b, kb) &&
-                         !ra_is_const(c, b, &bv)))) {
+                         !x64_ra_is_const(c, b, &bv)))) {
         swap_int(&a, &b);
         swap_int(&ka, &kb);
     }
     if (imm_operand(c, b, w, &imm)) {
-        ra_is_const(c, b, &bv);
+        x64_ra_is_const(c, b, &bv);
         bool identity = (alu != X64_AND && imm == 0) ||
                         (alu == X64_AND && (w ? bv == -1 : (uint32_t)bv == UINT32_MAX));
         if (identity) {
@@ -161,18 +161,19 @@ static void gen_alu(X64Ctx *c, const IROp *op, X64Alu alu)
             finish_const(c, 0);
             return;
         }
-        if (!ra_is_const(c, a, &av) && !can_clobber(c, d, a, ka)) {
+        if (!x64_ra_is_const(c, a, &av) && !can_clobber(c, d, a, ka)) {
             /* three-operand forms avoid the copy */
             if ((alu == X64_ADD || (alu == X64_SUB && imm != INT32_MIN))) {
-                X64Reg ra = ra_load(c, a, X64_ALLOC_REGS);
-                X64Reg r = ra_alloc(c, X64_ALLOC_REGS, prefers_callee(c, d));
-                x64_lea(&c->b, r, x64_mem(ra, alu == X64_ADD ? imm : -imm), w); /* lea r, [a + imm] */
+                X64Reg ra = x64_ra_load(c, a, X64_ALLOC_REGS);
+                X64Reg r = x64_ra_alloc(c, X64_ALLOC_REGS, prefers_callee(c, d));
+                /* lea r, [a + imm] */
+                x64_lea(&c->b, r, x64_mem(ra, alu == X64_ADD ? imm : -imm), w);
                 finish1(c, r);
                 return;
             }
             if (alu == X64_AND && (bv == 0xff || bv == 0xffff)) {
-                X64Reg ra = ra_load(c, a, X64_ALLOC_REGS);
-                X64Reg r = ra_alloc(c, X64_ALLOC_REGS, prefers_callee(c, d));
+                X64Reg ra = x64_ra_load(c, a, X64_ALLOC_REGS);
+                X64Reg r = x64_ra_alloc(c, X64_ALLOC_REGS, prefers_callee(c, d));
                 if (bv == 0xff) {
                     x64_movzx8(&c->b, r, ra); /* movzx r32, a8 */
                 } else {
@@ -187,24 +188,24 @@ static void gen_alu(X64Ctx *c, const IROp *op, X64Alu alu)
         finish1(c, r);
         return;
     }
-    if (alu == X64_AND && w && ra_is_const(c, b, &bv) && bv == 0xffffffff) {
-        X64Reg ra = ra_load(c, a, X64_ALLOC_REGS);
+    if (alu == X64_AND && w && x64_ra_is_const(c, b, &bv) && bv == 0xffffffff) {
+        X64Reg ra = x64_ra_load(c, a, X64_ALLOC_REGS);
         X64Reg r = dest_any(c, d, a, ka, ra);
         x64_mov_rr(&c->b, r, ra, false); /* mov r32, a32 (zero-extends) */
         finish1(c, r);
         return;
     }
-    if (alu == X64_ADD && !can_clobber(c, d, a, ka) && !ra_is_const(c, a, &av) &&
-        !ra_is_const(c, b, &bv)) {
-        X64Reg ra = ra_load(c, a, X64_ALLOC_REGS);
-        X64Reg rb = ra_load(c, b, X64_ALLOC_REGS);
-        X64Reg r = ra_alloc(c, X64_ALLOC_REGS, prefers_callee(c, d));
+    if (alu == X64_ADD && !can_clobber(c, d, a, ka) && !x64_ra_is_const(c, a, &av) &&
+        !x64_ra_is_const(c, b, &bv)) {
+        X64Reg ra = x64_ra_load(c, a, X64_ALLOC_REGS);
+        X64Reg rb = x64_ra_load(c, b, X64_ALLOC_REGS);
+        X64Reg r = x64_ra_alloc(c, X64_ALLOC_REGS, prefers_callee(c, d));
         x64_lea(&c->b, r, x64_mem_idx(ra, rb, 0, 0), w); /* lea r, [a + b] */
         finish1(c, r);
         return;
     }
     X64Reg r = dest_from(c, d, a, ka, X64_ALLOC_REGS);
-    X64Reg rb = ra_load(c, b, X64_ALLOC_REGS);
+    X64Reg rb = x64_ra_load(c, b, X64_ALLOC_REGS);
     x64_alu_rr(&c->b, alu, r, rb, w); /* op r, b */
     finish1(c, r);
 }
@@ -216,19 +217,19 @@ static void gen_mul(X64Ctx *c, const IROp *op)
     int ka = 0, kb = 1;
     int64_t v;
     int32_t imm;
-    if (ra_is_const(c, a, &v) || (!can_clobber(c, d, a, ka) && can_clobber(c, d, b, kb))) {
+    if (x64_ra_is_const(c, a, &v) || (!can_clobber(c, d, a, ka) && can_clobber(c, d, b, kb))) {
         swap_int(&a, &b);
         swap_int(&ka, &kb);
     }
-    if (imm_operand(c, b, w, &imm) && !ra_is_const(c, a, &v)) {
-        X64Reg ra = ra_load(c, a, X64_ALLOC_REGS);
+    if (imm_operand(c, b, w, &imm) && !x64_ra_is_const(c, a, &v)) {
+        X64Reg ra = x64_ra_load(c, a, X64_ALLOC_REGS);
         X64Reg r = dest_any(c, d, a, ka, ra);
         x64_imul_rri(&c->b, r, ra, imm, w); /* imul r, a, imm */
         finish1(c, r);
         return;
     }
     X64Reg r = dest_from(c, d, a, ka, X64_ALLOC_REGS);
-    X64Reg rb = ra_load(c, b, X64_ALLOC_REGS);
+    X64Reg rb = x64_ra_load(c, b, X64_ALLOC_REGS);
     x64_imul_rr(&c->b, r, rb, w); /* imul r, b */
     finish1(c, r);
 }
@@ -243,7 +244,7 @@ static void gen_andc(X64Ctx *c, const IROp *op)
         finish_const(c, 0);
         return;
     }
-    if (ra_is_const(c, b, &bv) && (!w || x64_fits_i32(~bv))) {
+    if (x64_ra_is_const(c, b, &bv) && (!w || x64_fits_i32(~bv))) {
         X64Reg r = dest_from(c, d, a, 0, X64_ALLOC_REGS);
         x64_alu_ri(&c->b, X64_AND, r, (int32_t)~bv, w); /* and r, ~b */
         finish1(c, r);
@@ -251,7 +252,7 @@ static void gen_andc(X64Ctx *c, const IROp *op)
     }
     X64Reg r = dest_from(c, d, b, 1, X64_ALLOC_REGS);
     x64_not(&c->b, r, w); /* not r (r = ~b) */
-    X64Reg ra = ra_load(c, a, X64_ALLOC_REGS);
+    X64Reg ra = x64_ra_load(c, a, X64_ALLOC_REGS);
     x64_alu_rr(&c->b, X64_AND, r, ra, w); /* and r, a */
     finish1(c, r);
 }
@@ -274,7 +275,7 @@ static void gen_shift(X64Ctx *c, const IROp *op, X64Shift sh)
     bool w = is64(op);
     int d = ir_oarg(op, 0), a = ir_iarg(op, 0), b = ir_iarg(op, 1);
     int64_t n;
-    if (ra_is_const(c, b, &n)) {
+    if (x64_ra_is_const(c, b, &n)) {
         /* the IR takes counts modulo the width, like the hardware */
         unsigned cnt = (unsigned)n & (w ? 63 : 31);
         if (cnt == 0) {
@@ -286,7 +287,7 @@ static void gen_shift(X64Ctx *c, const IROp *op, X64Shift sh)
         finish1(c, r);
         return;
     }
-    ra_load_fixed(c, b, X64_RCX, false); /* mov ecx, b (the count must be in cl) */
+    x64_ra_load_fixed(c, b, X64_RCX, false); /* mov ecx, b (the count must be in cl) */
     X64Reg r = dest_from(c, d, a, 0, (uint16_t)(X64_ALLOC_REGS & ~R(X64_RCX)));
     x64_shift_cl(&c->b, sh, r, w); /* shift r, cl */
     finish1(c, r);
@@ -297,15 +298,15 @@ static void gen_mul2(X64Ctx *c, const IROp *op, bool is_signed)
 {
     bool w = is64(op);
     int lo = ir_oarg(op, 0), hi = ir_oarg(op, 1), a = ir_iarg(op, 0), b = ir_iarg(op, 1);
-    ra_load_fixed(c, a, X64_RAX, true); /* mov rax, a */
-    ra_evict_reg(c, X64_RDX);
+    x64_ra_load_fixed(c, a, X64_RAX, true); /* mov rax, a */
+    x64_ra_evict_reg(c, X64_RDX);
     c->locked |= R(X64_RDX);
-    X64Reg rb = ra_load(c, b, (uint16_t)(X64_ALLOC_REGS & ~(R(X64_RAX) | R(X64_RDX))));
+    X64Reg rb = x64_ra_load(c, b, (uint16_t)(X64_ALLOC_REGS & ~(R(X64_RAX) | R(X64_RDX))));
     x64_mul1(&c->b, rb, is_signed, w); /* mul/imul b: rdx:rax = rax * b */
-    ra_free_dead_inputs(c);
-    ra_bind(c, lo, X64_RAX);
-    ra_bind(c, hi, X64_RDX);
-    ra_free_dead_outputs(c);
+    x64_ra_free_dead_inputs(c);
+    x64_ra_bind(c, lo, X64_RAX);
+    x64_ra_bind(c, hi, X64_RDX);
+    x64_ra_free_dead_outputs(c);
 }
 
 /* ---- extensions ---- */
@@ -314,7 +315,7 @@ static void gen_ext(X64Ctx *c, const IROp *op)
 {
     int d = ir_oarg(op, 0), a = ir_iarg(op, 0);
     bool w = is64(op);
-    X64Reg ra = ra_load(c, a, X64_ALLOC_REGS);
+    X64Reg ra = x64_ra_load(c, a, X64_ALLOC_REGS);
     X64Reg r;
     if (op->opc == IR_extu_i32_i64 && can_clobber(c, d, a, 0)) {
         /* the upper half of an i32 register is already clear (jit.h): nothing to do */
@@ -363,7 +364,7 @@ static void alu_const(X64Ctx *c, X64Alu alu, X64Reg r, uint64_t v, bool w)
         x64_alu_ri(&c->b, alu, r, (int32_t)v, w); /* op r, imm */
         return;
     }
-    X64Reg t = ra_alloc(c, X64_ALLOC_REGS, false);
+    X64Reg t = x64_ra_alloc(c, X64_ALLOC_REGS, false);
     x64_mov_ri(&c->b, t, v, true);     /* mov t, imm64 */
     x64_alu_rr(&c->b, alu, r, t, true); /* op r, t */
 }
@@ -382,7 +383,7 @@ static void gen_deposit(X64Ctx *c, const IROp *op)
     uint64_t field = ((len == 64 ? 0 : 1ull << len) - 1);
     uint64_t mask = (field << pos) & width_mask(w);
     int64_t bv;
-    if (ra_is_const(c, b, &bv)) {
+    if (x64_ra_is_const(c, b, &bv)) {
         X64Reg r = dest_from(c, d, a, 0, X64_ALLOC_REGS);
         alu_const(c, X64_AND, r, ~mask & width_mask(w), w); /* and r, ~mask */
         uint64_t bits = ((uint64_t)bv << pos) & mask;
@@ -393,7 +394,7 @@ static void gen_deposit(X64Ctx *c, const IROp *op)
         return;
     }
     if (pos == 0 && (len == 8 || len == 16)) {
-        X64Reg rb = ra_load(c, b, X64_ALLOC_REGS);
+        X64Reg rb = x64_ra_load(c, b, X64_ALLOC_REGS);
         X64Reg r = dest_from(c, d, a, 0, X64_ALLOC_REGS);
         if (len == 8) {
             x64_mov8_rr(&c->b, r, rb); /* mov r8, b8 */
@@ -404,12 +405,12 @@ static void gen_deposit(X64Ctx *c, const IROp *op)
         return;
     }
     /* t = (b & field) << pos, then r = (a & ~mask) | t */
-    X64Reg rb = ra_load(c, b, X64_ALLOC_REGS);
+    X64Reg rb = x64_ra_load(c, b, X64_ALLOC_REGS);
     X64Reg t;
     if (b != a && b != d && can_clobber(c, d, b, 1)) {
         t = rb;
     } else {
-        t = ra_alloc(c, X64_ALLOC_REGS, false);
+        t = x64_ra_alloc(c, X64_ALLOC_REGS, false);
         x64_mov_rr(&c->b, t, rb, w); /* mov t, b */
     }
     if (pos + len == width) {
@@ -438,7 +439,7 @@ static void gen_extract(X64Ctx *c, const IROp *op, bool sign)
         return;
     }
     if (pos == 0 && (len == 8 || len == 16 || len == 32)) {
-        X64Reg ra = ra_load(c, a, X64_ALLOC_REGS);
+        X64Reg ra = x64_ra_load(c, a, X64_ALLOC_REGS);
         X64Reg r = dest_any(c, d, a, 0, ra);
         if (len == 8) {
             if (sign) {
@@ -463,7 +464,7 @@ static void gen_extract(X64Ctx *c, const IROp *op, bool sign)
     X64Reg r = dest_from(c, d, a, 0, X64_ALLOC_REGS);
     if (pos + len == width) {
         x64_shift_ri(&c->b, sign ? X64_SAR : X64_SHR, r, pos, w); /* shr/sar r, pos */
-    } else if (!sign && len <= 16 && (len == 8 || len == 16)) {
+    } else if (!sign && (len == 8 || len == 16)) {
         x64_shift_ri(&c->b, X64_SHR, r, pos, w); /* shr r, pos */
         if (len == 8) {
             x64_movzx8(&c->b, r, r); /* movzx r32, r8 */
@@ -498,15 +499,15 @@ typedef struct CmpOps {
 static void cmp_prepare(X64Ctx *c, bool w, int a, int b, IRCond cond, CmpOps *k)
 {
     int64_t v;
-    if (ra_is_const(c, a, &v) && !ra_is_const(c, b, &v)) {
+    if (x64_ra_is_const(c, a, &v) && !x64_ra_is_const(c, b, &v)) {
         swap_int(&a, &b);
         cond = ir_cond_swap(cond);
     }
     k->w = w;
     k->cond = cond;
-    k->ra = ra_load(c, a, X64_ALLOC_REGS);
+    k->ra = x64_ra_load(c, a, X64_ALLOC_REGS);
     k->use_imm = imm_operand(c, b, w, &k->imm);
-    k->rb = k->use_imm ? X64_NOREG : ra_load(c, b, X64_ALLOC_REGS);
+    k->rb = k->use_imm ? X64_NOREG : x64_ra_load(c, b, X64_ALLOC_REGS);
 }
 
 static X64Cond cmp_emit(X64Ctx *c, const CmpOps *k)
@@ -529,7 +530,7 @@ static bool cond_static(X64Ctx *c, const IROp *op, int a, int b, IRCond cond, bo
         *taken = cond == IR_COND_ALWAYS;
         return true;
     }
-    if (ra_is_const(c, a, &av) && ra_is_const(c, b, &bv)) {
+    if (x64_ra_is_const(c, a, &av) && x64_ra_is_const(c, b, &bv)) {
         *taken = ir_cond_eval(cond, (IRType)op->type, (uint64_t)av, (uint64_t)bv);
         return true;
     }
@@ -560,7 +561,7 @@ static void gen_setcond(X64Ctx *c, const IROp *op)
         r = c->t[b].reg;
     } else {
         /* a fresh register can be cleared before the compare: no movzx afterwards */
-        r = ra_alloc(c, X64_ALLOC_REGS, prefers_callee(c, d));
+        r = x64_ra_alloc(c, X64_ALLOC_REGS, prefers_callee(c, d));
         x64_xor_zero(&c->b, r);               /* xor r32, r32 */
         x64_setcc(&c->b, cmp_emit(c, &k), r); /* setcc r8 (after the cmp/test) */
         finish1(c, r);
@@ -588,11 +589,11 @@ static void gen_movcond(X64Ctx *c, const IROp *op)
     bool invert = false;
     if (!can_clobber(c, d, v2, 3) && can_clobber(c, d, v1, 2)) {
         r = dest_from(c, d, v1, 2, X64_ALLOC_REGS);
-        src = ra_load(c, v2, X64_ALLOC_REGS);
+        src = x64_ra_load(c, v2, X64_ALLOC_REGS);
         invert = true;
     } else {
         r = dest_from(c, d, v2, 3, X64_ALLOC_REGS);
-        src = ra_load(c, v1, X64_ALLOC_REGS);
+        src = x64_ra_load(c, v1, X64_ALLOC_REGS);
     }
     CmpOps k;
     cmp_prepare(c, w, c1, c2, invert ? ir_cond_invert(cond) : cond, &k);
@@ -642,19 +643,19 @@ static void gen_brcond(X64Ctx *c, const IROp *op)
     int label = (int)ir_carg(op, 1);
     bool taken;
     if (cond_static(c, op, a, b, cond, &taken)) {
-        ra_bb_end(c, false);
+        x64_ra_bb_end(c, false);
         if (taken) {
             jump_to_label(c, -1, label);
         }
-        ra_kill_normals(c);
+        x64_ra_kill_normals(c);
         return;
     }
     CmpOps k;
     cmp_prepare(c, is64(op), a, b, cond, &k);
     /* both edges must see memory-consistent globals and locals (stores keep the flags) */
-    ra_bb_end(c, false);
+    x64_ra_bb_end(c, false);
     jump_to_label(c, cmp_emit(c, &k), label);
-    ra_kill_normals(c);
+    x64_ra_kill_normals(c);
 }
 
 /* mov rax, tb | code; jmp epilogue */
@@ -668,7 +669,7 @@ static void gen_goto_tb(X64Ctx *c, const IROp *op)
 {
     int slot = (int)ir_carg(op, 0);
     assert(slot == 0 || slot == 1);
-    ra_bb_end(c, true);
+    x64_ra_bb_end(c, true);
     /* the rel32 must be 4-byte aligned so set_jump can patch it with one atomic store */
     unsigned pad = (unsigned)(-(uintptr_t)(c->b.ptr + 1) & 3);
     x64_nops(&c->b, pad);                /* nop (align the rel32) */
@@ -678,14 +679,15 @@ static void gen_goto_tb(X64Ctx *c, const IROp *op)
 
 static void gen_lookup_and_goto(X64Ctx *c)
 {
-    ra_bb_end(c, true);
+    x64_ra_bb_end(c, true);
     x64_mov_rr(&c->b, X64_RDI, X64_REG_ENV, true);           /* mov rdi, rbp */
     x64_call_abs(&c->b, (void *)tcg_lookup_tb_for_jump, X64_RAX); /* call tcg_lookup_tb_for_jump */
     x64_test_rr(&c->b, X64_RAX, X64_RAX, true);              /* test rax, rax */
     x64_byte(&c->b, 0x70 + X64_CC_E);                        /* je .nochain (rel8 below) */
     uint8_t *rel8 = c->b.ptr;
     x64_byte(&c->b, 0);
-    x64_jmp_m(&c->b, x64_mem(X64_RAX, (int32_t)offsetof(TranslationBlock, code))); /* jmp [rax + code] */
+    /* jmp [rax + code] */
+    x64_jmp_m(&c->b, x64_mem(X64_RAX, (int32_t)offsetof(TranslationBlock, code)));
     *rel8 = (uint8_t)(c->b.ptr - (rel8 + 1));
     gen_exit(c, IR_EXIT_NOCHAIN); /* .nochain: mov rax, tb | NOCHAIN; jmp epilogue */
 }
@@ -703,26 +705,27 @@ static void gen_call(X64Ctx *c, const IROp *op)
     assert(op->nb_iargs <= 6);
     if (!no_read || !no_write || may_raise) {
         /* the helper (or a fault it raises) sees the guest state in env */
-        ra_sync_globals(c, false);
+        x64_ra_sync_globals(c, false);
     }
     for (int i = 0; i < op->nb_iargs; i++) {
-        ra_load_fixed(c, ir_iarg(op, i), call_arg_regs[i], true); /* mov argN, value */
+        x64_ra_load_fixed(c, ir_iarg(op, i), call_arg_regs[i], true); /* mov argN, value */
     }
-    ra_free_dead_inputs(c);
-    ra_evacuate_caller_saved(c, no_write);
+    x64_ra_free_dead_inputs(c);
+    x64_ra_evacuate_caller_saved(c, no_write);
     if (!no_write) {
-        ra_forget_globals(c);
+        x64_ra_forget_globals(c);
     }
     if (may_raise) {
-        gen_store_precise_state(c, c->insn_index, X64_RAX);
+        x64_gen_store_precise_state(c, c->insn_index, X64_RAX);
     }
     x64_call_abs(&c->b, h->func, X64_RAX); /* call helper */
     if (op->nb_oargs) {
         if (h->ret == IR_I32) {
-            x64_mov_rr(&c->b, X64_RAX, X64_RAX, false); /* mov eax, eax (ABI leaves bits 32+ undefined) */
+            /* mov eax, eax (ABI leaves bits 32+ undefined) */
+            x64_mov_rr(&c->b, X64_RAX, X64_RAX, false);
         }
-        ra_bind(c, ir_oarg(op, 0), X64_RAX);
-        ra_free_dead_outputs(c);
+        x64_ra_bind(c, ir_oarg(op, 0), X64_RAX);
+        x64_ra_free_dead_outputs(c);
     }
 }
 
@@ -769,11 +772,11 @@ static void gen_op(X64Ctx *c, const IROp *op)
         c->insn_index++;
         break;
     case IR_set_label:
-        ra_bb_end(c, true); /* the fall-through edge; all edges meet with empty registers */
+        x64_ra_bb_end(c, true); /* the fall-through edge; all edges meet with empty registers */
         place_label(c, (int)ir_carg(op, 0));
         break;
     case IR_br:
-        ra_bb_end(c, true);
+        x64_ra_bb_end(c, true);
         jump_to_label(c, -1, (int)ir_carg(op, 0));
         break;
     case IR_brcond:
@@ -858,16 +861,16 @@ static void gen_op(X64Ctx *c, const IROp *op)
         gen_movcond(c, op);
         break;
     case IR_ld:
-        gen_ld(c, op);
+        x64_gen_ld(c, op);
         break;
     case IR_st:
-        gen_st(c, op);
+        x64_gen_st(c, op);
         break;
     case IR_gld:
-        gen_gld(c, op);
+        x64_gen_gld(c, op);
         break;
     case IR_gst:
-        gen_gst(c, op);
+        x64_gen_gst(c, op);
         break;
     case IR_call:
         gen_call(c, op);
@@ -876,7 +879,7 @@ static void gen_op(X64Ctx *c, const IROp *op)
         gen_goto_tb(c, op);
         break;
     case IR_exit_tb:
-        ra_bb_end(c, true);
+        x64_ra_bb_end(c, true);
         gen_exit(c, (uintptr_t)ir_carg(op, 0));
         break;
     case IR_lookup_and_goto:
@@ -975,10 +978,11 @@ int x64_gen_code(TCGContext *s, IRFunc *f, TranslationBlock *tb)
     c->b.end = s->code_buf + s->code_size;
     c->limit = c->b.end - X64_MAX_OP_BYTES;
     tb->jmp_insn_offset[0] = tb->jmp_insn_offset[1] = 0;
-    ra_begin(c);
+    x64_ra_begin(c);
 
     /* entry: charge the instruction budget; a negative result exits before the block runs */
-    x64_alu_mi(&c->b, X64_SUB, x64_mem(X64_REG_ENV, CPU_OFF_BUDGET), (int32_t)tb->icount, true); /* sub qword [rbp + budget], icount */
+    /* sub qword [rbp + budget], icount */
+    x64_alu_mi(&c->b, X64_SUB, x64_mem(X64_REG_ENV, CPU_OFF_BUDGET), (int32_t)tb->icount, true);
     c->budget_jl = x64_jcc32(&c->b, X64_CC_L); /* jl budget_exit */
 
     const IROp *last = NULL;
@@ -993,24 +997,25 @@ int x64_gen_code(TCGContext *s, IRFunc *f, TranslationBlock *tb)
         c->op = op;
         c->op_index = i;
         c->locked = 0;
-        ra_lock_inputs(c);
+        x64_ra_lock_inputs(c);
         gen_op(c, op);
         last = op;
     }
     c->locked = 0;
     if (!last || !ends_flow(last)) {
         /* a block that falls off its end (only hand-built IR does) leaves to the loop */
-        ra_bb_end(c, true);
+        x64_ra_bb_end(c, true);
         gen_exit(c, IR_EXIT_NOCHAIN);
     }
     assert(p->nb_fixups == 0 && "branch to a label that was never placed");
 
-    if (!gen_slow_paths(c) || c->b.end - c->b.ptr < 64) {
+    if (!x64_gen_slow_paths(c) || c->b.end - c->b.ptr < 64) {
         return -1;
     }
     /* budget_exit: undo the charge and report it */
     x64_patch_rel32(c->budget_jl, c->b.ptr);
-    x64_alu_mi(&c->b, X64_ADD, x64_mem(X64_REG_ENV, CPU_OFF_BUDGET), (int32_t)tb->icount, true); /* add qword [rbp + budget], icount */
+    /* add qword [rbp + budget], icount */
+    x64_alu_mi(&c->b, X64_ADD, x64_mem(X64_REG_ENV, CPU_OFF_BUDGET), (int32_t)tb->icount, true);
     gen_exit(c, IR_EXIT_BUDGET); /* mov rax, tb | BUDGET; jmp epilogue */
 
     tb->code = c->b.start;

@@ -3,7 +3,7 @@
  *
  *   emit.c      the instruction encoder (emit.h)
  *   regalloc.c  where every IR temp lives while one TB is generated; spills, syncs, fixed registers
- *   codegen.c   gen_code: the forward pass over the ops, lowering of arithmetic, control flow, calls
+ *   codegen.c   gen_code, the forward pass over the ops: arithmetic, control flow, calls
  *   memory.c    ld/st and the guest gld/gst: the inline TLB probe and its out-of-line slow paths
  *   backend.c   the prologue/epilogue, exec, chaining (set_jump), disassembly, `backend_x86_64`
  *
@@ -138,48 +138,48 @@ typedef struct X64Ctx {
 } X64Ctx;
 
 /* ---- regalloc.c ---- */
-void ra_begin(X64Ctx *c);
+void x64_ra_begin(X64Ctx *c);
 /* a free register from `allowed` (evicting the least useful if none), locked, bound to nothing */
-X64Reg ra_alloc(X64Ctx *c, uint16_t allowed, bool prefer_callee_saved);
+X64Reg x64_ra_alloc(X64Ctx *c, uint16_t allowed, bool prefer_callee_saved);
 /* empty register r: its temp moves to another register or to memory */
-void ra_evict_reg(X64Ctx *c, X64Reg r);
+void x64_ra_evict_reg(X64Ctx *c, X64Reg r);
 /* temp t's value in a register of `allowed`, bound to t and locked */
-X64Reg ra_load(X64Ctx *c, int t, uint16_t allowed);
+X64Reg x64_ra_load(X64Ctx *c, int t, uint16_t allowed);
 /* t's value in register r (a copy, r locked). clobber: the op overwrites r, so t must survive
    elsewhere if it is still needed */
-void ra_load_fixed(X64Ctx *c, int t, X64Reg r, bool clobber);
+void x64_ra_load_fixed(X64Ctx *c, int t, X64Reg r, bool clobber);
 /* emit a copy of t's value into dst (no binding change) */
-void ra_copy_to(X64Ctx *c, int t, X64Reg dst);
+void x64_ra_copy_to(X64Ctx *c, int t, X64Reg dst);
 /* output t now lives in r and memory is stale */
-void ra_bind(X64Ctx *c, int t, X64Reg r);
+void x64_ra_bind(X64Ctx *c, int t, X64Reg r);
 /* output t is the constant v (nothing emitted) */
-void ra_set_const(X64Ctx *c, int t, int64_t v);
+void x64_ra_set_const(X64Ctx *c, int t, int64_t v);
 /* t is dead: drop its register and slot */
-void ra_free_temp(X64Ctx *c, int t);
+void x64_ra_free_temp(X64Ctx *c, int t);
 /* write t to memory if its memory copy is stale (stays where it is) */
-void ra_sync_temp(X64Ctx *c, int t);
+void x64_ra_sync_temp(X64Ctx *c, int t);
 /* memory home of t: env field or frame slot (allocated on demand) */
-X64Mem ra_temp_mem(X64Ctx *c, int t);
-unsigned ra_temp_size(X64Ctx *c, int t); /* log2 bytes of that home */
+X64Mem x64_ra_temp_mem(X64Ctx *c, int t);
+unsigned x64_ra_temp_size(X64Ctx *c, int t); /* log2 bytes of that home */
 /* write back every dirty global; forget: also drop them from registers */
-void ra_sync_globals(X64Ctx *c, bool forget);
+void x64_ra_sync_globals(X64Ctx *c, bool forget);
 /* basic-block end: globals and locals to memory, normal temps dead; forget: registers hold
    nothing afterwards (a label follows, or control does not fall through) */
-void ra_bb_end(X64Ctx *c, bool forget);
+void x64_ra_bb_end(X64Ctx *c, bool forget);
 /* kill the normal temps (after a branch: none is live across a block end) */
-void ra_kill_normals(X64Ctx *c);
+void x64_ra_kill_normals(X64Ctx *c);
 /* lock the registers of the current op's inputs, so allocation never evicts them */
-void ra_lock_inputs(X64Ctx *c);
+void x64_ra_lock_inputs(X64Ctx *c);
 /* after the instruction: free the inputs that die here */
-void ra_free_dead_inputs(X64Ctx *c);
+void x64_ra_free_dead_inputs(X64Ctx *c);
 /* and the outputs nobody reads */
-void ra_free_dead_outputs(X64Ctx *c);
+void x64_ra_free_dead_outputs(X64Ctx *c);
 /* prepare for a helper call: move or spill what caller-saved registers hold (except locked) */
-void ra_evacuate_caller_saved(X64Ctx *c, bool keep_globals);
+void x64_ra_evacuate_caller_saved(X64Ctx *c, bool keep_globals);
 /* after a call that may write guest state: cached globals are stale */
-void ra_forget_globals(X64Ctx *c);
+void x64_ra_forget_globals(X64Ctx *c);
 
-static inline bool ra_is_const(X64Ctx *c, int t, int64_t *v)
+static inline bool x64_ra_is_const(X64Ctx *c, int t, int64_t *v)
 {
     if (c->t[t].val == VAL_CONST || c->f->temps[t].kind == TEMP_CONST) {
         *v = c->t[t].cval;
@@ -188,17 +188,17 @@ static inline bool ra_is_const(X64Ctx *c, int t, int64_t *v)
     return false;
 }
 /* input k of the current op dies here */
-static inline bool ra_dies(X64Ctx *c, int k) { return (c->op->life >> k) & 1; }
+static inline bool x64_ra_dies(X64Ctx *c, int k) { return (c->op->life >> k) & 1; }
 
 /* ---- memory.c ---- */
-void gen_ld(X64Ctx *c, const IROp *op);
-void gen_st(X64Ctx *c, const IROp *op);
-void gen_gld(X64Ctx *c, const IROp *op);
-void gen_gst(X64Ctx *c, const IROp *op);
+void x64_gen_ld(X64Ctx *c, const IROp *op);
+void x64_gen_st(X64Ctx *c, const IROp *op);
+void x64_gen_gld(X64Ctx *c, const IROp *op);
+void x64_gen_gst(X64Ctx *c, const IROp *op);
 /* emit all queued slow paths; false if the cache ran out */
-bool gen_slow_paths(X64Ctx *c);
+bool x64_gen_slow_paths(X64Ctx *c);
 /* store tb into env->cur_tb and the instruction index into env->insn_index (clobbers scratch) */
-void gen_store_precise_state(X64Ctx *c, int insn_index, X64Reg scratch);
+void x64_gen_store_precise_state(X64Ctx *c, int insn_index, X64Reg scratch);
 
 /* ---- codegen.c ---- */
 int x64_gen_code(TCGContext *s, IRFunc *f, TranslationBlock *tb);

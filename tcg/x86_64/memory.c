@@ -26,12 +26,15 @@ _Static_assert(TLB_PAGE_BITS > TLB_ENTRY_BITS, "TLB index shift");
 
 static IRTemp *irt(X64Ctx *c, int t) { return &c->f->temps[t]; }
 
-void gen_store_precise_state(X64Ctx *c, int insn_index, X64Reg scratch)
+void x64_gen_store_precise_state(X64Ctx *c, int insn_index, X64Reg scratch)
 {
     uint32_t idx = insn_index < 0 ? 0 : (uint32_t)insn_index;
-    x64_store_imm(&c->b, x64_mem(X64_REG_ENV, CPU_OFF_INSN_INDEX), (int32_t)idx, 2); /* mov dword [rbp + insn_index], idx */
-    x64_mov_ri(&c->b, scratch, (uintptr_t)c->tb, true);                          /* mov scratch, tb */
-    x64_store(&c->b, scratch, x64_mem(X64_REG_ENV, CPU_OFF_CUR_TB), 3);         /* mov [rbp + cur_tb], scratch */
+    /* mov dword [rbp + insn_index], idx */
+    x64_store_imm(&c->b, x64_mem(X64_REG_ENV, CPU_OFF_INSN_INDEX), (int32_t)idx, 2);
+    /* mov scratch, tb */
+    x64_mov_ri(&c->b, scratch, (uintptr_t)c->tb, true);
+    /* mov [rbp + cur_tb], scratch */
+    x64_store(&c->b, scratch, x64_mem(X64_REG_ENV, CPU_OFF_CUR_TB), 3);
 }
 
 /* ---- host memory: ld/st ---- */
@@ -53,7 +56,7 @@ static void env_alias_sync(X64Ctx *c, int32_t off, unsigned size)
 {
     for (int t = 0; t < c->f->nb_globals; t++) {
         if (overlaps_global(c, t, off, 1u << size)) {
-            ra_sync_temp(c, t);
+            x64_ra_sync_temp(c, t);
         }
     }
 }
@@ -77,7 +80,7 @@ static unsigned access_size(const IROp *op, unsigned memop)
     return op->type == IR_I32 && size == IR_MO_64 ? IR_MO_32 : size;
 }
 
-void gen_ld(X64Ctx *c, const IROp *op)
+void x64_gen_ld(X64Ctx *c, const IROp *op)
 {
     bool w = op->type == IR_I64;
     int d = ir_oarg(op, 0), base = ir_iarg(op, 0);
@@ -88,22 +91,22 @@ void gen_ld(X64Ctx *c, const IROp *op)
     if (env_base) {
         env_alias_sync(c, off, size);
     }
-    X64Reg rb = ra_load(c, base, X64_ALLOC_REGS);
+    X64Reg rb = x64_ra_load(c, base, X64_ALLOC_REGS);
     X64Reg r;
-    if (!env_base && irt(c, base)->kind == TEMP_NORMAL && ra_dies(c, 0)) {
+    if (!env_base && irt(c, base)->kind == TEMP_NORMAL && x64_ra_dies(c, 0)) {
         r = rb;
     } else {
-        r = ra_alloc(c, X64_ALLOC_REGS, irt(c, d)->kind != TEMP_NORMAL);
+        r = x64_ra_alloc(c, X64_ALLOC_REGS, irt(c, d)->kind != TEMP_NORMAL);
     }
-    x64_load(&c->b, r, x64_mem(rb, off), size, memop & IR_MO_SIGN, w); /* mov/movzx/movsx r, [base + off] */
-    ra_free_dead_inputs(c);
-    ra_bind(c, d, r);
-    ra_free_dead_outputs(c);
+    /* mov/movzx/movsx r, [base + off] */
+    x64_load(&c->b, r, x64_mem(rb, off), size, memop & IR_MO_SIGN, w);
+    x64_ra_free_dead_inputs(c);
+    x64_ra_bind(c, d, r);
+    x64_ra_free_dead_outputs(c);
 }
 
-void gen_st(X64Ctx *c, const IROp *op)
+void x64_gen_st(X64Ctx *c, const IROp *op)
 {
-    bool w = op->type == IR_I64;
     int val = ir_iarg(op, 0), base = ir_iarg(op, 1);
     unsigned memop = (unsigned)ir_carg(op, 0);
     int32_t off = (int32_t)(intptr_t)ir_carg(op, 1);
@@ -113,18 +116,17 @@ void gen_st(X64Ctx *c, const IROp *op)
     if (env_base) {
         env_alias_sync(c, off, size);
     }
-    X64Reg rb = ra_load(c, base, X64_ALLOC_REGS);
-    if (ra_is_const(c, val, &v) && (size < 3 || x64_fits_i32(v))) {
+    X64Reg rb = x64_ra_load(c, base, X64_ALLOC_REGS);
+    if (x64_ra_is_const(c, val, &v) && (size < 3 || x64_fits_i32(v))) {
         x64_store_imm(&c->b, x64_mem(rb, off), (int32_t)v, size); /* mov [base + off], imm */
     } else {
-        X64Reg rv = ra_load(c, val, X64_ALLOC_REGS);
+        X64Reg rv = x64_ra_load(c, val, X64_ALLOC_REGS);
         x64_store(&c->b, rv, x64_mem(rb, off), size); /* mov [base + off], val */
     }
-    (void)w;
     if (env_base) {
         env_alias_forget(c, off, size);
     }
-    ra_free_dead_inputs(c);
+    x64_ra_free_dead_inputs(c);
 }
 
 /* ---- guest memory: gld/gst ---- */
@@ -152,7 +154,7 @@ static void snapshot_state(X64Ctx *c, X64SlowPath *sp, uint16_t scratch)
     uint16_t dying = 0;
     for (int k = 0; k < c->op->nb_iargs; k++) {
         X64Temp *ts = &c->t[ir_iarg(c->op, k)];
-        if (ra_dies(c, k) && ts->val == VAL_REG) {
+        if (x64_ra_dies(c, k) && ts->val == VAL_REG) {
             dying |= (uint16_t)R(ts->reg);
         }
     }
@@ -170,7 +172,7 @@ static void snapshot_state(X64Ctx *c, X64SlowPath *sp, uint16_t scratch)
         }
         add_writeback(c, (X64WriteBack){
                              .off = it->env_offset,
-                             .size = (uint8_t)ra_temp_size(c, t),
+                             .size = (uint8_t)x64_ra_temp_size(c, t),
                              .reg = ts->val == VAL_REG ? ts->reg : X64_NOREG,
                              .cval = ts->cval,
                          });
@@ -189,48 +191,55 @@ static uint8_t *tlb_probe(X64Ctx *c, X64Reg a, bool a64, unsigned size, unsigned
                                               : offsetof(TLBEntry, addr_read));
     int32_t addend = entry0 + (int32_t)offsetof(TLBEntry, addend);
     X64Buf *b = &c->b;
-    x64_mov_rr(b, t0, a, a64);                                               /* mov t0, addr */
-    x64_shift_ri(b, X64_SHR, t0, TLB_PAGE_BITS - TLB_ENTRY_BITS, a64);       /* shr t0, PAGE_BITS - ENTRY_BITS */
-    x64_alu_ri(b, X64_AND, t0, (TLB_SIZE - 1) << TLB_ENTRY_BITS, false);     /* and t0d, (SIZE - 1) << ENTRY_BITS */
+    X64Mem tag_m = x64_mem_idx(X64_REG_ENV, t0, 0, tag);
+    X64Mem addend_m = x64_mem_idx(X64_REG_ENV, t0, 0, addend);
+    const unsigned shift = TLB_PAGE_BITS - TLB_ENTRY_BITS;
+    const int32_t index_mask = (TLB_SIZE - 1) << TLB_ENTRY_BITS;
+
+    x64_mov_rr(b, t0, a, a64);                   /* mov t0, addr */
+    x64_shift_ri(b, X64_SHR, t0, shift, a64);    /* shr t0, PAGE_BITS - ENTRY_BITS */
+    x64_alu_ri(b, X64_AND, t0, index_mask, false); /* and t0d, (SIZE - 1) << ENTRY_BITS */
     if (size) {
-        x64_lea(b, t1, x64_mem(a, (int32_t)(1u << size) - 1), a64);          /* lea t1, [addr + bytes - 1] */
+        int32_t last = (int32_t)(1u << size) - 1;
+        x64_lea(b, t1, x64_mem(a, last), a64);  /* lea t1, [addr + bytes - 1] */
     } else {
-        x64_mov_rr(b, t1, a, a64);                                           /* mov t1, addr */
+        x64_mov_rr(b, t1, a, a64);               /* mov t1, addr */
     }
-    x64_alu_ri(b, X64_AND, t1, (int32_t)TLB_PAGE_MASK, a64);                  /* and t1, PAGE_MASK */
-    x64_alu_rm(b, X64_CMP, t1, x64_mem_idx(X64_REG_ENV, t0, 0, tag), true);  /* cmp t1, [rbp + t0 + tlb + addr_read/write] */
-    uint8_t *jne = x64_jcc32(b, X64_CC_NE);                                  /* jne slow_path */
-    x64_load(b, t0, x64_mem_idx(X64_REG_ENV, t0, 0, addend), 3, false, true); /* mov t0, [rbp + t0 + tlb + addend] */
+    x64_alu_ri(b, X64_AND, t1, (int32_t)TLB_PAGE_MASK, a64); /* and t1, PAGE_MASK */
+    x64_alu_rm(b, X64_CMP, t1, tag_m, true);     /* cmp t1, [rbp + t0 + tlb + addr_read/write] */
+    uint8_t *jne = x64_jcc32(b, X64_CC_NE);      /* jne slow_path */
+    x64_load(b, t0, addend_m, 3, false, true);   /* mov t0, [rbp + t0 + tlb + addend] */
     return jne;
 }
 
-void gen_gld(X64Ctx *c, const IROp *op)
+void x64_gen_gld(X64Ctx *c, const IROp *op)
 {
     bool w = op->type == IR_I64;
     int d = ir_oarg(op, 0), addr = ir_iarg(op, 0);
     unsigned memop = (unsigned)ir_carg(op, 0);
     unsigned size = access_size(op, memop);
     bool a64 = memop & IR_MO_A64;
-    X64Reg a = ra_load(c, addr, X64_ALLOC_REGS);
+    X64Reg a = x64_ra_load(c, addr, X64_ALLOC_REGS);
     /* t0 becomes the result: give a global result a callee-saved register */
-    X64Reg t0 = ra_alloc(c, X64_ALLOC_REGS, irt(c, d)->kind != TEMP_NORMAL);
-    X64Reg t1 = ra_alloc(c, X64_ALLOC_REGS, false);
+    X64Reg t0 = x64_ra_alloc(c, X64_ALLOC_REGS, irt(c, d)->kind != TEMP_NORMAL);
+    X64Reg t1 = x64_ra_alloc(c, X64_ALLOC_REGS, false);
     X64SlowPath *sp = new_slow_path(c);
     snapshot_state(c, sp, (uint16_t)(R(t0) | R(t1)));
     sp->jcc_field = tlb_probe(c, a, a64, size, memop >> IR_MEMOP_MMU_SHIFT, false, t0, t1);
-    x64_load(&c->b, t0, x64_mem_idx(a, t0, 0, 0), size, memop & IR_MO_SIGN, w); /* mov/movzx/movsx t0, [addr + t0] */
+    /* mov/movzx/movsx t0, [addr + t0] */
+    x64_load(&c->b, t0, x64_mem_idx(a, t0, 0, 0), size, memop & IR_MO_SIGN, w);
     sp->resume = c->b.ptr;
     sp->memop = memop;
     sp->is64 = w;
     sp->addr_reg = (int8_t)a;
     sp->dst_reg = (int8_t)t0;
     sp->scratch_reg = (int8_t)t1;
-    ra_free_dead_inputs(c);
-    ra_bind(c, d, t0);
-    ra_free_dead_outputs(c);
+    x64_ra_free_dead_inputs(c);
+    x64_ra_bind(c, d, t0);
+    x64_ra_free_dead_outputs(c);
 }
 
-void gen_gst(X64Ctx *c, const IROp *op)
+void x64_gen_gst(X64Ctx *c, const IROp *op)
 {
     bool w = op->type == IR_I64;
     int val = ir_iarg(op, 0), addr = ir_iarg(op, 1);
@@ -238,11 +247,11 @@ void gen_gst(X64Ctx *c, const IROp *op)
     unsigned size = access_size(op, memop);
     bool a64 = memop & IR_MO_A64;
     int64_t v = 0;
-    bool vconst = ra_is_const(c, val, &v) && (size < 3 || x64_fits_i32(v));
-    X64Reg a = ra_load(c, addr, X64_ALLOC_REGS);
-    X64Reg rv = vconst ? X64_NOREG : ra_load(c, val, X64_ALLOC_REGS);
-    X64Reg t0 = ra_alloc(c, X64_ALLOC_REGS, false);
-    X64Reg t1 = ra_alloc(c, X64_ALLOC_REGS, false);
+    bool vconst = x64_ra_is_const(c, val, &v) && (size < 3 || x64_fits_i32(v));
+    X64Reg a = x64_ra_load(c, addr, X64_ALLOC_REGS);
+    X64Reg rv = vconst ? X64_NOREG : x64_ra_load(c, val, X64_ALLOC_REGS);
+    X64Reg t0 = x64_ra_alloc(c, X64_ALLOC_REGS, false);
+    X64Reg t1 = x64_ra_alloc(c, X64_ALLOC_REGS, false);
     X64SlowPath *sp = new_slow_path(c);
     snapshot_state(c, sp, (uint16_t)(R(t0) | R(t1)));
     sp->jcc_field = tlb_probe(c, a, a64, size, memop >> IR_MEMOP_MMU_SHIFT, true, t0, t1);
@@ -260,7 +269,7 @@ void gen_gst(X64Ctx *c, const IROp *op)
     sp->val_is_const = vconst;
     sp->val_const = w ? v : (int64_t)(uint32_t)v;
     sp->scratch_reg = (int8_t)t1;
-    ra_free_dead_inputs(c);
+    x64_ra_free_dead_inputs(c);
 }
 
 /* ---- slow paths ---- */
@@ -278,7 +287,8 @@ static void emit_slow_path(X64Ctx *c, const X64SlowPath *sp)
     x64_patch_rel32(sp->jcc_field, b->ptr);
     for (int r = 0; r < X64_NB_REGS; r++) {
         if (sp->save_mask & R(r)) {
-            x64_store(b, (X64Reg)r, x64_mem(X64_RSP, X64_SAVE_OFF + 8 * r), 3); /* mov [rsp + save + 8 * r], r */
+            /* mov [rsp + save + 8 * r], r */
+            x64_store(b, (X64Reg)r, x64_mem(X64_RSP, X64_SAVE_OFF + 8 * r), 3);
         }
     }
     for (int i = 0; i < sp->wb_count; i++) {
@@ -290,7 +300,8 @@ static void emit_slow_path(X64Ctx *c, const X64SlowPath *sp)
             x64_store_imm(b, m, (int32_t)wb->cval, wb->size); /* mov [rbp + global], imm */
         } else {
             x64_mov_ri(b, (X64Reg)sp->scratch_reg, (uint64_t)wb->cval, true); /* mov t1, imm64 */
-            x64_store(b, (X64Reg)sp->scratch_reg, m, 3);                      /* mov [rbp + global], t1 */
+            /* mov [rbp + global], t1 */
+            x64_store(b, (X64Reg)sp->scratch_reg, m, 3);
         }
     }
     /* arguments (env, addr, [val,] memop): sources may sit in argument registers, so order the
@@ -322,7 +333,7 @@ static void emit_slow_path(X64Ctx *c, const X64SlowPath *sp)
         x64_mov_ri(b, X64_RCX, sp->memop, false); /* mov ecx, memop */
     }
     x64_mov_rr(b, X64_RDI, X64_REG_ENV, true); /* mov rdi, rbp */
-    gen_store_precise_state(c, sp->insn_index, X64_RAX);
+    x64_gen_store_precise_state(c, sp->insn_index, X64_RAX);
     if (sp->is_store) {
         x64_call_abs(b, (void *)softmmu_st_slow, X64_RAX); /* call softmmu_st_slow */
     } else {
@@ -334,13 +345,14 @@ static void emit_slow_path(X64Ctx *c, const X64SlowPath *sp)
     }
     for (int r = 0; r < X64_NB_REGS; r++) {
         if (sp->save_mask & R(r)) {
-            x64_load(b, (X64Reg)r, x64_mem(X64_RSP, X64_SAVE_OFF + 8 * r), 3, false, true); /* mov r, [rsp + save + 8 * r] */
+            /* mov r, [rsp + save + 8 * r] */
+            x64_load(b, (X64Reg)r, x64_mem(X64_RSP, X64_SAVE_OFF + 8 * r), 3, false, true);
         }
     }
     x64_jmp_to(b, sp->resume); /* jmp resume */
 }
 
-bool gen_slow_paths(X64Ctx *c)
+bool x64_gen_slow_paths(X64Ctx *c)
 {
     for (int i = 0; i < c->p->nb_slow; i++) {
         const X64SlowPath *sp = &c->p->slow[i];

@@ -43,7 +43,7 @@ static void lock(X64Ctx *c, X64Reg r)
     c->reg_age[r] = (uint32_t)c->op_index;
 }
 
-void ra_begin(X64Ctx *c)
+void x64_ra_begin(X64Ctx *c)
 {
     for (int t = 0; t < c->f->nb_temps; t++) {
         X64Temp *ts = &c->t[t];
@@ -106,7 +106,7 @@ static void slot_free(X64Ctx *c, int s)
     c->slot_used[s / 64] &= ~(1ull << (s % 64));
 }
 
-X64Mem ra_temp_mem(X64Ctx *c, int t)
+X64Mem x64_ra_temp_mem(X64Ctx *c, int t)
 {
     IRTemp *it = irt(c, t);
     if (it->kind == TEMP_GLOBAL) {
@@ -119,7 +119,7 @@ X64Mem ra_temp_mem(X64Ctx *c, int t)
     return x64_mem(X64_RSP, X64_SLOT_OFF + 8 * ts->slot);
 }
 
-unsigned ra_temp_size(X64Ctx *c, int t)
+unsigned x64_ra_temp_size(X64Ctx *c, int t)
 {
     /* i32 homes are 4 bytes (a 32-bit load re-establishes the zero upper half) */
     return irt(c, t)->type == IR_I64 ? 3 : 2;
@@ -160,8 +160,8 @@ static bool prefers_callee_saved(X64Ctx *c, int t)
 static void store_value(X64Ctx *c, int t)
 {
     X64Temp *ts = &c->t[t];
-    X64Mem m = ra_temp_mem(c, t);
-    unsigned size = ra_temp_size(c, t);
+    X64Mem m = x64_ra_temp_mem(c, t);
+    unsigned size = x64_ra_temp_size(c, t);
     if (ts->val == VAL_REG) {
         x64_store(&c->b, ts->reg, m, size); /* mov [home], reg */
     } else {
@@ -170,7 +170,7 @@ static void store_value(X64Ctx *c, int t)
             x64_store_imm(&c->b, m, (int32_t)ts->cval, size); /* mov [home], imm */
         } else {
             uint16_t saved = c->locked;
-            X64Reg tmp = ra_alloc(c, X64_ALLOC_REGS, false);
+            X64Reg tmp = x64_ra_alloc(c, X64_ALLOC_REGS, false);
             x64_mov_ri(&c->b, tmp, (uint64_t)ts->cval, true); /* mov tmp, imm64 */
             x64_store(&c->b, tmp, m, 3);                      /* mov [home], tmp */
             c->locked = saved;
@@ -179,7 +179,7 @@ static void store_value(X64Ctx *c, int t)
     ts->coherent = true;
 }
 
-void ra_sync_temp(X64Ctx *c, int t)
+void x64_ra_sync_temp(X64Ctx *c, int t)
 {
     X64Temp *ts = &c->t[t];
     int kind = irt(c, t)->kind;
@@ -205,7 +205,7 @@ static X64Reg find_free(X64Ctx *c, uint16_t mask, bool callee_first)
     return X64_NOREG;
 }
 
-void ra_evict_reg(X64Ctx *c, X64Reg r)
+void x64_ra_evict_reg(X64Ctx *c, X64Reg r)
 {
     int t = c->reg_temp[r];
     if (t < 0) {
@@ -230,7 +230,7 @@ void ra_evict_reg(X64Ctx *c, X64Reg r)
     unbind(c, t, VAL_MEM);
 }
 
-X64Reg ra_alloc(X64Ctx *c, uint16_t allowed, bool prefer_callee_saved)
+X64Reg x64_ra_alloc(X64Ctx *c, uint16_t allowed, bool prefer_callee_saved)
 {
     allowed &= X64_ALLOC_REGS & ~c->locked;
     assert(allowed && "no allocatable register left for this op");
@@ -252,13 +252,13 @@ X64Reg ra_alloc(X64Ctx *c, uint16_t allowed, bool prefer_callee_saved)
                 r = q;
             }
         }
-        ra_evict_reg(c, r);
+        x64_ra_evict_reg(c, r);
     }
     lock(c, r);
     return r;
 }
 
-void ra_copy_to(X64Ctx *c, int t, X64Reg dst)
+void x64_ra_copy_to(X64Ctx *c, int t, X64Reg dst)
 {
     X64Temp *ts = &c->t[t];
     IRTemp *it = irt(c, t);
@@ -270,10 +270,12 @@ void ra_copy_to(X64Ctx *c, int t, X64Reg dst)
         }
         break;
     case VAL_MEM:
-        x64_load(&c->b, dst, ra_temp_mem(c, t), ra_temp_size(c, t), false, false); /* mov dst, [home] */
+        /* mov dst, [home] */
+        x64_load(&c->b, dst, x64_ra_temp_mem(c, t), x64_ra_temp_size(c, t), false, false);
         break;
     case VAL_CONST:
-        x64_mov_ri(&c->b, dst, is64 ? (uint64_t)ts->cval : (uint32_t)ts->cval, is64); /* mov dst, imm */
+        /* mov dst, imm */
+        x64_mov_ri(&c->b, dst, is64 ? (uint64_t)ts->cval : (uint32_t)ts->cval, is64);
         break;
     default:
         assert(!"read of a dead temp");
@@ -281,7 +283,7 @@ void ra_copy_to(X64Ctx *c, int t, X64Reg dst)
     }
 }
 
-X64Reg ra_load(X64Ctx *c, int t, uint16_t allowed)
+X64Reg x64_ra_load(X64Ctx *c, int t, uint16_t allowed)
 {
     X64Temp *ts = &c->t[t];
     IRTemp *it = irt(c, t);
@@ -294,15 +296,15 @@ X64Reg ra_load(X64Ctx *c, int t, uint16_t allowed)
             lock(c, old);
             return old;
         }
-        X64Reg r = ra_alloc(c, allowed, prefers_callee_saved(c, t));
+        X64Reg r = x64_ra_alloc(c, allowed, prefers_callee_saved(c, t));
         x64_mov_rr(&c->b, r, old, true); /* mov r, old (the op needs it elsewhere) */
         c->reg_temp[old] = -1;
         bind(c, t, r);
         return r;
     }
     assert(ts->val != VAL_DEAD && "read of a dead temp");
-    X64Reg r = ra_alloc(c, allowed, prefers_callee_saved(c, t));
-    ra_copy_to(c, t, r);
+    X64Reg r = x64_ra_alloc(c, allowed, prefers_callee_saved(c, t));
+    x64_ra_copy_to(c, t, r);
     if (ts->val == VAL_MEM) {
         ts->coherent = true;
     }
@@ -324,14 +326,14 @@ static int input_uses(X64Ctx *c, int t)
 static bool dies_here(X64Ctx *c, int t)
 {
     for (int k = 0; k < c->op->nb_iargs; k++) {
-        if (ir_iarg(c->op, k) == t && ra_dies(c, k)) {
+        if (ir_iarg(c->op, k) == t && x64_ra_dies(c, k)) {
             return true;
         }
     }
     return false;
 }
 
-void ra_load_fixed(X64Ctx *c, int t, X64Reg r, bool clobber)
+void x64_ra_load_fixed(X64Ctx *c, int t, X64Reg r, bool clobber)
 {
     X64Temp *ts = &c->t[t];
     if (irt(c, t)->kind != TEMP_FIXED && ts->val == VAL_REG && ts->reg == r) {
@@ -339,18 +341,18 @@ void ra_load_fixed(X64Ctx *c, int t, X64Reg r, bool clobber)
             if (dies_here(c, t) && input_uses(c, t) == 1) {
                 unbind(c, t, VAL_DEAD); /* consumed right here */
             } else {
-                ra_evict_reg(c, r); /* keep t elsewhere; r still holds the value */
+                x64_ra_evict_reg(c, r); /* keep t elsewhere; r still holds the value */
             }
         }
         lock(c, r);
         return;
     }
-    ra_evict_reg(c, r);
-    ra_copy_to(c, t, r);
+    x64_ra_evict_reg(c, r);
+    x64_ra_copy_to(c, t, r);
     lock(c, r);
 }
 
-void ra_bind(X64Ctx *c, int t, X64Reg r)
+void x64_ra_bind(X64Ctx *c, int t, X64Reg r)
 {
     X64Temp *ts = &c->t[t];
     assert(irt(c, t)->kind != TEMP_CONST && irt(c, t)->kind != TEMP_FIXED);
@@ -363,7 +365,7 @@ void ra_bind(X64Ctx *c, int t, X64Reg r)
     lock(c, r);
 }
 
-void ra_set_const(X64Ctx *c, int t, int64_t v)
+void x64_ra_set_const(X64Ctx *c, int t, int64_t v)
 {
     X64Temp *ts = &c->t[t];
     assert(irt(c, t)->kind != TEMP_CONST && irt(c, t)->kind != TEMP_FIXED);
@@ -372,7 +374,7 @@ void ra_set_const(X64Ctx *c, int t, int64_t v)
     ts->coherent = false;
 }
 
-void ra_free_temp(X64Ctx *c, int t)
+void x64_ra_free_temp(X64Ctx *c, int t)
 {
     X64Temp *ts = &c->t[t];
     if (irt(c, t)->kind != TEMP_NORMAL) {
@@ -394,36 +396,36 @@ static bool is_value_global(X64Ctx *c, int t)
     return it->kind == TEMP_GLOBAL && it->type != IR_FLAGS;
 }
 
-void ra_sync_globals(X64Ctx *c, bool forget)
+void x64_ra_sync_globals(X64Ctx *c, bool forget)
 {
     for (int t = 0; t < c->f->nb_globals; t++) {
         if (!is_value_global(c, t)) {
             continue;
         }
-        ra_sync_temp(c, t);
+        x64_ra_sync_temp(c, t);
         if (forget && c->t[t].val != VAL_MEM) {
             unbind(c, t, VAL_MEM);
         }
     }
 }
 
-void ra_kill_normals(X64Ctx *c)
+void x64_ra_kill_normals(X64Ctx *c)
 {
     for (int t = c->f->nb_globals; t < c->f->nb_temps; t++) {
         if (irt(c, t)->kind == TEMP_NORMAL && c->t[t].val != VAL_DEAD) {
-            ra_free_temp(c, t);
+            x64_ra_free_temp(c, t);
         }
     }
 }
 
-void ra_bb_end(X64Ctx *c, bool forget)
+void x64_ra_bb_end(X64Ctx *c, bool forget)
 {
-    ra_sync_globals(c, forget);
+    x64_ra_sync_globals(c, forget);
     for (int t = c->f->nb_globals; t < c->f->nb_temps; t++) {
         IRTemp *it = irt(c, t);
         X64Temp *ts = &c->t[t];
         if (it->kind == TEMP_LOCAL) {
-            ra_sync_temp(c, t);
+            x64_ra_sync_temp(c, t);
             if (forget && ts->val != VAL_MEM) {
                 unbind(c, t, VAL_MEM);
             }
@@ -432,13 +434,13 @@ void ra_bb_end(X64Ctx *c, bool forget)
         }
     }
     if (forget) {
-        ra_kill_normals(c);
+        x64_ra_kill_normals(c);
     }
 }
 
 /* ---- per-op bookkeeping ---- */
 
-void ra_lock_inputs(X64Ctx *c)
+void x64_ra_lock_inputs(X64Ctx *c)
 {
     for (int k = 0; k < c->op->nb_iargs; k++) {
         X64Temp *ts = &c->t[ir_iarg(c->op, k)];
@@ -448,28 +450,41 @@ void ra_lock_inputs(X64Ctx *c)
     }
 }
 
-void ra_free_dead_inputs(X64Ctx *c)
+static bool is_output(X64Ctx *c, int t)
+{
+    for (int k = 0; k < c->op->nb_oargs; k++) {
+        if (ir_oarg(c->op, k) == t) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void x64_ra_free_dead_inputs(X64Ctx *c)
 {
     for (int k = 0; k < c->op->nb_iargs; k++) {
-        if (ra_dies(c, k)) {
-            ra_free_temp(c, ir_iarg(c->op, k));
+        int t = ir_iarg(c->op, k);
+        /* `op t, t, ...` marks input t dead (its old value is not read again), but the output
+           t lives on: the caller binds it */
+        if (x64_ra_dies(c, k) && !is_output(c, t)) {
+            x64_ra_free_temp(c, t);
         }
     }
 }
 
-void ra_free_dead_outputs(X64Ctx *c)
+void x64_ra_free_dead_outputs(X64Ctx *c)
 {
     uint8_t fl = c->p->op_flags[c->op_index];
     for (int k = 0; k < c->op->nb_oargs && k < 2; k++) {
         if (fl & (1u << k)) {
-            ra_free_temp(c, ir_oarg(c->op, k));
+            x64_ra_free_temp(c, ir_oarg(c->op, k));
         }
     }
 }
 
 /* ---- calls ---- */
 
-void ra_evacuate_caller_saved(X64Ctx *c, bool keep_globals)
+void x64_ra_evacuate_caller_saved(X64Ctx *c, bool keep_globals)
 {
     for (int r = 0; r < X64_NB_REGS; r++) {
         int t = c->reg_temp[r];
@@ -497,7 +512,7 @@ void ra_evacuate_caller_saved(X64Ctx *c, bool keep_globals)
     }
 }
 
-void ra_forget_globals(X64Ctx *c)
+void x64_ra_forget_globals(X64Ctx *c)
 {
     for (int t = 0; t < c->f->nb_globals; t++) {
         if (!is_value_global(c, t)) {

@@ -1269,6 +1269,9 @@ static IRHelper h_read1 = {"read_misc1", (void *)helper_read_misc1, IR_CALL_NO_W
                            IR_I64, 1, {IR_PTR}, NULL};
 static IRHelper h_write2 = {"write_misc2", (void *)helper_write_misc2, 0, IR_RET_VOID, 2,
                             {IR_PTR, IR_I64}, NULL};
+/* writes guest state without reading it */
+static IRHelper h_write2_noread = {"write_misc2_noread", (void *)helper_write_misc2,
+                                   IR_CALL_NO_READ_GLOBALS, IR_RET_VOID, 2, {IR_PTR, IR_I64}, NULL};
 
 static void build_sync(IRFunc *f, const void *arg)
 {
@@ -1307,6 +1310,13 @@ static void build_sync(IRFunc *f, const void *arg)
     t = ir_temp_new(f, IR_I64);
     ir_emit_ld(f, IR_I64, t, env, IR_MO_32, field_off(&cpu->misc[5], IR_I32));
     ir_emit_mov(f, IR_I64, o[6], t);
+    /* a helper that writes (but does not read) globals: other globals written before it keep
+       their values, the one it writes has its new value */
+    ir_emit_movi(f, IR_I64, m1, 6);
+    ir_emit_movi(f, IR_I64, m2, 1);
+    args[1] = ir_const(f, IR_I64, 88);
+    ir_emit_call(f, &h_write2_noread, -1, args);
+    ir_emit_add(f, IR_I64, o[7], m1, m2);
     ir_emit_exit_tb(f, IR_EXIT_NOCHAIN);
 }
 
@@ -1356,6 +1366,9 @@ START_TEST(test_global_sync)
         check_u64("global after an env st", be, cpu->out[0][5], 42);
         check_u64("env st after a global write", be, cpu->out[0][6], 4321);
         check_u64("global memory after the block", be, cpu->misc[5] & 0xffffffff, 4321);
+        check_u64("globals around a helper that writes without reading", be, cpu->out[0][7], 94);
+        check_u64("global written before that helper", be, cpu->misc[1], 6);
+        check_u64("global written by that helper", be, cpu->misc[2], 88);
     }
     FINISH();
 }

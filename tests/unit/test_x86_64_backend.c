@@ -709,13 +709,14 @@ START_TEST(test_movcond)
                         run(tb);
                         uint64_t want;
                         if (shape == 3) {
-                            want = ir_cond_eval(cond, t, x, 0x80) ? (uint64_t)-5 & tmask(t) : 0x2222;
+                            want = ir_cond_eval(cond, t, x, 0x80) ? (uint64_t)-5 & tmask(t)
+                                                                  : 0x2222;
                             ck_assert_uint_eq(get_g(t, 3), want);
                             continue;
                         }
                         want = ir_cond_eval(cond, t, x, y) ? 0x1111 : 0x2222;
-                        ck_assert_msg(get_g(t, 4) == want, "movcond %s shape %d", ir_cond_name(cond),
-                                      shape);
+                        ck_assert_msg(get_g(t, 4) == want, "movcond %s shape %d",
+                                      ir_cond_name(cond), shape);
                         if (shape == 1) {
                             ck_assert_uint_eq(get_g(t, 5), 0x1111);
                         } else if (shape == 2) {
@@ -847,7 +848,8 @@ START_TEST(test_pressure)
                 set_g(t, k, in[k]);
             }
             for (int k = 0; k < N; k++) {
-                uu[k] = ((in[k] ^ in[(k + 1) % N]) + (uint64_t)(0x123456789ll * (k + 1))) & tmask(t);
+                uu[k] = ((in[k] ^ in[(k + 1) % N]) + (uint64_t)(0x123456789ll * (k + 1))) &
+                        tmask(t);
                 want += uu[k] * (uint64_t)(k + 1);
             }
             run(tb);
@@ -1170,8 +1172,8 @@ START_TEST(test_guest_mem_hit)
                             }
                             run(tb);
                             ck_assert_msg(get_g(t, 2) == (want & tmask(t)),
-                                          "gld size %u sign %d a64 %d off %u: %#" PRIx64, size, sign,
-                                          a64, off, get_g(t, 2));
+                                          "gld size %u sign %d a64 %d off %u: %#" PRIx64, size,
+                                          sign, a64, off, get_g(t, 2));
                             ck_assert_uint_eq(ld_le(&guest_ram[0][off ^ 0x100], bytes),
                                               0x8877665544332211ull & tmask(t) & fm);
                             ck_assert_uint_eq(ld_le(&guest_ram[0][off ^ 0x200], bytes), 0x5a);
@@ -1492,6 +1494,432 @@ START_TEST(test_slow_path_keeps_registers)
 END_TEST
 
 
+/* ---- random programs against a reference evaluator ---- */
+
+/* A reference evaluator for the IR the generator below emits: one uint64_t per temp, globals
+   read from and written back to a TestCPU, guest memory in one page. Independent of both
+   backends on purpose. */
+#define RND_PAGE 0x40000000ull
+static uint8_t ev_ram[4096];
+
+static uint64_t rnd_h3(uint64_t a, uint64_t b, uint64_t c)
+{
+    return a * 3 + (b ^ (c << 7)) + (c >> 3);
+}
+static uint64_t rnd_bump(void *env, uint64_t a)
+{
+    ((TestCPU *)env)->q[7] += a;
+    return ((TestCPU *)env)->q[6];
+}
+static const IRHelper H_RND[] = {
+    {"h3_pure", (void *)rnd_h3, IR_CALL_PURE, IR_I64, 3, {IR_I64, IR_I32, IR_I64}, NULL},
+    {"h3_i32", (void *)rnd_h3, IR_CALL_NO_READ_GLOBALS | IR_CALL_NO_WRITE_GLOBALS, IR_I32, 3,
+     {IR_I32, IR_I64, IR_I32}, NULL},
+    {"h3_raise", (void *)rnd_h3, IR_CALL_MAY_RAISE, IR_I64, 3, {IR_I64, IR_I64, IR_I64}, NULL},
+    {"bump", (void *)rnd_bump, 0, IR_I64, 2, {IR_PTR, IR_I64}, NULL},
+};
+
+static uint64_t ev_ld(const uint8_t *p, unsigned size, bool sign)
+{
+    unsigned bytes = 1u << size;
+    uint64_t v = ld_le(p, bytes);
+    if (sign && bytes < 8 && (v >> (8 * bytes - 1) & 1)) {
+        v |= ~0ull << (8 * bytes);
+    }
+    return v;
+}
+
+static void eval_func(IRFunc *fn, TestCPU *st)
+{
+    uint64_t *v = calloc((size_t)fn->nb_temps, sizeof(uint64_t));
+    int *label_at = calloc((size_t)fn->nb_labels + 1, sizeof(int));
+    for (int i = 0; i < fn->nb_ops; i++) {
+        if (fn->ops[i].opc == IR_set_label) {
+            label_at[ir_carg(&fn->ops[i], 0)] = i;
+        }
+    }
+#define LOAD_GLOBALS()                                                                          \
+    for (int t = 0; t < fn->nb_globals; t++) {                                                  \
+        IRTemp *it = &fn->temps[t];                                                             \
+        if (it->kind == TEMP_GLOBAL) {                                                          \
+            uint8_t *p = (uint8_t *)st + it->env_offset;                                        \
+            v[t] = it->type == IR_I64 ? ld_le(p, 8) : ld_le(p, 4);                              \
+        }                                                                                       \
+    }
+#define STORE_GLOBALS()                                                                         \
+    for (int t = 0; t < fn->nb_globals; t++) {                                                  \
+        IRTemp *it = &fn->temps[t];                                                             \
+        if (it->kind == TEMP_GLOBAL) {                                                          \
+            memcpy((uint8_t *)st + it->env_offset, &v[t], it->type == IR_I64 ? 8 : 4);         \
+        }                                                                                       \
+    }
+    LOAD_GLOBALS();
+    for (int t = fn->nb_globals; t < fn->nb_temps; t++) {
+        if (fn->temps[t].kind == TEMP_CONST) {
+            v[t] = (uint64_t)fn->temps[t].val & tmask(fn->temps[t].type);
+        }
+    }
+    for (int i = 0; i < fn->nb_ops; i++) {
+        IROp *op = &fn->ops[i];
+        IRType t = (IRType)op->type;
+        int d = op->nb_oargs ? ir_oarg(op, 0) : 0;
+        uint64_t a = op->nb_iargs > 0 ? v[ir_iarg(op, 0)] : 0;
+        uint64_t b = op->nb_iargs > 1 ? v[ir_iarg(op, 1)] : 0;
+        switch (op->opc) {
+        case IR_nop:
+        case IR_insn_start:
+        case IR_set_label:
+            break;
+        case IR_exit_tb:
+            i = fn->nb_ops;
+            break;
+        case IR_br:
+            i = label_at[ir_carg(op, 0)];
+            break;
+        case IR_brcond:
+            if (ir_cond_eval((IRCond)ir_carg(op, 0), t, a, b)) {
+                i = label_at[ir_carg(op, 1)];
+            }
+            break;
+        case IR_mov:
+            v[d] = a & tmask(t);
+            break;
+        case IR_add: case IR_sub: case IR_mul: case IR_and: case IR_or: case IR_xor:
+        case IR_andc: case IR_shl: case IR_shr: case IR_sar: case IR_rotl: case IR_rotr:
+            v[d] = ref_bin((IROpcode)op->opc, t, a, b);
+            break;
+        case IR_neg: case IR_not: case IR_ext8s: case IR_ext8u: case IR_ext16s: case IR_ext16u:
+        case IR_ext32s: case IR_ext32u:
+            v[d] = ref_unary((IROpcode)op->opc, t, a);
+            break;
+        case IR_ext_i32_i64: v[d] = (uint64_t)(int64_t)(int32_t)a; break;
+        case IR_extu_i32_i64: v[d] = a & 0xffffffff; break;
+        case IR_extrl_i64_i32: v[d] = a & 0xffffffff; break;
+        case IR_extrh_i64_i32: v[d] = a >> 32; break;
+        case IR_setcond:
+            v[d] = ir_cond_eval((IRCond)ir_carg(op, 0), t, a, b);
+            break;
+        case IR_movcond:
+            v[d] = ir_cond_eval((IRCond)ir_carg(op, 0), t, a, b) ? v[ir_iarg(op, 2)]
+                                                                   : v[ir_iarg(op, 3)];
+            break;
+        case IR_deposit: {
+            unsigned pos = (unsigned)ir_carg(op, 0), len = (unsigned)ir_carg(op, 1);
+            uint64_t m = field_mask(len) << pos;
+            v[d] = ((a & ~m) | ((b << pos) & m)) & tmask(t);
+            break;
+        }
+        case IR_extract:
+        case IR_sextract: {
+            unsigned pos = (unsigned)ir_carg(op, 0), len = (unsigned)ir_carg(op, 1);
+            uint64_t x = (a >> pos) & field_mask(len);
+            if (op->opc == IR_sextract && len < 64 && (x >> (len - 1) & 1)) {
+                x |= ~field_mask(len);
+            }
+            v[d] = x & tmask(t);
+            break;
+        }
+        case IR_mulu2:
+        case IR_muls2: {
+            int hi = ir_oarg(op, 1);
+            if (t == IR_I64) {
+                unsigned __int128 p = op->opc == IR_muls2
+                                          ? (unsigned __int128)((__int128)(int64_t)a * (int64_t)b)
+                                          : (unsigned __int128)a * b;
+                v[d] = (uint64_t)p;
+                v[hi] = (uint64_t)(p >> 64);
+            } else {
+                uint64_t p = op->opc == IR_muls2 ? (uint64_t)((int64_t)(int32_t)a * (int32_t)b)
+                                                 : a * b;
+                v[d] = p & 0xffffffff;
+                v[hi] = p >> 32 & 0xffffffff;
+            }
+            break;
+        }
+        case IR_gld: {
+            unsigned mo = (unsigned)ir_carg(op, 0);
+            uint64_t x = ev_ld(&ev_ram[a - RND_PAGE], mo & IR_MO_SIZE, mo & IR_MO_SIGN);
+            v[d] = x & tmask(t);
+            break;
+        }
+        case IR_gst: {
+            unsigned mo = (unsigned)ir_carg(op, 0);
+            memcpy(&ev_ram[b - RND_PAGE], &a, 1u << (mo & IR_MO_SIZE));
+            break;
+        }
+        case IR_call: {
+            const IRHelper *h = ir_call_helper(op);
+            uint64_t x[3] = {0, 0, 0};
+            for (int k = 0; k < h->nargs; k++) {
+                int at = ir_iarg(op, k);
+                x[k] = fn->temps[at].kind == TEMP_FIXED ? (uintptr_t)st : v[at];
+            }
+            STORE_GLOBALS();
+            uint64_t r = h->nargs == 3 ? ((uint64_t (*)(uint64_t, uint64_t, uint64_t))h->func)(
+                                             x[0], x[1], x[2])
+                                       : ((uint64_t (*)(void *, uint64_t))h->func)(
+                                             (void *)(uintptr_t)x[0], x[1]);
+            LOAD_GLOBALS();
+            if (op->nb_oargs) {
+                v[d] = r & tmask((IRType)h->ret);
+            }
+            break;
+        }
+        default:
+            ck_abort_msg("evaluator: op %s", ir_op_defs[op->opc].name);
+        }
+    }
+    STORE_GLOBALS();
+#undef LOAD_GLOBALS
+#undef STORE_GLOBALS
+    free(v);
+    free(label_at);
+}
+
+static uint64_t rng;
+static uint64_t rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+static unsigned rndn(unsigned n) { return (unsigned)(rnd() % n); }
+
+typedef struct RPool {
+    int t[2][48]; /* live normal temps and locals, by type */
+    int n[2];
+} RPool;
+
+static int rnd_input(RPool *p, IRType t)
+{
+    unsigned k = rndn(10);
+    if (k < 4 && p->n[t]) {
+        return p->t[t][rndn((unsigned)p->n[t])];
+    }
+    if (k < 8) {
+        return G(t, (int)rndn(12));
+    }
+    uint64_t c = rndn(3) ? vals[rndn(NVALS)] : rnd();
+    return C(t, (int64_t)c);
+}
+
+static int rnd_output(RPool *p, IRType t)
+{
+    unsigned k = rndn(10);
+    if (k < 5 && p->n[t] < 48) {
+        int x = T(t);
+        p->t[t][p->n[t]++] = x;
+        return x;
+    }
+    if (k < 7 && p->n[t]) {
+        int x = p->t[t][rndn((unsigned)p->n[t])];
+        if (f.temps[x].kind == TEMP_NORMAL || rndn(2)) {
+            return x;
+        }
+    }
+    return G(t, (int)rndn(12));
+}
+
+/* normal temps die at a block end: keep only the locals */
+static void rnd_block_end(RPool *p)
+{
+    for (int t = 0; t < 2; t++) {
+        int j = 0;
+        for (int i = 0; i < p->n[t]; i++) {
+            if (f.temps[p->t[t][i]].kind == TEMP_LOCAL) {
+                p->t[t][j++] = p->t[t][i];
+            }
+        }
+        p->n[t] = j;
+    }
+}
+
+/* a guest address inside the mapped page, aligned for the access */
+static int rnd_addr(RPool *p, bool a64, unsigned size)
+{
+    IRType at = a64 ? IR_I64 : IR_I32;
+    int x = rnd_input(p, at), y = T(at);
+    ir_emit_andi(&f, at, y, x, (int64_t)(0xff8 & ~((1u << size) - 1)) | (rndn(2) ? 0 : 0));
+    int z = T(at);
+    ir_emit_addi(&f, at, z, y, (int64_t)RND_PAGE);
+    return z;
+}
+
+static void rnd_program(void)
+{
+    RPool pool = {0};
+    begin();
+    int locals = (int)rndn(4);
+    for (int i = 0; i < locals; i++) {
+        IRType t = rndn(2) ? IR_I64 : IR_I32;
+        int l = ir_temp_local(&f, t);
+        ir_emit_mov(&f, t, l, G(t, (int)rndn(12)));
+        pool.t[t][pool.n[t]++] = l;
+    }
+    int open_label = -1, label_age = 0;
+    int nops = 40 + (int)rndn(120);
+    for (int i = 0; i < nops; i++) {
+        IRType t = rndn(2) ? IR_I64 : IR_I32;
+        unsigned k = rndn(100);
+        if (open_label >= 0 && ++label_age > 6 && rndn(4) == 0) {
+            ir_emit_label(&f, open_label);
+            rnd_block_end(&pool);
+            open_label = -1;
+            continue;
+        }
+        if (k < 35) {
+            IROpcode opc = binops[rndn(NBINOPS)];
+            int a = rnd_input(&pool, t), b = rnd_input(&pool, t);
+            ir_emit_binop(&f, opc, t, rnd_output(&pool, t), a, b);
+        } else if (k < 45) {
+            static const IROpcode un[] = {IR_neg, IR_not, IR_ext8s, IR_ext8u, IR_ext16s,
+                                          IR_ext16u, IR_ext32s, IR_ext32u, IR_mov};
+            IROpcode opc = un[rndn(t == IR_I64 ? 9 : 6)];
+            if (rndn(6) == 0) {
+                opc = IR_mov;
+            }
+            int a = rnd_input(&pool, t);
+            ir_emit_unop(&f, opc, t, rnd_output(&pool, t), a);
+        } else if (k < 52) {
+            static const IROpcode tc[] = {IR_ext_i32_i64, IR_extu_i32_i64, IR_extrl_i64_i32,
+                                          IR_extrh_i64_i32};
+            unsigned j = rndn(4);
+            IRType ti = j < 2 ? IR_I32 : IR_I64, to = j < 2 ? IR_I64 : IR_I32;
+            int a = rnd_input(&pool, ti);
+            ir_emit_unop(&f, tc[j], to, rnd_output(&pool, to), a);
+        } else if (k < 58) {
+            IRCond c = (IRCond)(IR_COND_EQ + rndn(10));
+            int a = rnd_input(&pool, t), b = rnd_input(&pool, t);
+            ir_emit_setcond(&f, t, c, rnd_output(&pool, t), a, b);
+        } else if (k < 64) {
+            IRCond c = (IRCond)(IR_COND_EQ + rndn(10));
+            int a = rnd_input(&pool, t), b = rnd_input(&pool, t);
+            int x = rnd_input(&pool, t), y = rnd_input(&pool, t);
+            ir_emit_movcond(&f, t, c, rnd_output(&pool, t), a, b, x, y);
+        } else if (k < 70) {
+            unsigned w = width(t), pos = rndn(w), len = 1 + rndn(w - pos);
+            int a = rnd_input(&pool, t);
+            if (rndn(2)) {
+                int b = rnd_input(&pool, t);
+                ir_emit_deposit(&f, t, rnd_output(&pool, t), a, b, (int)pos, (int)len);
+            } else {
+                ir_emit_extract(&f, t, rnd_output(&pool, t), a, (int)pos, (int)len, rndn(2));
+            }
+        } else if (k < 74) {
+            int a = rnd_input(&pool, t), b = rnd_input(&pool, t);
+            int lo = rnd_output(&pool, t), hi = rnd_output(&pool, t);
+            if (lo == hi) {
+                hi = T(t);
+            }
+            ir_emit_mul2(&f, rndn(2) ? IR_mulu2 : IR_muls2, t, lo, hi, a, b);
+        } else if (k < 80) {
+            const IRHelper *h = &H_RND[rndn(4)];
+            int args[3];
+            for (int j = 0; j < h->nargs; j++) {
+                args[j] = h->args[j] == IR_PTR && j == 0 && h->nargs == 2
+                              ? f.env
+                              : rnd_input(&pool, (IRType)h->args[j]);
+            }
+            ir_emit_call(&f, h, rnd_output(&pool, (IRType)h->ret), args);
+        } else if (k < 90) {
+            bool a64 = rndn(2);
+            unsigned size = rndn(t == IR_I64 ? 4 : 3);
+            unsigned mo = size | (a64 ? IR_MO_A64 : 0);
+            int addr = rnd_addr(&pool, a64, size);
+            if (rndn(2)) {
+                mo |= (size < 3 && rndn(2)) ? IR_MO_SIGN : 0;
+                ir_emit_gld(&f, t, rnd_output(&pool, t), addr, mo, 0);
+            } else {
+                ir_emit_gst(&f, t, rnd_input(&pool, t), addr, mo, 0);
+            }
+        } else if (k < 95 && open_label < 0) {
+            IRCond c = (IRCond)(IR_COND_EQ + rndn(10));
+            int a = rnd_input(&pool, t), b = rnd_input(&pool, t);
+            open_label = ir_label_new(&f);
+            label_age = 0;
+            ir_emit_brcond(&f, t, c, a, b, open_label);
+            rnd_block_end(&pool);
+        } else {
+            ir_emit_insn_start(&f, i);
+        }
+    }
+    if (open_label >= 0) {
+        ir_emit_label(&f, open_label);
+        rnd_block_end(&pool);
+    }
+    /* make the surviving temps observable */
+    for (int t = 0; t < 2; t++) {
+        for (int i = 0; i < pool.n[t] && i < 8; i++) {
+            ir_emit_mov(&f, (IRType)t, G((IRType)t, 16 + i), pool.t[t][i]);
+        }
+    }
+}
+
+START_TEST(test_random_programs)
+{
+    static TestCPU want;
+    map_page(0, RND_PAGE, guest_ram[2]);
+    /* XLAT_TEST_PROGRAMS=N runs a longer soak */
+    int nprogs = getenv("XLAT_TEST_PROGRAMS") ? atoi(getenv("XLAT_TEST_PROGRAMS")) : 400;
+    for (int prog = 0; prog < nprogs; prog++) {
+        rng = 0x9e3779b97f4a7c15ull * (uint64_t)(prog + 1);
+        rnd_program();
+        /* the evaluator runs on the IR before gen_code (which drops dead ops) */
+        for (int rep = 0; rep < 3; rep++) {
+            for (int i = 0; i < NQ; i++) {
+                cpu->q[i] = rndn(3) ? rnd() : vals[rndn(NVALS)];
+            }
+            for (int i = 0; i < ND; i++) {
+                cpu->d[i] = (uint32_t)(rndn(3) ? rnd() : vals[rndn(NVALS)]);
+            }
+            for (int i = 0; i < 4096; i++) {
+                guest_ram[2][i] = (uint8_t)rnd();
+            }
+            memcpy(&want, cpu, sizeof(want));
+            memcpy(ev_ram, guest_ram[2], sizeof(ev_ram));
+            eval_func(&f, &want);
+            static TestCPU saved;
+            memcpy(&saved, cpu, sizeof(saved));
+            static uint8_t ram_saved[4096];
+            memcpy(ram_saved, guest_ram[2], sizeof(ram_saved));
+            for (int pass = 0; pass < (rep == 0 ? 1 : 1); pass++) {
+                static TranslationBlock *tb;
+                if (rep == 0) {
+                    if (getenv("XLAT_TEST_DUMP")) {
+                        fprintf(stderr, "program %d:\n", prog);
+                        ir_dump(&f, stderr);
+                    }
+                    ir_emit_exit_tb(&f, IR_EXIT_NOCHAIN);
+                    tb = compile_icount(1);
+                }
+                run(tb);
+            }
+            bool ok = memcmp(cpu->q, want.q, sizeof(want.q)) == 0 &&
+                      memcmp(cpu->d, want.d, sizeof(want.d)) == 0 &&
+                      memcmp(guest_ram[2], ev_ram, sizeof(ev_ram)) == 0;
+            if (!ok) {
+                fprintf(stderr, "random program %d (rep %d) differs:\n", prog, rep);
+                for (int i = 0; i < NQ; i++) {
+                    if (cpu->q[i] != want.q[i]) {
+                        fprintf(stderr, "  q%d = %#" PRIx64 ", want %#" PRIx64 " (in %#" PRIx64
+                                ")\n", i, cpu->q[i], want.q[i], saved.q[i]);
+                    }
+                }
+                for (int i = 0; i < ND; i++) {
+                    if (cpu->d[i] != want.d[i]) {
+                        fprintf(stderr, "  d%d = %#x, want %#x (in %#x)\n", i, cpu->d[i],
+                                want.d[i], saved.d[i]);
+                    }
+                }
+                ir_dump(&f, stderr);
+                ck_abort_msg("random program %d differs from the evaluator", prog);
+            }
+        }
+    }
+}
+END_TEST
+
 /* ---- the encoder against Capstone ---- */
 
 #include <capstone/capstone.h>
@@ -1555,10 +1983,11 @@ static void expect(const char *what, const char *mnem, int n, XOp o0, XOp o1, XO
                           "%s: operand %d of '%s %s' is not %s", what, i, insn->mnemonic,
                           insn->op_str, rname(w->reg, w->bytes));
         } else if (w->kind == 'm') {
+            bool idx_ok = w->index < 0
+                              ? op->mem.index == X86_REG_INVALID
+                              : strcmp(cs_reg_name(cs, op->mem.index), rn64[w->index]) == 0;
             bool ok = op->type == X86_OP_MEM &&
-                      strcmp(cs_reg_name(cs, op->mem.base), rn64[w->base]) == 0 &&
-                      (w->index < 0 ? op->mem.index == X86_REG_INVALID
-                                    : strcmp(cs_reg_name(cs, op->mem.index), rn64[w->index]) == 0) &&
+                      strcmp(cs_reg_name(cs, op->mem.base), rn64[w->base]) == 0 && idx_ok &&
                       (w->index < 0 || op->mem.scale == 1 << w->scale) && op->mem.disp == w->disp;
             ck_assert_msg(ok, "%s: operand %d of '%s %s' is not [%s + %s*%d + %" PRId64 "]", what,
                           i, insn->mnemonic, insn->op_str, rn64[w->base],
@@ -1677,7 +2106,8 @@ START_TEST(test_encode_reg_forms)
             x64_mov_ri(enc(), d, movi[k], true);
             bool abs = movi[k] > 0xffffffffull && (int64_t)movi[k] != (int32_t)movi[k];
             bool narrow = movi[k] <= 0xffffffffull;
-            EXPECT2("mov_ri64", abs ? "movabs" : "mov", XR(d, narrow ? 4 : 8), XI((int64_t)movi[k], 8));
+            EXPECT2("mov_ri64", abs ? "movabs" : "mov", XR(d, narrow ? 4 : 8),
+                    XI((int64_t)movi[k], 8));
             x64_mov_ri(enc(), d, movi[k], false);
             EXPECT2("mov_ri32", "mov", XR(d, 4), XI((int64_t)movi[k], 4));
         }
@@ -1796,6 +2226,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_pressure);
     tcase_add_test(tc, test_ld_st);
     tcase_add_test(tc, test_ld_st_alias_globals);
+    tcase_add_test(tc, test_random_programs);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("calls");
