@@ -111,22 +111,54 @@ static void do_interrupt_real(CPUX86State *env, int vector)
     env->eip = ip;
 }
 
+void x86_cpu_set_intr(CPUX86State *env, bool level)
+{
+    env->intr_line = level;
+    if (level) {
+        cpu_exit(&env->common);
+    }
+}
+
+void x86_cpu_set_intr_ack(CPUX86State *env, int (*ack)(void *opaque), void *opaque)
+{
+    env->intr_ack = ack;
+    env->intr_opaque = opaque;
+}
+
+/* Deliver vector through the IVT or, in protected mode, report that the IDT is not there yet. */
+static bool deliver(CPUX86State *env, int vector, const char *what)
+{
+    if (!(env->cr[0] & CR0_PE)) {
+        do_interrupt_real(env, vector);
+        return true;
+    }
+    fprintf(stderr,
+            "xlat: %s %d (error code %#x) at %04x:%08" PRIx64
+            " in protected mode: delivery through the IDT is not implemented yet\n",
+            what, vector, env->error_code, env->seg[R_CS].selector, env->eip);
+    machine_request_exit(env->common.machine, XLAT_EXIT_GUEST_ERROR);
+    return false;
+}
+
 bool x86_exec_pending(CPUCommon *c)
 {
     CPUX86State *env = x86_env(c);
     if (env->exception >= 0) {
         int vector = env->exception;
         env->exception = -1;
-        if (!(env->cr[0] & CR0_PE)) {
-            do_interrupt_real(env, vector);
-        } else {
-            Machine *m = env->common.machine;
-            fprintf(stderr,
-                    "xlat: exception %d (error code %#x) at %04x:%08" PRIx64
-                    " in protected mode: delivery through the IDT is not implemented yet\n",
-                    vector, env->error_code, env->seg[R_CS].selector, env->eip);
-            machine_request_exit(m, XLAT_EXIT_GUEST_ERROR);
+        if (!deliver(env, vector, "exception")) {
             return true;
+        }
+    }
+    /* external interrupts are taken between instructions when IF = 1 (SDM Vol. 3A 6.8.1);
+       the acknowledge tells the controller the CPU took it */
+    if (env->intr_line && (env->eflags & EFL_IF) && env->intr_ack) {
+        int vector = env->intr_ack(env->intr_opaque);
+        if (vector >= 0) {
+            env->halted = 0;
+            if (!deliver(env, vector, "interrupt")) {
+                return true;
+            }
         }
     }
     return env->halted != 0;

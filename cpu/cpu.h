@@ -87,6 +87,12 @@ typedef struct CPUX86State {
     uint32_t halted;
     int32_t exception;   /* pending exception vector, or -1 */
     uint32_t error_code;
+
+    /* the INTR pin (level, driven by the interrupt controller) and where to ask for the
+       vector when the CPU accepts it (INTA cycle) */
+    uint32_t intr_line;
+    int (*intr_ack)(void *opaque);
+    void *intr_opaque;
 } CPUX86State;
 
 static inline CPUX86State *x86_env(CPUCommon *c) { return (CPUX86State *)c; }
@@ -108,6 +114,11 @@ void x86_update_hflags(CPUX86State *env);
 bool x86_tlb_translate(CPUX86State *env, uint64_t linear, int access, int mmu_idx,
                        uint64_t *phys);
 void x86_dump_state(CPUX86State *env, FILE *out);
+/* Drive the INTR pin (hw/: the PIC or the local APIC). Raising it makes the CPU leave
+   translated code at the next block boundary; if IF=1 it then acknowledges through intr_ack and
+   delivers the vector (SDM Vol. 3A 6.8.1). */
+void x86_cpu_set_intr(CPUX86State *env, bool level);
+void x86_cpu_set_intr_ack(CPUX86State *env, int (*ack)(void *opaque), void *opaque);
 /* A hash of the architectural state (registers, flags, segments, control registers). */
 uint64_t x86_state_hash(CPUX86State *env, uint64_t seed);
 
