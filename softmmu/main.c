@@ -46,7 +46,8 @@ static void print_usage(FILE *out)
             "  -bios FILE           firmware image (a multiple of 64 KiB, at most 2 MiB)\n"
             "  -m [size=]SIZE       guest RAM; a plain number is MiB, or use a K/M/G suffix "
             "(default %d)\n"
-            "  -accel jit|interp    translator backend (default: jit where built); -accel help\n"
+            "  -accel jit|interp[,tb-size=N]  translator backend (default: jit where built) and\n"
+            "                       code-cache size in MiB (or with a K suffix); -accel help\n"
             "  -debugcon DEV        debug console on port 0xE9: file:PATH, stdio (default), none\n"
             "  -device isa-debug-exit[,iobase=0xf4][,iosize=0x04]\n"
             "                       a write of V to the port exits with status (V << 1) | 1\n"
@@ -234,7 +235,9 @@ static void parse_device(MachineOptions *opt, const char *arg)
 
 /* ---- -accel --------------------------------------------------------------------------------- */
 
-static const char *parse_accel(const char *arg)
+/* -accel NAME[,tb-size=SIZE]: QEMU spells the code-cache size tb-size, in MiB; a K suffix is
+   accepted too, which tests use to make the cache flush often. */
+static const char *parse_accel(const char *arg, size_t *tb_size)
 {
     if (strcmp(arg, "help") == 0) {
         printf("Accelerators supported in xlat:\n");
@@ -244,10 +247,40 @@ static const char *parse_accel(const char *arg)
         printf("interp\n");
         exit(0);
     }
-    if (strcmp(arg, "jit") == 0 || strcmp(arg, "interp") == 0) {
-        return arg; /* machine_create says so clearly if the JIT is not built here */
+    static char name[32];
+    const char *comma = strchr(arg, ',');
+    size_t n = comma ? (size_t)(comma - arg) : strlen(arg);
+    if (n >= sizeof(name)) {
+        usage_error("-accel %s: unknown accelerator (try -accel help)", arg);
     }
-    if (strcmp(arg, "tcg") == 0) {
+    memcpy(name, arg, n);
+    name[n] = 0;
+    while (comma) {
+        const char *prop = comma + 1;
+        comma = strchr(prop, ',');
+        size_t len = comma ? (size_t)(comma - prop) : strlen(prop);
+        if (len > 8 && strncmp(prop, "tb-size=", 8) == 0) {
+            char buf[32];
+            if (len - 8 >= sizeof(buf)) {
+                usage_error("-accel %s: bad tb-size", arg);
+            }
+            memcpy(buf, prop + 8, len - 8);
+            buf[len - 8] = 0;
+            size_t digits = strspn(buf, "0123456789");
+            bool plain = digits > 0 && buf[digits] == 0;
+            uint64_t v = plain ? strtoull(buf, NULL, 10) << 20 : parse_size(buf);
+            if (v < (256u << 10) || v > (2048ull << 20)) {
+                usage_error("-accel %s: tb-size must be between 256K and 2048 (MiB)", arg);
+            }
+            *tb_size = (size_t)v;
+        } else {
+            usage_error("-accel %s: unknown property (xlat knows tb-size=N)", arg);
+        }
+    }
+    if (strcmp(name, "jit") == 0 || strcmp(name, "interp") == 0) {
+        return name; /* machine_create says so clearly if the JIT is not built here */
+    }
+    if (strcmp(name, "tcg") == 0) {
         return NULL; /* QEMU's name for a binary translator: our default one */
     }
     usage_error("-accel %s: unknown accelerator (try -accel help)", arg);
@@ -306,7 +339,7 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "-m") == 0) {
             opt.ram_size = parse_mem_option(v);
         } else if (strcmp(a, "-accel") == 0) {
-            opt.accel = parse_accel(v);
+            opt.accel = parse_accel(v, &opt.code_cache_size);
         } else if (strcmp(a, "-debugcon") == 0) {
             opt.debugcon = v;
         } else if (strcmp(a, "-device") == 0) {
