@@ -339,7 +339,8 @@ static int x86_translate(TCGContext *s, CPUCommon *c, TranslationBlock *tb, IRFu
         dc.eip = dc.next_eip;
         uint64_t next_pc = (dc.cs_base + dc.eip) & 0xffffffffu;
         /* stay within one guest page (the last instruction may spill into the next) */
-        if (tb->icount >= max || (next_pc & TLB_PAGE_MASK) != first_page) {
+        if (tb->icount >= max || (next_pc & TLB_PAGE_MASK) != first_page ||
+            f->nb_locals > IR_MAX_LOCALS - 16) {
             gen_goto_tb(&dc, 0, dc.eip);
             break;
         }

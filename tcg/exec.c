@@ -51,6 +51,8 @@ static TranslationBlock *tb_gen(TCGContext *s, CPUCommon *env, uint64_t pc, uint
             return NULL;
         }
         assert(tb->icount > 0 && tb->icount <= max);
+        /* the teaching order: guest code, its IR, the optimized IR, the host code */
+        log_tb(s, env, tb, s->log_mask);
         if (s->log_mask & LOG_OP) {
             fprintf(s->log, "OP:\n");
             ir_dump(f, s->log);
@@ -87,7 +89,6 @@ static TranslationBlock *tb_gen(TCGContext *s, CPUCommon *env, uint64_t pc, uint
                 }
             }
         }
-        log_tb(s, env, tb, s->log_mask);
         if (s->log_mask & LOG_OUT_ASM) {
             fprintf(s->log, "OUT: [size=%u]\n", tb->code_size);
             s->backend->disas(s, tb, s->log);

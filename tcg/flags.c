@@ -502,7 +502,8 @@ void tcg_lower_flags(IRFunc *f)
         switch (op->opc) {
         case IR_fl_def: {
             int F = ir_oarg(op, 0);
-            IRTemp *fp = &f->temps[F];
+            /* a copy: emitting ops may grow (move) the temp array */
+            IRTemp fv = f->temps[F], *fp = &fv;
             IRType W = (IRType)fp->val;
             int kind = (int)ir_carg(op, 0);
             uint8_t uses = fl_uses[IR_FL_OP(kind)];
@@ -518,7 +519,7 @@ void tcg_lower_flags(IRFunc *f)
         }
         case IR_fl_set: {
             int F = ir_oarg(op, 0);
-            IRTemp *fp = &f->temps[F];
+            IRTemp fv = f->temps[F], *fp = &fv;
             IRType W = (IRType)fp->val;
             int kind = IR_FL_KIND(IR_FL_EFLAGS, W == IR_I64 ? 3 : 2);
             ir_emit_movi(f, IR_I32, fp->fl_kind, kind);
@@ -528,12 +529,14 @@ void tcg_lower_flags(IRFunc *f)
         }
         case IR_fl_cond: {
             int F = ir_iarg(op, 0);
-            lower_cond(f, &f->temps[F], KNOWN(F), (int)ir_carg(op, 0), ir_oarg(op, 0), -1);
+            IRTemp fv = f->temps[F];
+            lower_cond(f, &fv, KNOWN(F), (int)ir_carg(op, 0), ir_oarg(op, 0), -1);
             break;
         }
         case IR_fl_brcond: {
             int F = ir_iarg(op, 0);
-            lower_cond(f, &f->temps[F], KNOWN(F), (int)ir_carg(op, 0), -1, (int)ir_carg(op, 1));
+            IRTemp fv = f->temps[F];
+            lower_cond(f, &fv, KNOWN(F), (int)ir_carg(op, 0), -1, (int)ir_carg(op, 1));
             for (int k = 0; k < 8; k++) {
                 known[k] = -1;
             }
@@ -541,7 +544,8 @@ void tcg_lower_flags(IRFunc *f)
         }
         case IR_fl_get: {
             int F = ir_iarg(op, 0);
-            emit_eflags(f, &f->temps[F], KNOWN(F), ir_oarg(op, 0));
+            IRTemp fv = f->temps[F];
+            emit_eflags(f, &fv, KNOWN(F), ir_oarg(op, 0));
             break;
         }
         case IR_nop:

@@ -54,6 +54,7 @@ void ir_func_reset(IRFunc *f)
     f->nb_ops = 0;
     f->nb_temps = f->nb_globals;
     f->nb_labels = 0;
+    f->nb_locals = 0;
 }
 
 static int temp_alloc(IRFunc *f)
@@ -122,6 +123,7 @@ int ir_temp_local(IRFunc *f, IRType type)
     int i = temp_alloc(f);
     f->temps[i].type = type;
     f->temps[i].kind = TEMP_LOCAL;
+    f->nb_locals++;
     return i;
 }
 

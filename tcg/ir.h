@@ -199,6 +199,7 @@ typedef struct IRFunc {
     int nb_temps, cap_temps;
     int nb_globals; /* temps [0, nb_globals) are globals/fixed and survive ir_func_reset */
     int nb_labels;
+    int nb_locals;  /* local temps allocated (each may need a frame slot in a backend) */
     int env;        /* the TEMP_FIXED CPU-state pointer */
     /* statistics for -stats */
     uint64_t stat_flags_defs, stat_flags_dropped;
@@ -213,6 +214,10 @@ void ir_func_reset(IRFunc *f);
 int ir_global(IRFunc *f, IRType type, int32_t env_offset, const char *name);
 /* a flags global over an IRLazyFlags at env_offset; opnd_type is the width of its operands */
 int ir_global_flags(IRFunc *f, IRType opnd_type, int32_t env_offset, const char *name);
+
+/* A frontend ends its block before a function holds more local temps than this: backends give
+   each one a frame slot, and their frames are of fixed size. */
+#define IR_MAX_LOCALS 128
 
 int ir_temp_new(IRFunc *f, IRType type);
 int ir_temp_local(IRFunc *f, IRType type);
