@@ -170,11 +170,12 @@ void x64_ra_bb_end(X64Ctx *c, bool forget);
 void x64_ra_kill_normals(X64Ctx *c);
 /* lock the registers of the current op's inputs, so allocation never evicts them */
 void x64_ra_lock_inputs(X64Ctx *c);
-/* after the instruction: free the inputs that die here */
+/* after the instruction: free the inputs that die here (not those that are also outputs) */
 void x64_ra_free_dead_inputs(X64Ctx *c);
 /* and the outputs nobody reads */
 void x64_ra_free_dead_outputs(X64Ctx *c);
-/* prepare for a helper call: move or spill what caller-saved registers hold (except locked) */
+/* before a helper call: caller-saved registers give up their temps (moved to a free callee-saved
+   register, dropped if memory has them, else spilled); argument copies belong to no temp */
 void x64_ra_evacuate_caller_saved(X64Ctx *c, bool keep_globals);
 /* after a call that may write guest state: cached globals are stale */
 void x64_ra_forget_globals(X64Ctx *c);
