@@ -103,7 +103,7 @@ $(O)/tests/unit/test_%: $(O)/tests/unit/test_%.o $(UNIT_HELPER_OBJS) $(LIB)
 	$(CC) $(LDFLAGS) $(CHECK_CFLAGS) -o $@ $< $(UNIT_HELPER_OBJS) $(LIB) $(CHECK_LIBS) $(LIBS)
 
 # --- goals ----------------------------------------------------------------------------------------
-.PHONY: all xlat roms unit-tests check check-sanitize demo bench clean distclean help
+.PHONY: all xlat roms unit-tests check check-here check-sanitize demo bench clean distclean help
 
 all: $(XLAT) $(ROMS)
 xlat: $(XLAT)
@@ -111,8 +111,20 @@ roms: $(ROMS)
 unit-tests: $(UNIT_TESTS)
 
 ifeq ($(HAVE_CHECK),1)
-check: all $(UNIT_TESTS)
+# check: the whole suite, in this build and again under ASan/UBSan (check-sanitize), with one
+# closing line for both. check-here: this build only.
+check-here: all $(UNIT_TESTS)
 	scripts/run-check $(XLAT) $(UNIT_TESTS)
+ifeq ($(SANITIZE),1)
+check: check-here
+else
+check:
+	@mkdir -p o
+	$(MAKE) check-here CHECK_SUMMARY=$(CURDIR)/o/check-summary-$(MODE)
+	$(MAKE) check-sanitize CHECK_SUMMARY=$(CURDIR)/o/check-summary-san
+	@cat o/check-summary-$(MODE) o/check-summary-san | \
+	    awk '{ p += $$1; f += $$2 } END { print ""; print "== both builds"; print p " passed, " f " failed"; exit f > 0 }'
+endif
 else
 check:
 	@echo "make check: the Check library (Debian: check) was not found by ./configure;" >&2
