@@ -40,6 +40,16 @@ void x86_cpu_reset(CPUX86State *env)
     env->gdt.limit = env->idt.limit = 0xffff;
     env->regs[R_EDX] = 0x600; /* family 6 in the reset signature */
     env->exception = -1;
+    env->delivering = -1;
+    /* MSR reset values (SDM Vol. 4): PAT's power-on value, the APIC enabled at its default
+       base as the bootstrap processor, fast strings enabled */
+    env->msr.pat = 0x0007040600070406ull;
+    env->msr.apic_base = 0xfee00000u | (1u << 11) | (1u << 8);
+    env->msr.misc_enable = 1;
+    /* the TR and LDTR caches after reset (SDM Table 9-1): base 0, limit FFFF, present */
+    env->tr.limit = env->ldt.limit = 0xffff;
+    env->tr.flags = DESC_P_MASK | (0xbu << 8);  /* busy 32-bit TSS */
+    env->ldt.flags = DESC_P_MASK | (0x2u << 8); /* LDT */
     x86_update_hflags(env);
 }
 
@@ -62,6 +72,9 @@ void x86_set_eflags(CPUX86State *env, uint32_t v, uint32_t mask)
 void x86_update_hflags(CPUX86State *env)
 {
     uint32_t h = 0;
+    if (env->cr[0] & CR0_PG) {
+        h |= HF_PG;
+    }
     if (env->cr[0] & CR0_PE) {
         h |= HF_PE;
         if (env->seg[R_CS].flags & DESC_B_MASK) {
@@ -80,37 +93,6 @@ void x86_update_hflags(CPUX86State *env)
     env->hflags = h;
 }
 
-bool x86_tlb_translate(CPUX86State *env, uint64_t linear, int access, int mmu_idx,
-                       uint64_t *phys)
-{
-    (void)env;
-    (void)access;
-    (void)mmu_idx;
-    /* paging is not implemented yet: linear is physical (the A20 gate comes with the i8042) */
-    *phys = linear & 0xffffffffu;
-    return true;
-}
-
-/* Deliver an exception through the real-mode IVT (SDM Vol. 3A 20.1.4). */
-static void do_interrupt_real(CPUX86State *env, int vector)
-{
-    uint32_t sp = (uint32_t)env->regs[R_ESP] & 0xffff;
-    uint32_t ss = env->seg[R_SS].base;
-    uint32_t flags = x86_get_eflags(env);
-    sp = (sp - 2) & 0xffff;
-    cpu_st_data(env, ss + sp, 2, flags);
-    sp = (sp - 2) & 0xffff;
-    cpu_st_data(env, ss + sp, 2, env->seg[R_CS].selector);
-    sp = (sp - 2) & 0xffff;
-    cpu_st_data(env, ss + sp, 2, (uint32_t)env->eip);
-    env->regs[R_ESP] = (env->regs[R_ESP] & ~0xffffull) | sp;
-    uint32_t ip = cpu_ld_data(env, env->idt.base + vector * 4, 2);
-    uint32_t cs = cpu_ld_data(env, env->idt.base + vector * 4 + 2, 2);
-    env->eflags &= ~(uint32_t)(EFL_IF | EFL_TF | EFL_AC | EFL_RF);
-    x86_load_seg_real(env, R_CS, (uint16_t)cs);
-    env->eip = ip;
-}
-
 void x86_cpu_set_intr(CPUX86State *env, bool level)
 {
     env->intr_line = level;
@@ -125,28 +107,17 @@ void x86_cpu_set_intr_ack(CPUX86State *env, int (*ack)(void *opaque), void *opaq
     env->intr_opaque = opaque;
 }
 
-/* Deliver vector through the IVT or, in protected mode, report that the IDT is not there yet. */
-static bool deliver(CPUX86State *env, int vector, const char *what)
-{
-    if (!(env->cr[0] & CR0_PE)) {
-        do_interrupt_real(env, vector);
-        return true;
-    }
-    fprintf(stderr,
-            "xlat: %s %d (error code %#x) at %04x:%08" PRIx64
-            " in protected mode: delivery through the IDT is not implemented yet\n",
-            what, vector, env->error_code, env->seg[R_CS].selector, env->eip);
-    machine_request_exit(env->common.machine, XLAT_EXIT_GUEST_ERROR);
-    return false;
-}
-
 bool x86_exec_pending(CPUCommon *c)
 {
     CPUX86State *env = x86_env(c);
+    Machine *m = env->common.machine;
     if (env->exception >= 0) {
         int vector = env->exception;
+        bool soft = env->exception_soft;
         env->exception = -1;
-        if (!deliver(env, vector, "exception")) {
+        env->exception_soft = 0;
+        x86_deliver_event(env, vector, soft, false);
+        if (m->exit_requested) {
             return true;
         }
     }
@@ -156,7 +127,8 @@ bool x86_exec_pending(CPUCommon *c)
         int vector = env->intr_ack(env->intr_opaque);
         if (vector >= 0) {
             env->halted = 0;
-            if (!deliver(env, vector, "interrupt")) {
+            x86_deliver_event(env, vector, false, true);
+            if (m->exit_requested) {
                 return true;
             }
         }

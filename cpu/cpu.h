@@ -38,6 +38,13 @@ enum { CR0_PE = 1 << 0, CR0_MP = 1 << 1, CR0_EM = 1 << 2, CR0_TS = 1 << 3, CR0_E
        CR0_NE = 1 << 5, CR0_WP = 1 << 16, CR0_AM = 1 << 18, CR0_NW = 1 << 29, CR0_CD = 1 << 30,
        CR0_PG = 1u << 31 };
 
+/* CR4 bits */
+enum { CR4_VME = 1 << 0, CR4_PVI = 1 << 1, CR4_TSD = 1 << 2, CR4_DE = 1 << 3, CR4_PSE = 1 << 4,
+       CR4_PAE = 1 << 5, CR4_MCE = 1 << 6, CR4_PGE = 1 << 7, CR4_PCE = 1 << 8,
+       CR4_OSFXSR = 1 << 9, CR4_OSXMMEXCPT = 1 << 10 };
+/* EFER (MSR C000_0080) */
+enum { EFER_SCE = 1 << 0, EFER_LME = 1 << 8, EFER_LMA = 1 << 10, EFER_NXE = 1 << 11 };
+
 /* hflags: the mode bits that change how code is translated (part of the TB key) */
 enum {
     HF_CS32 = 1 << 0,  /* default operand and address size 32 (CS.D) */
@@ -47,6 +54,7 @@ enum {
     HF_CPL_MASK = 3 << 3,
     HF_LMA = 1 << 5,   /* long mode active (not yet) */
     HF_CS64 = 1 << 6,  /* 64-bit code segment (not yet) */
+    HF_PG = 1 << 7,    /* paging: direct jumps chain only within a page */
     /* segment bases known to be zero, so translated code skips adding them */
     HF_ZERO_BASE_SHIFT = 8, /* one bit per segment register, R_ES..R_GS */
 };
@@ -81,12 +89,23 @@ typedef struct CPUX86State {
     IRLazyFlags cc;
 
     SegmentCache seg[R_NB_SEGS];
+    SegmentCache ldt, tr;
     DescTable gdt, idt;
     uint64_t cr[5];
+    uint64_t efer;
+    /* model-specific registers that read back what was written (cpu/helper-prot.c) */
+    struct {
+        uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
+        uint64_t misc_enable, pat, apic_base;
+        uint64_t mtrr_def_type, mtrr_fixed[11], mtrr_var[16];
+    } msr;
+    uint64_t tsc_offset; /* what WRMSR to the TSC added to the virtual clock's count */
 
     uint32_t halted;
     int32_t exception;   /* pending exception vector, or -1 */
     uint32_t error_code;
+    uint8_t exception_soft; /* INT n / INT3 / INTO: gate DPL is checked, no error code */
+    int32_t delivering;     /* vector being delivered (for #DF), or -1 */
 
     /* the INTR pin (level, driven by the interrupt controller) and where to ask for the
        vector when the CPU accepts it (INTA cycle) */
@@ -109,8 +128,9 @@ uint32_t x86_get_eflags(CPUX86State *env);
 void x86_set_eflags(CPUX86State *env, uint32_t v, uint32_t update_mask);
 /* Recompute hflags after a mode or segment change. */
 void x86_update_hflags(CPUX86State *env);
-/* Linear -> physical for the softmmu; paging comes later, so this is the identity. Returns
-   false and raises the fault when the access is not allowed. */
+/* Linear -> physical for the softmmu (cpu/paging.c). access: 0 read, 1 write, 2 fetch;
+   mmu_idx: 0 kernel data, 1 user data, 2 kernel code, 3 user code. Returns false with the
+   fault recorded in env (the caller raises it). */
 bool x86_tlb_translate(CPUX86State *env, uint64_t linear, int access, int mmu_idx,
                        uint64_t *phys);
 void x86_dump_state(CPUX86State *env, FILE *out);
@@ -118,6 +138,16 @@ void x86_dump_state(CPUX86State *env, FILE *out);
    translated code at the next block boundary; if IF=1 it then acknowledges through intr_ack and
    delivers the vector (SDM Vol. 3A 6.8.1). */
 void x86_cpu_set_intr(CPUX86State *env, bool level);
+/* MSR access for RDMSR/WRMSR and for devices that shadow an MSR (cpu/helper-prot.c) */
+uint64_t x86_read_msr(CPUX86State *env, uint32_t index, bool *ok);
+bool x86_write_msr(CPUX86State *env, uint32_t index, uint64_t v);
+/* The time-stamp counter: the virtual clock in ns plus what the guest wrote (SDM Vol. 3B
+   17.17: a constant-rate TSC) */
+uint64_t x86_read_tsc(CPUX86State *env);
+/* Deliver vector now (cpu/excp.c): soft for INT n/INT3/INTO, ext for external interrupts; the
+   error code, if the vector has one, is env->error_code. Faults during delivery longjmp to the
+   loop (double and triple faults are handled there). */
+bool x86_deliver_event(CPUX86State *env, int vector, bool soft, bool ext);
 void x86_cpu_set_intr_ack(CPUX86State *env, int (*ack)(void *opaque), void *opaque);
 /* A hash of the architectural state (registers, flags, segments, control registers). */
 uint64_t x86_state_hash(CPUX86State *env, uint64_t seed);

@@ -29,6 +29,7 @@ _Noreturn void x86_raise_exception(CPUX86State *env, int vector, uint32_t error_
 {
     env->exception = vector;
     env->error_code = error_code;
+    env->exception_soft = 0;
     tcg_raise(&env->common);
 }
 
@@ -203,23 +204,51 @@ IRHelper helper_lgdt_desc = {"lgdt", (void *)helper_lgdt,
                              IR_CALL_MAY_RAISE | IR_CALL_NO_WRITE_GLOBALS, IR_RET_VOID, 4,
                              {IR_PTR, IR_I32, IR_I32, IR_I32}, NULL};
 
-/* MOV CRn, r32 (SDM Vol. 3A 2.5). Paging is the system-architecture issue's: until then a
-   guest that turns it on is told so, clearly, rather than run wrong. */
+/* MOV CRn, r32 (SDM Vol. 2B MOV, Vol. 3A 2.5 and 4.10.4): reserved bits set and PG without PE
+   are #GP(0); a change to how addresses translate flushes the TLB (CR3 loads flush it whole:
+   global pages are not kept yet, which is allowed to be slower, never wrong). */
 static void helper_write_cr(CPUX86State *env, uint32_t n, uint32_t val)
 {
-    if (n == 0) {
-        if (val & CR0_PG) {
-            fprintf(stderr, "xlat: guest enables paging (CR0.PG) at %04x:%08" PRIx64
-                            ": not implemented yet\n",
-                    env->seg[R_CS].selector, env->eip);
-            machine_request_exit(machine_of(env), XLAT_EXIT_GUEST_ERROR);
-            tcg_raise(&env->common);
+    Machine *m = machine_of(env);
+    switch (n) {
+    case 0: {
+        if ((val & CR0_PG) && !(val & CR0_PE)) {
+            x86_raise_exception(env, EXCP_GP, 0);
         }
+        if ((val & CR0_NW) && !(val & CR0_CD)) {
+            x86_raise_exception(env, EXCP_GP, 0);
+        }
+        uint32_t old = (uint32_t)env->cr[0];
         env->cr[0] = val | CR0_ET;
+        if ((old ^ (uint32_t)env->cr[0]) & (CR0_PG | CR0_WP | CR0_PE)) {
+            tlb_flush(m);
+        }
         x86_update_hflags(env);
-        tlb_flush(machine_of(env));
-    } else {
-        env->cr[n] = val;
+        break;
+    }
+    case 2:
+        env->cr[2] = val;
+        break;
+    case 3:
+        env->cr[3] = val;
+        tlb_flush(m);
+        break;
+    case 4: {
+        /* bits xlat implements: VME is not, so the guest may not set it (CPUID says so) */
+        uint32_t known = CR4_PSE | CR4_PAE | CR4_PGE | CR4_TSD | CR4_DE | CR4_MCE | CR4_PCE |
+                         CR4_OSFXSR | CR4_OSXMMEXCPT;
+        if (val & ~known) {
+            x86_raise_exception(env, EXCP_GP, 0);
+        }
+        uint32_t old = (uint32_t)env->cr[4];
+        env->cr[4] = val;
+        if ((old ^ val) & (CR4_PSE | CR4_PAE | CR4_PGE)) {
+            tlb_flush(m);
+        }
+        break;
+    }
+    default:
+        x86_raise_exception(env, EXCP_UD, 0);
     }
 }
 IRHelper helper_write_cr_desc = {"write_cr", (void *)helper_write_cr, IR_CALL_MAY_RAISE,

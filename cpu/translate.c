@@ -48,6 +48,106 @@ int gen_const(DisasContext *dc, int64_t v)
     return ir_const(dc->f, IR_I32, v);
 }
 
+/* ---- small shared emitters ---- */
+
+int gen_temp(DisasContext *dc)
+{
+    return ir_temp_new(dc->f, IR_I32);
+}
+
+int gen_local(DisasContext *dc)
+{
+    return ir_temp_local(dc->f, IR_I32);
+}
+
+int gen_ext(DisasContext *dc, int v, int size, bool sign)
+{
+    static const IROpcode ext[2][2] = {{IR_ext8u, IR_ext16u}, {IR_ext8s, IR_ext16s}};
+    if (size >= 4) {
+        return v;
+    }
+    int t = gen_temp(dc);
+    ir_emit_unop(dc->f, ext[sign][size == 2], IR_I32, t, v);
+    return t;
+}
+
+int gen_cond(DisasContext *dc, int cc)
+{
+    int t = gen_temp(dc);
+    ir_emit_fl_cond(dc->f, t, dc->g->flags, cc);
+    return t;
+}
+
+int gen_carry(DisasContext *dc)
+{
+    return gen_cond(dc, 2 /* B: CF = 1 */);
+}
+
+int gen_flags_image(DisasContext *dc)
+{
+    int t = gen_temp(dc);
+    ir_emit_fl_get(dc->f, t, dc->g->flags);
+    return t;
+}
+
+void gen_set_flags_image(DisasContext *dc, int img)
+{
+    ir_emit_fl_set(dc->f, dc->g->flags, img);
+}
+
+void gen_flags(DisasContext *dc, IRFlagsOp op, int size, int res, int a, int b, int c)
+{
+    ir_emit_fl_def(dc->f, IR_I32, dc->g->flags, IR_FL_KIND(op, size_log2(size)), res, a, b, c);
+}
+
+/* seg:offset, the offset wrapped to the address size (16-bit offsets wrap at 64 KiB) */
+int gen_seg_linear(DisasContext *dc, int seg, int offset, int addrsize)
+{
+    if (addrsize == 2) {
+        offset = gen_ext(dc, offset, 2, false);
+    }
+    return gen_linear(dc, seg, offset);
+}
+
+int gen_default_seg(DisasContext *dc)
+{
+    return dc->insn.seg_override >= 0 ? dc->insn.seg_override : R_DS;
+}
+
+void gen_raise(DisasContext *dc, int vector)
+{
+    int args[2] = {dc->f->env, gen_const(dc, vector)};
+    ir_emit_call(dc->f, &helper_raise_desc, -1, args);
+    ir_emit_exit_tb(dc->f, IR_EXIT_NOCHAIN); /* not reached */
+    dc->state = DISAS_JUMPED;
+}
+
+void gen_trap(DisasContext *dc, int vector)
+{
+    /* the instruction retires; the loop delivers the vector with EIP after it */
+    ir_emit_movi(dc->f, IR_I32, dc->g->eip, dc->next_eip);
+    int args[2] = {dc->f->env, gen_const(dc, vector)};
+    ir_emit_call(dc->f, &helper_trap_desc, -1, args);
+    ir_emit_exit_tb(dc->f, IR_EXIT_NOCHAIN);
+    dc->state = DISAS_JUMPED;
+}
+
+int gen_stack_ptr(DisasContext *dc)
+{
+    int esp = dc->g->reg[R_ESP];
+    if (dc->ss32) {
+        int t = gen_temp(dc);
+        ir_emit_mov(dc->f, IR_I32, t, esp);
+        return t;
+    }
+    return gen_ext(dc, esp, 2, false);
+}
+
+void gen_stack_write(DisasContext *dc, int sp)
+{
+    gen_reg_write(dc, R_ESP, dc->ss32 ? 4 : 2, false, sp);
+}
+
 /* ---- registers ---- */
 
 int gen_reg_read(DisasContext *dc, int reg, int size, bool hi8)
@@ -220,6 +320,13 @@ int gen_pop(DisasContext *dc, int size)
 /* Direct jump: chainable through goto_tb slot `slot`. */
 void gen_goto_tb(DisasContext *dc, int slot, uint32_t eip)
 {
+    /* Under paging a direct chain is safe only within the block's own page: a jump to another
+       page goes through the jump cache, whose lookup checks the physical page again. */
+    uint64_t target = (uint32_t)(dc->cs_base + eip);
+    if ((dc->hflags & HF_PG) && (target & TLB_PAGE_MASK) != (dc->tb->pc & TLB_PAGE_MASK)) {
+        gen_jmp_indirect(dc, gen_const(dc, eip));
+        return;
+    }
     /* EIP is stored on the unchained path only: a chained successor knows its own pc, and
        everything that reads env->eip is reached through an exit or restores it from the TB */
     ir_emit_goto_tb(dc->f, slot);
@@ -282,7 +389,11 @@ static int x86_translate(TCGContext *s, CPUCommon *c, TranslationBlock *tb, IRFu
     uint64_t first_page = tb->pc & TLB_PAGE_MASK;
     uint64_t phys0;
 
+    env->exception = -1;
     if (!softmmu_code_ptr(c, tb->pc, &phys0)) {
+        if (env->exception >= 0) {
+            return -1; /* the fetch faults (a page fault): delivered with EIP at it */
+        }
         phys0 = tb->pc; /* nothing executable there: the helper below reports it */
     }
     tb->phys_pc = phys0;
@@ -298,7 +409,21 @@ static int x86_translate(TCGContext *s, CPUCommon *c, TranslationBlock *tb, IRFu
         uint8_t buf[16];
         uint64_t phys_last = 0;
         int avail = fetch_code(env, pc, buf, 15, &phys_last);
-        int len = avail > 0 ? x86_decode(&dc.insn, buf, avail, dc.code_size) : -1;
+        int len = avail > 0 ? x86_decode(&dc.insn, buf, avail, dc.code_size) : X86_DECODE_TRUNCATED;
+        if (env->exception >= 0) {
+            /* the fetch stopped at a page that faults. An instruction that ends before it is
+               fine (the fault belongs to a later block); one that needs its bytes faults, at
+               the start of a block of its own so the state is exact */
+            if (len != X86_DECODE_TRUNCATED) {
+                env->exception = -1;
+            } else if (tb->icount > 0) {
+                env->exception = -1;
+                gen_goto_tb(&dc, 0, dc.eip);
+                break;
+            } else {
+                return -1;
+            }
+        }
 
         int mark = f->nb_ops;
         tb->insn_pc[tb->icount] = pc;
@@ -311,7 +436,16 @@ static int x86_translate(TCGContext *s, CPUCommon *c, TranslationBlock *tb, IRFu
             if (dc.code_size == 16) {
                 dc.next_eip &= 0xffff;
             }
-            ok = translate_integer(&dc) || translate_control(&dc) || translate_system(&dc);
+            ok = x86_translate_insn(&dc);
+            if (!ok) {
+                f->nb_ops = mark + 1; /* keep insn_start, drop what a failed emitter left */
+            }
+        } else if (len == X86_DECODE_INVALID || len == X86_DECODE_TOO_LONG) {
+            /* an invalid opcode is #UD; over 15 bytes is #GP(0) (SDM Vol. 2A 2.3.11) */
+            dc.next_eip = dc.eip;
+            gen_raise(&dc, len == X86_DECODE_INVALID ? EXCP_UD : EXCP_GP);
+            len = avail < 15 ? avail : 15;
+            ok = true;
         }
         if (!ok) {
             if (tb->icount > 0) {
@@ -350,7 +484,8 @@ static int x86_translate(TCGContext *s, CPUCommon *c, TranslationBlock *tb, IRFu
 
 /* ---- the frontend object ---- */
 
-static void x86_get_tb_key(CPUCommon *c, uint64_t *pc, uint64_t *cs_base, uint32_t *flags)
+static void x86_get_tb_key(CPUCommon *c, uint64_t *pc, uint64_t *phys_pc, uint64_t *cs_base,
+                           uint32_t *flags)
 {
     CPUX86State *env = x86_env(c);
     *cs_base = env->seg[R_CS].base;
@@ -360,6 +495,17 @@ static void x86_get_tb_key(CPUCommon *c, uint64_t *pc, uint64_t *cs_base, uint32
     }
     *pc = (uint32_t)(*cs_base + eip);
     *flags = env->hflags;
+    /* Blocks are found by linear pc and must still come from the same physical bytes: under
+       paging the mapping may have changed since the block was made. A fetch that faults leaves
+       an impossible address, so the lookup misses and translation raises the fault. */
+    if (env->hflags & HF_PG) {
+        if (!softmmu_code_ptr(c, *pc, phys_pc)) {
+            *phys_pc = (uint64_t)-1;
+            env->exception = -1; /* the translator raises it again, precisely */
+        }
+    } else {
+        *phys_pc = *pc & c->machine->a20_mask;
+    }
 }
 
 static void x86_restore_state(CPUCommon *c, TranslationBlock *tb, int insn_index)

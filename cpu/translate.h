@@ -63,19 +63,105 @@ void gen_exit_to_loop(DisasContext *dc, uint32_t next_eip);
 int gen_const(DisasContext *dc, int64_t v);
 int size_log2(int size);
 
-/* translate-int.c: one emitter per instruction family; false = not implemented */
-bool translate_integer(DisasContext *dc);
-bool translate_control(DisasContext *dc);
-bool translate_system(DisasContext *dc);
+/* translate.c: small shared emitters */
+int gen_temp(DisasContext *dc);                  /* a new i32 temp */
+int gen_local(DisasContext *dc);                 /* a new i32 temp that survives labels */
+int gen_ext(DisasContext *dc, int v, int size, bool sign); /* extend the low size bytes */
+int gen_cond(DisasContext *dc, int cc);          /* 1 if x86 condition cc holds, else 0 */
+int gen_carry(DisasContext *dc);                 /* CF as 0/1 */
+int gen_flags_image(DisasContext *dc);           /* CF PF AF ZF SF OF at their EFLAGS bits */
+void gen_set_flags_image(DisasContext *dc, int img); /* flags from an EFLAGS image */
+void gen_flags(DisasContext *dc, IRFlagsOp op, int size, int res, int a, int b, int c);
+int gen_seg_linear(DisasContext *dc, int seg, int offset, int addrsize); /* wrap, add base */
+int gen_default_seg(DisasContext *dc);           /* DS or the segment override */
+void gen_raise(DisasContext *dc, int vector);    /* a fault at this instruction */
+void gen_trap(DisasContext *dc, int vector);     /* a trap after it (INT n, INTO, INT3) */
+void gen_stack_write(DisasContext *dc, int sp);  /* eSP = sp, as wide as the stack */
+int gen_stack_ptr(DisasContext *dc);             /* eSP masked to the stack width */
+
+/* one emitter per instruction family (cpu/translate-*.c); each returns false, having emitted
+   nothing, for a form it does not implement. The dispatch table is cpu/translate-dispatch.c. */
+typedef bool (*X86TranslateFn)(DisasContext *dc);
+bool x86_translate_insn(DisasContext *dc);
+bool gen_alu(DisasContext *dc);       /* translate-alu.c: ADD..CMP, TEST */
+bool gen_incdec(DisasContext *dc);
+bool gen_not_neg(DisasContext *dc);
+bool gen_cmpxchg(DisasContext *dc);
+bool gen_cmpxchg8b(DisasContext *dc);
+bool gen_xadd(DisasContext *dc);
+bool gen_mul(DisasContext *dc);       /* translate-muldiv.c: MUL, IMUL (all forms) */
+bool gen_div(DisasContext *dc);       /* DIV, IDIV */
+bool gen_shift(DisasContext *dc);     /* translate-shift.c: SHL SHR SAR ROL ROR RCL RCR */
+bool gen_shxd(DisasContext *dc);      /* SHLD, SHRD */
+bool gen_bt(DisasContext *dc);        /* translate-bits.c: BT BTS BTR BTC */
+bool gen_bitscan(DisasContext *dc);   /* BSF BSR TZCNT LZCNT POPCNT */
+bool gen_bswap(DisasContext *dc);
+bool gen_bcd(DisasContext *dc);       /* translate-bcd.c: DAA DAS AAA AAS AAM AAD */
+bool gen_mov(DisasContext *dc);       /* translate-mov.c */
+bool gen_movx(DisasContext *dc);      /* MOVZX, MOVSX */
+bool gen_cmov(DisasContext *dc);
+bool gen_xchg(DisasContext *dc);
+bool gen_lea(DisasContext *dc);
+bool gen_xlat(DisasContext *dc);
+bool gen_cbw_cwd(DisasContext *dc);   /* CBW/CWDE, CWD/CDQ */
+bool gen_load_far(DisasContext *dc);  /* LES LDS LSS LFS LGS */
+bool gen_push_pop(DisasContext *dc);  /* translate-stack.c */
+bool gen_pusha_popa(DisasContext *dc);
+bool gen_pushf_popf(DisasContext *dc);
+bool gen_enter_leave(DisasContext *dc);
+bool gen_flag_bits(DisasContext *dc); /* translate-flags.c: CLC STC CMC CLD STD CLI STI */
+bool gen_lahf_sahf(DisasContext *dc);
+bool gen_setcc(DisasContext *dc);     /* SETcc, SALC */
+bool gen_string(DisasContext *dc);    /* translate-string.c: MOVS CMPS SCAS LODS STOS INS OUTS */
+bool gen_jump(DisasContext *dc);      /* translate-control.c: JMP, Jcc */
+bool gen_loop(DisasContext *dc);      /* LOOP LOOPE LOOPNE JCXZ */
+bool gen_call_ret(DisasContext *dc);  /* CALL RET */
+bool gen_far(DisasContext *dc);       /* JMPF CALLF RETF IRET */
+bool gen_int(DisasContext *dc);       /* INT INT3 INTO */
+bool gen_bound(DisasContext *dc);
+bool gen_ud(DisasContext *dc);        /* UD0 UD1 UD2 */
+bool gen_io(DisasContext *dc);        /* translate-system.c: IN OUT */
+bool gen_hlt(DisasContext *dc);
+bool gen_nop(DisasContext *dc);
+bool gen_desc_table(DisasContext *dc); /* LGDT LIDT */
+bool gen_mov_cr(DisasContext *dc);
+bool gen_cpuid(DisasContext *dc);
+bool gen_rdtsc(DisasContext *dc);
 
 /* helpers called from translated code (cpu/helper.c) */
 extern IRHelper helper_in_desc, helper_out_desc, helper_hlt_desc, helper_unimplemented_desc,
     helper_load_seg_desc, helper_ljmp_desc, helper_lgdt_desc, helper_write_cr_desc;
+/* cpu/helper-int.c */
+extern IRHelper helper_div_desc, helper_rotate_carry_desc, helper_bitscan_desc, helper_bcd_desc,
+    helper_cpuid_desc, helper_rdtsc_desc, helper_write_eflags_desc, helper_raise_desc,
+    helper_trap_desc, helper_far_call_desc, helper_far_ret_desc, helper_iret_desc;
+/* operation codes of the multi-purpose helpers */
+enum { DIV_SIGNED = 8 };                          /* helper_div: size | DIV_SIGNED */
+enum { ROT_RCL, ROT_RCR };                        /* helper_rotate_carry: op << 4 | size */
+enum { BS_BSF, BS_BSR, BS_TZCNT, BS_LZCNT, BS_POPCNT }; /* helper_bitscan */
+enum { BCD_DAA, BCD_DAS, BCD_AAA, BCD_AAS, BCD_AAM, BCD_AAD }; /* helper_bcd */
+/* The retired-instruction count at the instruction executing now (RDTSC's clock). */
+uint64_t x86_icount_now(CPUX86State *env);
 
 /* guest memory from C (through the softmmu, may raise) */
 uint32_t cpu_ld_data(CPUX86State *env, uint32_t addr, int size);
 void cpu_st_data(CPUX86State *env, uint32_t addr, int size, uint32_t val);
 _Noreturn void x86_raise_exception(CPUX86State *env, int vector, uint32_t error_code);
 void x86_load_seg_real(CPUX86State *env, int seg, uint16_t selector);
+
+/* translate-prot.c: protection and system management (helpers in cpu/helper-prot.c) */
+bool gen_ltr_lldt(DisasContext *dc);
+bool gen_sxdt(DisasContext *dc);
+bool gen_sldt_str(DisasContext *dc);
+bool gen_smsw(DisasContext *dc);
+bool gen_lmsw(DisasContext *dc);
+bool gen_clts(DisasContext *dc);
+bool gen_invlpg(DisasContext *dc);
+bool gen_msr(DisasContext *dc);
+bool gen_desc_check(DisasContext *dc);
+bool gen_arpl(DisasContext *dc);
+extern IRHelper helper_ltr_desc, helper_lldt_desc, helper_sxdt_desc, helper_read_ldtr_tr_desc,
+    helper_invlpg_desc, helper_clts_desc, helper_lmsw_desc, helper_rdmsr_desc, helper_wrmsr_desc,
+    helper_desc_check_desc;
 
 #endif

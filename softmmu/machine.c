@@ -2,8 +2,8 @@
  * softmmu/machine.c — building, running and tearing down one emulated PC.
  *
  * Owns: the Machine's lifetime (RAM, the firmware image, the engine, the CPU, the devices), the
- * run loop that hands the CPU slices of MACHINE_SLICE instructions and counts what retired, the
- * exit request used by devices, the end-of-run state hash and the -stats report.
+ * main loop (slices that end at timer deadlines, timers, idle skipping, pacing, the host-input
+ * hook), the exit request used by devices, the end-of-run state hash and the -stats report.
  *
  * Memory map of this first board: RAM from 0; the firmware at the top of the 4 GiB space, where
  * the CPU leaves reset (SDM Vol. 3A 9.1.4: CS base FFFF0000, EIP FFF0), and its last 128 KiB
@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "config.h"
 #include "softmmu/machine.h"
@@ -90,6 +91,25 @@ static const Backend *pick_backend(const char *accel)
     return NULL;
 }
 
+/* the CPU's INTR pin, as an IRQ line for the interrupt controller's output */
+static void cpu_intr_handler(void *opaque, int n, int level)
+{
+    (void)n;
+    x86_cpu_set_intr(opaque, level != 0);
+}
+
+/* The PC's devices and their wiring (a port already taken is a wiring bug). */
+static int board_init(Machine *m)
+{
+    if (pic_init(&m->pic, &m->io, irq_line(cpu_intr_handler, &m->cpu, 0)) < 0) {
+        fprintf(stderr, "xlat: cannot register the board's I/O ports\n");
+        return -1;
+    }
+    /* after the CPU's reset, which clears its INTA hook */
+    x86_cpu_set_intr_ack(&m->cpu, pic_intack, &m->pic);
+    return 0;
+}
+
 Machine *machine_create(const MachineOptions *opt)
 {
     Machine *m = calloc(1, sizeof(*m));
@@ -107,6 +127,7 @@ Machine *machine_create(const MachineOptions *opt)
                 opt->ram_size, RAM_MAX / MiB);
         goto fail;
     }
+    m->a20_mask = ~(uint64_t)0;
     m->ram_size = (opt->ram_size + TLB_PAGE_SIZE - 1) & TLB_PAGE_MASK;
     /* anonymous memory is zeroed and committed lazily: a large -m costs what the guest uses */
     m->ram = mmap(NULL, m->ram_size, PROT_READ | PROT_WRITE,
@@ -117,11 +138,20 @@ Machine *machine_create(const MachineOptions *opt)
         goto fail;
     }
 
-    if (!opt->bios) {
+    if (opt->bios_image) {
+        /* firmware handed over in memory: tests that build their own machine */
+        m->bios_size = opt->bios_image_size;
+        m->bios = malloc(m->bios_size);
+        if (!m->bios || m->bios_size == 0 || m->bios_size % (64 * KiB) != 0 ||
+            m->bios_size > BIOS_MAX) {
+            fprintf(stderr, "xlat: a firmware image must be a multiple of 64 KiB, at most 2 MiB\n");
+            goto fail;
+        }
+        memcpy(m->bios, opt->bios_image, m->bios_size);
+    } else if (!opt->bios) {
         fprintf(stderr, "xlat: no firmware: give -bios FILE\n");
         goto fail;
-    }
-    if (load_bios(m, opt->bios) < 0) {
+    } else if (load_bios(m, opt->bios) < 0) {
         goto fail;
     }
 
@@ -159,10 +189,22 @@ Machine *machine_create(const MachineOptions *opt)
     }
     m->io.log_unassigned = (opt->log_mask & LOG_UNIMP) != 0;
 
+    if (opt->icount_shift > VCLOCK_MAX_SHIFT) {
+        fprintf(stderr, "xlat: -icount shift=%u is out of range (0 to %d)\n", opt->icount_shift,
+                VCLOCK_MAX_SHIFT);
+        goto fail;
+    }
+    vclock_init(&m->clock, &m->icount, &m->cpu.common, opt->icount_shift);
+    m->clock.pace = opt->pace;
+
     x86_cpu_init(&m->cpu, m);
     x86_cpu_reset(&m->cpu);
     tlb_flush(m);
     m->tlb_flushes = 0; /* the power-on flush is not a guest event */
+
+    if (board_init(m) < 0) {
+        goto fail;
+    }
 
     if (debugcon_open(&m->debugcon, opt->debugcon) < 0) {
         goto fail;
@@ -223,34 +265,77 @@ void machine_request_exit(Machine *m, int status)
     cpu_exit(&m->cpu.common);
 }
 
+void machine_poll_host_input(Machine *m, int64_t wait_ns)
+{
+    (void)m;
+    /* No input sources yet (serial and keyboard input come with their backends): the only
+       reason to be here is pacing, so wait. */
+    if (wait_ns > 0) {
+        struct timespec ts = {(time_t)(wait_ns / NANOSECONDS_PER_SECOND),
+                              (long)(wait_ns % NANOSECONDS_PER_SECOND)};
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
+        }
+    }
+}
+
+/* The CPU halted and no interrupt can ever wake it: say why and where. */
+static int halted_forever(Machine *m, const char *why)
+{
+    CPUX86State *cpu = &m->cpu;
+    fprintf(stderr, "xlat: CPU halted %s at CS:EIP %04x:%08" PRIx64 "; nothing can wake it\n", why,
+            cpu->seg[R_CS].selector & 0xffff, cpu->eip);
+    return XLAT_EXIT_HALTED;
+}
+
+/*
+ * The main loop (DESIGN.md, "Time and determinism"). Each turn: give the host a chance (pacing,
+ * later input), fire the timers that are due, then run the CPU for a slice that ends exactly
+ * at the next timer deadline (or after MACHINE_SLICE instructions). A halted CPU with
+ * interrupts enabled costs nothing: virtual time jumps to the next deadline. Everything that
+ * decides what the guest sees depends only on instruction counts, never on the host's time.
+ */
 int machine_run(Machine *m)
 {
     CPUCommon *env = &m->cpu.common;
+    VClock *clk = &m->clock;
     for (;;) {
         if (m->exit_requested) {
             return m->exit_status;
         }
+        /* pacing first: what is due now happens no earlier in wall time than in virtual time */
+        machine_poll_host_input(m, vclock_pace_wait_ns(clk));
+        vclock_run_timers(clk);
+        if (m->exit_requested) {
+            return m->exit_status; /* a device ended the machine from a timer */
+        }
+
+        int64_t slice = vclock_slice_insns(clk, MACHINE_SLICE);
         /* Out of translated code already: a request to leave it (cpu_exit) is served, and its
            forced-negative budget must not leak into the new slice. */
         env->exit_request = 0;
-        env->budget = MACHINE_SLICE;
+        env->budget = slice;
+        clk->slice = slice;
         int r = tcg_cpu_exec(&m->tcg, env); /* returns with any exit request taken */
         /* what is missing from the slice is exactly what retired */
-        m->icount += (uint64_t)(MACHINE_SLICE - env->budget);
+        m->icount += (uint64_t)(slice - env->budget);
+        clk->slice = 0;
+        vclock_ns(clk); /* the clock's state at a slice boundary does not depend on who read it */
         if (m->exit_requested) {
             return m->exit_status;
         }
         if (r == TCG_EXIT_STOP && m->cpu.halted) {
-            /* No device can raise an interrupt yet, so HLT is the end whatever IF says. */
-            CPUX86State *cpu = &m->cpu;
-            const char *why = (cpu->eflags & EFL_IF) ? "and no interrupt source exists"
-                                                     : "with interrupts disabled";
-            fprintf(stderr,
-                    "xlat: CPU halted %s at CS:EIP %04x:%08" PRIx64 "; nothing can wake it\n", why,
-                    cpu->seg[R_CS].selector & 0xffff, cpu->eip);
-            return XLAT_EXIT_HALTED;
+            /* HLT with IF=0 can only end with an NMI, and nothing raises one yet */
+            if (!(m->cpu.eflags & EFL_IF)) {
+                return halted_forever(m, "with interrupts disabled");
+            }
+            int64_t deadline = vclock_next_deadline(clk);
+            if (deadline < 0) {
+                return halted_forever(m, "and no timer is armed");
+            }
+            /* idle: nothing runs until the next deadline, so go straight there */
+            vclock_idle_until(clk, deadline);
         }
-        /* budget spent, or stopped for another reason: next slice (timers will run here) */
+        /* budget spent (a deadline reached), or stopped for an interrupt or a request */
     }
 }
 
@@ -271,6 +356,9 @@ uint64_t machine_state_hash(Machine *m)
 {
     /* RAM is whole pages, so whole words. About 2 GB/s: 0.1 s for the default 128 MiB. */
     uint64_t h = x86_state_hash(&m->cpu, FNV64_OFFSET);
+    /* the virtual clock and every device, through their snapshot tables */
+    h = vmstate_hash(&vclock_vmstate, &m->clock, h);
+    h = vmstate_hash(&pic_vmstate, &m->pic, h);
     for (uint64_t i = 0; i < m->ram_size; i += 8) {
         h = hash_word(h, mem_ld_le(m->ram + i, 8));
     }
@@ -283,6 +371,7 @@ void machine_print_stats(Machine *m, FILE *out)
     double hit = st->jc_lookups ? 100.0 * (double)st->jc_hits / (double)st->jc_lookups : 0.0;
     fprintf(out, "instructions retired: %" PRIu64 "\n", m->icount);
     fprintf(out, "state hash: %016" PRIx64 "\n", machine_state_hash(m));
+    fprintf(out, "virtual time: %" PRId64 " ns\n", vclock_peek_ns(&m->clock));
     fprintf(out, "translated blocks: %" PRIu64 "\n", st->tbs_translated);
     fprintf(out, "guest instructions translated: %" PRIu64 "\n", st->guest_insns_translated);
     fprintf(out, "host code bytes: %" PRIu64 "\n", st->host_code_bytes);

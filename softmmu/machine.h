@@ -11,6 +11,8 @@
 #include <stdio.h>
 
 #include "cpu/cpu.h"
+#include "hw/i8259.h"
+#include "softmmu/clock.h"
 #include "softmmu/memory.h"
 #include "tcg/tcg.h"
 
@@ -26,15 +28,28 @@ typedef struct DebugExit {
 typedef struct MachineOptions {
     uint64_t ram_size;
     const char *bios;          /* path of the ROM image */
+    const uint8_t *bios_image; /* or the image itself (tests; a multiple of 64 KiB) */
+    uint64_t bios_image_size;
     const char *accel;         /* "jit" or "interp" */
     const char *debugcon;      /* file:PATH | stdio | none */
     unsigned log_mask;         /* -d */
     const char *log_file;      /* -D */
     bool stats;
+    bool no_reboot;            /* -no-reboot: a triple fault ends xlat instead of resetting */
     size_t code_cache_size;
     /* -device isa-debug-exit[,iobase=N][,iosize=N] */
     bool debug_exit;
     uint16_t debug_exit_iobase, debug_exit_iosize;
+    /* -icount shift=N: one instruction is 2^N ns of virtual time */
+    unsigned icount_shift;
+    /* -rtc clock=host or -icount sleep=on: sleep so virtual time never runs ahead of wall time */
+    bool pace;
+    /* -rtc base=DATE: the time the RTC shows at start-up, in seconds since 1970-01-01 00:00 of
+       its own time zone; otherwise the host's time is taken once by machine_create (UTC, or
+       the host's local time with -rtc base=localtime) */
+    bool rtc_base_set;
+    bool rtc_localtime;
+    int64_t rtc_base;
 } MachineOptions;
 
 typedef struct Machine {
@@ -53,8 +68,14 @@ typedef struct Machine {
 
     DebugCon debugcon;
     DebugExit debugexit;
+    PICState pic; /* the 8259A pair: ISA IRQ 0-15 -> the CPU's INTR */
+
+    /* physical address mask of the A20 gate: ~0, or bit 20 clear when the gate is off (the
+       page walk applies it to every address it produces) */
+    uint64_t a20_mask;
 
     uint64_t icount;       /* instructions retired */
+    VClock clock;          /* virtual time: from icount, plus idle time skipped in HLT */
     bool exit_requested;
     int exit_status;
     /* softmmu statistics */
@@ -82,6 +103,10 @@ enum {
 /* the slice length when no timer bounds it */
 #define MACHINE_SLICE 10000000
 
+/* Between slices: where host input (stdin, sockets) will be polled and turned into events
+   stamped with the instruction count. Today it only waits `wait_ns` (pacing). */
+void machine_poll_host_input(Machine *m, int64_t wait_ns);
+
 /* devices (hw/) */
 void debugcon_init(Machine *m, uint16_t port);
 void debugexit_init(Machine *m, uint16_t iobase, uint16_t iosize);
@@ -95,6 +120,8 @@ void debugcon_close(DebugCon *d);
    address; NULL if nothing executable is there. */
 const uint8_t *softmmu_code_ptr(CPUCommon *env, uint64_t addr, uint64_t *phys);
 void tlb_flush(Machine *m);
+/* Drop every translation of the linear page holding addr (INVLPG), in all MMU indexes. */
+void tlb_flush_page(Machine *m, uint64_t addr);
 /* Physical accesses from the CPU side (descriptor tables, later page tables): the address space
    plus invalidation of translated code the write overlaps. Sizes 1, 2, 4, 8. */
 uint64_t softmmu_read_phys(Machine *m, uint64_t addr, unsigned size);

@@ -3,7 +3,7 @@
  *
  * Options are spelled as qemu-system-x86_64 spells them (DESIGN.md, "Compatibility with users'
  * habits"), so test scripts carry over: -bios, -m, -accel, -debugcon, -device isa-debug-exit,
- * -d/-D; display, monitor and reboot options that have no meaning here yet are accepted when
+ * -d/-D, -icount, -rtc; display, monitor and reboot options that have no meaning here yet are accepted when
  * they ask for nothing (-nographic, -display none, ...). Like QEMU, "--opt" equals "-opt".
  * Anything else is a one-line error and exit status 1.
  *
@@ -52,12 +52,23 @@ static void print_usage(FILE *out)
             "  -device isa-debug-exit[,iobase=0xf4][,iosize=0x04]\n"
             "                       a write of V to the port exits with status (V << 1) | 1\n"
             "\n"
+            "Time (virtual time counts retired instructions; runs are deterministic):\n"
+            "  -icount [shift=]N[,sleep=on|off]\n"
+            "                       one instruction is 2^N ns of virtual time (default 0: 1 ns);\n"
+            "                       sleep=on paces the guest to the wall clock (default off)\n"
+            "  -rtc [base=utc|localtime|DATE][,clock=host|rt|vm]\n"
+            "                       RTC start time: the host's, taken once at start-up (default\n"
+            "                       utc), or DATE as YYYY-MM-DDTHH:MM:SS or YYYY-MM-DD;\n"
+            "                       clock=host|rt paces the guest to the wall clock, vm (default)\n"
+            "                       lets virtual time run free\n"
+            "\n"
             "Debugging:\n"
             "  -d ITEM[,ITEM...]    log items (-d help lists them)\n"
             "  -D FILE              write the log to FILE instead of stderr\n"
             "  -stats               print execution statistics to stderr at exit\n"
             "\n"
-            "Accepted for compatibility, no effect yet: -nographic, -display none, -no-reboot,\n"
+            "  -no-reboot           a triple fault ends xlat (status 4) instead of resetting\n"
+            "Accepted for compatibility, no effect yet: -nographic, -display none,\n"
             "  -monitor none, -serial none\n"
             "\n"
             "  -h, --help           this text\n"
@@ -233,6 +244,150 @@ static void parse_device(MachineOptions *opt, const char *arg)
     }
 }
 
+/* ---- -icount and -rtc -------------------------------------------------------------------- */
+
+/* Split "a=b,c=d" option strings: the next NAME=VALUE (or bare VALUE) item of *p, advancing it.
+   Returns false at the end. */
+static bool next_item(const char **p, char *name, size_t nlen, char *val, size_t vlen)
+{
+    if (!**p) {
+        return false;
+    }
+    size_t len = strcspn(*p, ",");
+    const char *eq = memchr(*p, '=', len);
+    size_t name_len = eq ? (size_t)(eq - *p) : 0;
+    size_t val_len = eq ? len - name_len - 1 : len;
+    if (name_len >= nlen || val_len >= vlen) {
+        usage_error("option value '%.*s' is too long", (int)len, *p);
+    }
+    memcpy(name, *p, name_len);
+    name[name_len] = '\0';
+    memcpy(val, eq ? eq + 1 : *p, val_len);
+    val[val_len] = '\0';
+    *p += len;
+    if (**p == ',') {
+        (*p)++;
+    }
+    return true;
+}
+
+static bool parse_on_off(const char *opt, const char *name, const char *val)
+{
+    if (strcmp(val, "on") == 0) {
+        return true;
+    }
+    if (strcmp(val, "off") != 0) {
+        usage_error("%s: %s must be on or off, not '%s'", opt, name, val);
+    }
+    return false;
+}
+
+/* -icount [shift=]N[,sleep=on|off], as QEMU spells it. xlat always counts instructions; the
+   option only sets the rate. QEMU's shift=auto and align adapt to the host, which would make
+   runs differ, so they are refused. Unlike QEMU, sleep defaults to off (tests, benchmarks). */
+static void parse_icount(MachineOptions *opt, const char *arg)
+{
+    char name[32], val[64];
+    const char *p = arg;
+    while (next_item(&p, name, sizeof(name), val, sizeof(val))) {
+        if (!*name || strcmp(name, "shift") == 0) {
+            char *end;
+            errno = 0;
+            unsigned long n = strtoul(val, &end, 10);
+            if (strcmp(val, "auto") == 0) {
+                usage_error("-icount shift=auto adapts to the host's speed; xlat's virtual time "
+                            "must not (give a number, 0 to %d)",
+                            VCLOCK_MAX_SHIFT);
+            }
+            if (errno || end == val || *end || *val == '-' || n > VCLOCK_MAX_SHIFT) {
+                usage_error("-icount: shift must be a number from 0 to %d, not '%s'",
+                            VCLOCK_MAX_SHIFT, val);
+            }
+            opt->icount_shift = (unsigned)n;
+        } else if (strcmp(name, "sleep") == 0) {
+            opt->pace = parse_on_off("-icount", name, val);
+        } else {
+            usage_error("-icount: unknown property '%s' (xlat has shift and sleep)", name);
+        }
+    }
+}
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (the usual era-based
+   formula: March-based years so the leap day is last). */
+static int64_t days_from_civil(int64_t y, unsigned mo, unsigned d)
+{
+    y -= mo <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+/* "2006-06-17T16:01:21" or "2006-06-17": seconds since 1970-01-01T00:00:00. */
+static bool parse_rtc_date(const char *s, int64_t *out)
+{
+    unsigned y, mo, d, h = 0, mi = 0, sec = 0;
+    int n = 0;
+    if (sscanf(s, "%4u-%2u-%2u%n", &y, &mo, &d, &n) != 3) {
+        return false;
+    }
+    if (s[n] == 'T') {
+        int n2 = 0;
+        if (sscanf(s + n, "T%2u:%2u:%2u%n", &h, &mi, &sec, &n2) != 3) {
+            return false;
+        }
+        n += n2;
+    }
+    if (s[n] || y < 1970 || y > 2099 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+        mi > 59 || sec > 59) {
+        return false;
+    }
+    *out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+    return true;
+}
+
+/* -rtc [base=utc|localtime|DATE][,clock=host|rt|vm][,driftfix=none|slew] */
+static void parse_rtc(MachineOptions *opt, const char *arg)
+{
+    char name[32], val[64];
+    const char *p = arg;
+    while (next_item(&p, name, sizeof(name), val, sizeof(val))) {
+        if (strcmp(name, "base") == 0) {
+            if (strcmp(val, "utc") == 0) {
+                opt->rtc_base_set = false;
+                opt->rtc_localtime = false;
+            } else if (strcmp(val, "localtime") == 0) {
+                opt->rtc_base_set = false;
+                opt->rtc_localtime = true;
+            } else if (parse_rtc_date(val, &opt->rtc_base)) {
+                opt->rtc_base_set = true;
+            } else {
+                usage_error("-rtc base=%s: use utc, localtime, YYYY-MM-DD or "
+                            "YYYY-MM-DDTHH:MM:SS (years 1970 to 2099)",
+                            val);
+            }
+        } else if (strcmp(name, "clock") == 0) {
+            /* The RTC always runs on virtual time; host/rt only make virtual time keep pace
+               with the wall clock (it never runs ahead), which is what a user of those wants. */
+            if (strcmp(val, "host") == 0 || strcmp(val, "rt") == 0) {
+                opt->pace = true;
+            } else if (strcmp(val, "vm") == 0) {
+                opt->pace = false;
+            } else {
+                usage_error("-rtc clock=%s: use host, rt or vm", val);
+            }
+        } else if (strcmp(name, "driftfix") == 0) {
+            /* no lost ticks to make up for: every tick is delivered at its instruction count */
+            if (strcmp(val, "none") != 0 && strcmp(val, "slew") != 0) {
+                usage_error("-rtc driftfix=%s: use none or slew", val);
+            }
+        } else {
+            usage_error("-rtc: unknown property '%s' (base, clock, driftfix)", *name ? name : val);
+        }
+    }
+}
+
 /* ---- -accel --------------------------------------------------------------------------------- */
 
 /* -accel NAME[,tb-size=SIZE]: QEMU spells the code-cache size tb-size, in MiB; a K suffix is
@@ -315,13 +470,17 @@ int main(int argc, char **argv)
             opt.stats = true;
             continue;
         }
-        if (strcmp(a, "-nographic") == 0 || strcmp(a, "-no-reboot") == 0) {
+        if (strcmp(a, "-no-reboot") == 0) {
+            opt.no_reboot = true;
+            continue;
+        }
+        if (strcmp(a, "-nographic") == 0) {
             continue;
         }
         /* options with one argument */
         static const char *const with_arg[] = {
-            "-bios", "-m", "-accel",   "-debugcon", "-device",
-            "-d",    "-D", "-display", "-monitor",  "-serial",
+            "-bios", "-m", "-accel",   "-debugcon", "-device", "-d",
+            "-D",    "-display", "-monitor", "-serial", "-icount", "-rtc",
         };
         bool known = false;
         for (size_t k = 0; k < sizeof(with_arg) / sizeof(with_arg[0]); k++) {
@@ -348,6 +507,10 @@ int main(int argc, char **argv)
             opt.log_mask |= parse_log_items(v);
         } else if (strcmp(a, "-D") == 0) {
             opt.log_file = v;
+        } else if (strcmp(a, "-icount") == 0) {
+            parse_icount(&opt, v);
+        } else if (strcmp(a, "-rtc") == 0) {
+            parse_rtc(&opt, v);
         } else if (strcmp(v, "none") != 0) {
             /* -display, -monitor, -serial: nothing to attach them to yet */
             usage_error("%s %s is not supported yet (only 'none')", argv[i - 1], v);

@@ -27,9 +27,12 @@
 /* the access kinds of x86_tlb_translate */
 enum { ACCESS_READ = 0, ACCESS_WRITE = 1, ACCESS_FETCH = 2 };
 
-/* The MMU index code fetches use. Until paging exists every index translates alike; when it
-   does, the frontend's CPL-to-index convention belongs here. */
-#define CODE_MMU_IDX 0
+/* Code fetches use their own MMU indexes (2: CPL 0-2, 3: CPL 3), so a fetch fill never opens a
+   data fast path and user code is checked with user rights (cpu/cpu.h, x86_tlb_translate). */
+static inline unsigned code_mmu_idx(CPUCommon *env)
+{
+    return 2 + (((x86_env(env)->hflags & HF_CPL_MASK) >> HF_CPL_SHIFT) == 3);
+}
 
 #define PAGE_OFFSET_MASK ((uint64_t)TLB_PAGE_SIZE - 1)
 
@@ -65,6 +68,20 @@ void tlb_flush(Machine *m)
     memset(m->cpu.common.tlb, 0xff, sizeof(m->cpu.common.tlb));
     memset(m->tlb_phys, 0xff, sizeof(m->tlb_phys));
     m->tlb_flushes++;
+}
+
+void tlb_flush_page(Machine *m, uint64_t addr)
+{
+    uint64_t page = addr & 0xfffff000u;
+    unsigned idx = tlb_index(page);
+    for (unsigned mmu = 0; mmu < TLB_NB_MMU; mmu++) {
+        TLBEntry *e = &m->cpu.common.tlb[mmu][idx];
+        if (tlb_hit(e->addr_read, page) || tlb_hit(e->addr_write, page) ||
+            tlb_hit(e->addr_code, page)) {
+            e->addr_read = e->addr_write = e->addr_code = TLB_INVALID;
+            m->tlb_phys[mmu][idx] = (uint64_t)-1;
+        }
+    }
 }
 
 void softmmu_code_page_added(CPUCommon *env, uint64_t phys_page)
@@ -282,15 +299,15 @@ void softmmu_st_slow(CPUCommon *env, uint64_t addr, uint64_t val, uint32_t memop
 const uint8_t *softmmu_code_ptr(CPUCommon *env, uint64_t addr, uint64_t *phys)
 {
     Machine *m = env->machine;
-    TLBEntry *e = &env->tlb[CODE_MMU_IDX][tlb_index(addr)];
+    TLBEntry *e = &env->tlb[code_mmu_idx(env)][tlb_index(addr)];
     uint64_t page = addr & TLB_PAGE_MASK;
     /* no tcg_raise here: the translator is not running guest code, it decides what a failed
        fetch means (end the block, or report the fault of the first instruction) */
     if (!tlb_hit(e->addr_code, page) &&
-        (!tlb_fill(env, addr, ACCESS_FETCH, CODE_MMU_IDX) || !tlb_hit(e->addr_code, page))) {
+        (!tlb_fill(env, addr, ACCESS_FETCH, code_mmu_idx(env)) || !tlb_hit(e->addr_code, page))) {
         return NULL;
     }
-    *phys = tlb_phys_addr(m, CODE_MMU_IDX, addr);
+    *phys = tlb_phys_addr(m, code_mmu_idx(env), addr);
     return (const uint8_t *)(uintptr_t)(addr + e->addend);
 }
 

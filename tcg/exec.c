@@ -102,11 +102,11 @@ static TranslationBlock *tb_gen(TCGContext *s, CPUCommon *env, uint64_t pc, uint
 
 TranslationBlock *tb_find_or_translate(TCGContext *s, CPUCommon *env, uint32_t cflags)
 {
-    uint64_t pc, cs_base;
+    uint64_t pc, phys_pc, cs_base;
     uint32_t flags;
-    s->fe->get_tb_key(env, &pc, &cs_base, &flags);
+    s->fe->get_tb_key(env, &pc, &phys_pc, &cs_base, &flags);
     if (!(cflags & CF_NOCACHE)) {
-        TranslationBlock *tb = tb_lookup(s, env, pc, cs_base, flags, cflags);
+        TranslationBlock *tb = tb_lookup(s, env, pc, phys_pc, cs_base, flags, cflags);
         if (tb) {
             return tb;
         }
@@ -120,10 +120,10 @@ TranslationBlock *tcg_lookup_tb_for_jump(CPUCommon *env)
     if (env->exit_request || s->next_cflags || (s->log_mask & (LOG_EXEC | LOG_CPU))) {
         return NULL;
     }
-    uint64_t pc, cs_base;
+    uint64_t pc, phys_pc, cs_base;
     uint32_t flags;
-    s->fe->get_tb_key(env, &pc, &cs_base, &flags);
-    return tb_lookup(s, env, pc, cs_base, flags, 0);
+    s->fe->get_tb_key(env, &pc, &phys_pc, &cs_base, &flags);
+    return tb_lookup(s, env, pc, phys_pc, cs_base, flags, 0);
 }
 
 void cpu_exit(CPUCommon *env)

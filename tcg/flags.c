@@ -77,7 +77,9 @@ uint32_t ir_flags_compute(uint32_t kind, uint64_t res, uint64_t a, uint64_t b, u
         break;
     case IR_FL_SHR:
         cf = b >= 1 && b <= 64 ? (a >> (b - 1)) & 1 : 0;
-        of = (a & sign) != 0; /* SDM: OF = most significant bit of the original operand */
+        /* SDM SHR: OF = the most significant bit of the original operand; written as the sign
+           change, which is the same for SHR (the result's top bit is 0) and is the SHRD rule */
+        of = ((a ^ res) & sign) != 0;
         break;
     case IR_FL_SAR: {
         int64_t sa = (int64_t)(a << (64 - bits)) >> (64 - bits);

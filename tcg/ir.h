@@ -127,7 +127,7 @@ typedef enum IRFlagsOp {
     IR_FL_INC,    /* res = a + 1, CF = c (kept) */
     IR_FL_DEC,    /* res = a - 1, CF = c (kept) */
     IR_FL_SHL,    /* res = a << b, b in 1..width (masked count, nonzero) */
-    IR_FL_SHR,    /* res = a >> b */
+    IR_FL_SHR,    /* res = a >> b (or SHRD's result): OF = MSB(a ^ res) */
     IR_FL_SAR,    /* res = a >>s b */
     IR_FL_MUL,    /* res = low product; CF = OF = (b != 0) */
     IR_FL_NB

@@ -133,20 +133,21 @@ static uint32_t jc_hash(uint64_t pc)
     return (uint32_t)((pc ^ (pc >> TB_JMP_CACHE_BITS)) & (TB_JMP_CACHE_SIZE - 1));
 }
 
-TranslationBlock *tb_lookup(TCGContext *s, CPUCommon *env, uint64_t pc, uint64_t cs_base,
-                            uint32_t flags, uint32_t cflags)
+TranslationBlock *tb_lookup(TCGContext *s, CPUCommon *env, uint64_t pc, uint64_t phys_pc,
+                            uint64_t cs_base, uint32_t flags, uint32_t cflags)
 {
     (void)env;
     uint32_t j = jc_hash(pc);
     TranslationBlock *tb = s->jmp_cache[j];
     s->stats.jc_lookups++;
-    if (tb && tb->pc == pc && tb->cs_base == cs_base && tb->flags == flags &&
-        tb->cflags == cflags) {
+    if (tb && tb->pc == pc && tb->phys_pc == phys_pc && tb->cs_base == cs_base &&
+        tb->flags == flags && tb->cflags == cflags) {
         s->stats.jc_hits++;
         return tb;
     }
     for (tb = s->hash[tb_hash(pc, cs_base, flags, cflags)]; tb; tb = tb->hash_next) {
-        if (tb->pc == pc && tb->cs_base == cs_base && tb->flags == flags && tb->cflags == cflags) {
+        if (tb->pc == pc && tb->phys_pc == phys_pc && tb->cs_base == cs_base &&
+            tb->flags == flags && tb->cflags == cflags) {
             s->jmp_cache[j] = tb;
             return tb;
         }

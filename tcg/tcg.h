@@ -24,8 +24,10 @@ typedef struct TCGFrontend {
        tb->insn_pc and tb->phys_page[]. Returns 0, or -1 if the first instruction cannot even be
        fetched (the frontend has raised the fault in env). */
     int (*translate)(struct TCGContext *s, CPUCommon *env, TranslationBlock *tb, IRFunc *f);
-    /* The key of the block the CPU will execute next. */
-    void (*get_tb_key)(CPUCommon *env, uint64_t *pc, uint64_t *cs_base, uint32_t *flags);
+    /* The key of the block the CPU will execute next: linear pc, the physical address its
+       bytes come from now, CS base and mode flags. */
+    void (*get_tb_key)(CPUCommon *env, uint64_t *pc, uint64_t *phys_pc, uint64_t *cs_base,
+                       uint32_t *flags);
     /* A fault happened inside tb at instruction index i: make the guest pc point at it. */
     void (*restore_state)(CPUCommon *env, TranslationBlock *tb, int insn_index);
     /* Guest disassembly of tb for -d in_asm. */
@@ -112,8 +114,8 @@ void tcg_cache_commit(TCGContext *s, size_t bytes);
 void tcg_flush(TCGContext *s);
 
 /* TBs */
-TranslationBlock *tb_lookup(TCGContext *s, CPUCommon *env, uint64_t pc, uint64_t cs_base,
-                            uint32_t flags, uint32_t cflags);
+TranslationBlock *tb_lookup(TCGContext *s, CPUCommon *env, uint64_t pc, uint64_t phys_pc,
+                            uint64_t cs_base, uint32_t flags, uint32_t cflags);
 TranslationBlock *tb_find_or_translate(TCGContext *s, CPUCommon *env, uint32_t cflags);
 void tb_link(TCGContext *s, TranslationBlock *from, int slot, TranslationBlock *to);
 /* Invalidate every TB whose guest bytes overlap physical [start, end) (within one page), or

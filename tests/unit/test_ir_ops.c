@@ -58,9 +58,11 @@ static TestCPU *cpu;
 static unsigned long n_checks, n_failures;
 static uint64_t rng_state;
 
-static void test_get_tb_key(CPUCommon *env, uint64_t *pc, uint64_t *cs_base, uint32_t *flags)
+static void test_get_tb_key(CPUCommon *env, uint64_t *pc, uint64_t *phys_pc, uint64_t *cs_base,
+                            uint32_t *flags)
 {
     *pc = ((TestCPU *)env)->misc[MISC_PC];
+    *phys_pc = *pc;
     *cs_base = 0;
     *flags = 0;
 }
@@ -1869,9 +1871,9 @@ START_TEST(test_lookup_and_goto)
         ck_assert_ptr_nonnull(b);
         ExitBlock ea = {0, -1}, eb = {1, -2};
         a->icount = 2;
-        a->pc = 0x1000;
+        a->pc = a->phys_pc = 0x1000;
         b->icount = 3;
-        b->pc = 0x2000;
+        b->pc = b->phys_pc = 0x2000;
         translate(be, a, build_exit_block, &ea);
         translate(be, b, build_exit_block, &eb);
         ck_assert(tb_register(s, a, &new_page));

@@ -66,9 +66,9 @@ static void check_chaining(const Backend *be)
     TCGContext *s = ctx_new(be);
     TranslationBlock *a = make_tb(s, 0x1000, 0x1000, 8);
     TranslationBlock *b = make_tb(s, 0x2000, 0x2000, 8);
-    ck_assert_ptr_eq(tb_lookup(s, NULL, 0x1000, 0, 0, 0), a);
-    ck_assert_ptr_eq(tb_lookup(s, NULL, 0x2000, 0, 0, 0), b);
-    ck_assert_ptr_null(tb_lookup(s, NULL, 0x3000, 0, 0, 0));
+    ck_assert_ptr_eq(tb_lookup(s, NULL, 0x1000, 0x1000, 0, 0, 0), a);
+    ck_assert_ptr_eq(tb_lookup(s, NULL, 0x2000, 0x2000, 0, 0, 0), b);
+    ck_assert_ptr_null(tb_lookup(s, NULL, 0x3000, 0x3000, 0, 0, 0));
 
     TestEnv env;
     memset(&env, 0, sizeof(env));
@@ -102,7 +102,7 @@ static void check_chaining(const Backend *be)
     ck_assert_int_eq(tb_invalidate_phys_range(s, 0x2004, 0x2005), 1);
     ck_assert(b->invalid);
     ck_assert_ptr_null(a->jmp_dest[0]);
-    ck_assert_ptr_null(tb_lookup(s, NULL, 0x2000, 0, 0, 0));
+    ck_assert_ptr_null(tb_lookup(s, NULL, 0x2000, 0x2000, 0, 0, 0));
     r = be->exec(s, &env, a);
     ck_assert_ptr_eq((void *)(r & ~(uintptr_t)3), a);
     ck_assert_int_eq(env.counter, 5);
@@ -155,11 +155,11 @@ START_TEST(test_flush)
 {
     TCGContext *s = ctx_new(&backend_interp);
     make_tb(s, 0x1000, 0x1000, 4);
-    ck_assert_ptr_nonnull(tb_lookup(s, NULL, 0x1000, 0, 0, 0));
+    ck_assert_ptr_nonnull(tb_lookup(s, NULL, 0x1000, 0x1000, 0, 0, 0));
     size_t used = s->code_used;
     ck_assert_uint_gt(used, s->code_start);
     tcg_flush(s);
-    ck_assert_ptr_null(tb_lookup(s, NULL, 0x1000, 0, 0, 0));
+    ck_assert_ptr_null(tb_lookup(s, NULL, 0x1000, 0x1000, 0, 0, 0));
     ck_assert_uint_eq(s->code_used, s->code_start);
     ck_assert(!tb_page_has_code(s, 0x1000));
     ck_assert_int_eq((int)s->stats.tb_flushes, 1);
@@ -172,9 +172,9 @@ START_TEST(test_key_fields)
     TCGContext *s = ctx_new(&backend_interp);
     TranslationBlock *a = make_tb(s, 0x1000, 0x1000, 4);
     /* same pc, other mode flags or CS base: a different block */
-    ck_assert_ptr_null(tb_lookup(s, NULL, 0x1000, 0, 1, 0));
-    ck_assert_ptr_null(tb_lookup(s, NULL, 0x1000, 0x10, 0, 0));
-    ck_assert_ptr_eq(tb_lookup(s, NULL, 0x1000, 0, 0, 0), a);
+    ck_assert_ptr_null(tb_lookup(s, NULL, 0x1000, 0x1000, 0, 1, 0));
+    ck_assert_ptr_null(tb_lookup(s, NULL, 0x1000, 0x1000, 0x10, 0, 0));
+    ck_assert_ptr_eq(tb_lookup(s, NULL, 0x1000, 0x1000, 0, 0, 0), a);
     ctx_free(s);
 }
 END_TEST

@@ -54,9 +54,11 @@ static int gq[NQ], gd[ND];
 static TranslationBlock tbs[NB_TBS];
 static int tb_next;
 
-static void fe_key(CPUCommon *env, uint64_t *pc, uint64_t *cs_base, uint32_t *flags)
+static void fe_key(CPUCommon *env, uint64_t *pc, uint64_t *phys_pc, uint64_t *cs_base,
+                   uint32_t *flags)
 {
     *pc = ((TestCPU *)env)->next_pc;
+    *phys_pc = *pc;
     *cs_base = 0;
     *flags = 0;
 }
@@ -1327,7 +1329,7 @@ START_TEST(test_lookup_and_goto)
     ir_emit_exit_tb(&f, IR_EXIT_NOCHAIN);
     TranslationBlock *b = tb_alloc(&ctx, 1);
     ck_assert_ptr_nonnull(b);
-    b->pc = 0x1234;
+    b->pc = b->phys_pc = 0x1234;
     b->icount = 2;
     ck_assert_int_eq(backend_x86_64.gen_code(&ctx, &f, b), 0);
     bool new_page;

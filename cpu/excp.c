@@ -1,0 +1,277 @@
+/*
+ * cpu/excp.c — delivering exceptions and interrupts (Intel SDM Vol. 3A chapter 6).
+ *
+ * Real mode: through the IVT (20.1.4). Protected mode: through IDT interrupt and trap gates,
+ * 16- and 32-bit (6.11-6.12), with the privilege checks of software interrupts, the stack switch
+ * through the TSS for a handler at a more privileged level (6.12.1), and error codes (6.13). A
+ * fault while delivering an exception combines with it as Table 6-5 says: into a double fault,
+ * and a fault while delivering a double fault is a triple fault (6.15, interrupt 8), which
+ * resets the machine (or stops it with -no-reboot).
+ *
+ * Delivery runs between blocks (x86_exec_pending); its own memory accesses go through the
+ * softmmu and may fault, which longjmps back to the loop with the new exception pending.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "cpu/translate.h"
+#include "softmmu/machine.h"
+
+/* SDM Vol. 3A Table 6-4/6-5: classes for the double-fault rule */
+enum { CLASS_BENIGN, CLASS_CONTRIBUTORY, CLASS_PF, CLASS_DF };
+
+static int exception_class(int vector)
+{
+    switch (vector) {
+    case 0: case 10: case 11: case 12: case 13:
+        return CLASS_CONTRIBUTORY;
+    case 14:
+        return CLASS_PF;
+    case 8:
+        return CLASS_DF;
+    default:
+        return CLASS_BENIGN;
+    }
+}
+
+/* vectors that push an error code (SDM Vol. 3A 6.13, Table 6-1) */
+static bool has_error_code(int vector)
+{
+    return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 || vector == 21;
+}
+
+/* Read a descriptor (GDT or LDT by the TI bit); raises #GP(selector) beyond the limit. */
+static void read_descriptor(CPUX86State *env, uint16_t sel, uint32_t *lo, uint32_t *hi,
+                            int vector_if_bad, uint32_t err_if_bad)
+{
+    uint32_t index = sel & ~7u;
+    uint32_t base, limit;
+    if (sel & 4) {
+        base = env->ldt.base;
+        limit = env->ldt.limit;
+    } else {
+        base = env->gdt.base;
+        limit = env->gdt.limit;
+    }
+    if (index + 7 > limit) {
+        x86_raise_exception(env, vector_if_bad, err_if_bad);
+    }
+    *lo = cpu_ld_data(env, base + index, 4);
+    *hi = cpu_ld_data(env, base + index + 4, 4);
+}
+
+static void load_cache(SegmentCache *s, uint16_t sel, uint32_t lo, uint32_t hi)
+{
+    s->selector = sel;
+    s->base = (lo >> 16) | ((hi & 0xff) << 16) | (hi & 0xff000000u);
+    uint32_t limit = (lo & 0xffff) | (hi & 0xf0000);
+    if (hi & DESC_G_MASK) {
+        limit = (limit << 12) | 0xfff;
+    }
+    s->limit = limit;
+    s->flags = hi & 0x00f0ff00u;
+}
+
+static unsigned cpl_of(CPUX86State *env)
+{
+    return (env->hflags & HF_CPL_MASK) >> HF_CPL_SHIFT;
+}
+
+/* push onto the stack described by (ss_base, sp, 32-bit?) */
+typedef struct Stack {
+    uint32_t base, sp;
+    bool big;
+} Stack;
+
+static void push(CPUX86State *env, Stack *st, int size, uint32_t v)
+{
+    st->sp -= (uint32_t)size;
+    if (!st->big) {
+        st->sp &= 0xffff;
+    }
+    cpu_st_data(env, st->base + st->sp, size, v);
+}
+
+/* Real-address-mode delivery (SDM Vol. 3A 20.1.4). */
+static void deliver_real(CPUX86State *env, int vector)
+{
+    Stack st = {env->seg[R_SS].base, (uint32_t)env->regs[R_ESP] & 0xffff, false};
+    uint32_t ip = cpu_ld_data(env, env->idt.base + (uint32_t)vector * 4, 2);
+    uint32_t cs = cpu_ld_data(env, env->idt.base + (uint32_t)vector * 4 + 2, 2);
+    push(env, &st, 2, x86_get_eflags(env));
+    push(env, &st, 2, env->seg[R_CS].selector);
+    push(env, &st, 2, (uint32_t)env->eip);
+    env->regs[R_ESP] = (env->regs[R_ESP] & ~0xffffull) | st.sp;
+    env->eflags &= ~(uint32_t)(EFL_IF | EFL_TF | EFL_AC | EFL_RF);
+    x86_load_seg_real(env, R_CS, (uint16_t)cs);
+    env->eip = ip;
+}
+
+/* Protected-mode delivery through an interrupt or trap gate (SDM Vol. 3A 6.12.1). */
+static void deliver_protected(CPUX86State *env, int vector, bool soft, bool ext, bool push_err,
+                              uint32_t err)
+{
+    uint32_t idt_err = (uint32_t)vector * 8 + 2 + (ext ? 1 : 0);
+    if ((uint32_t)vector * 8 + 7 > env->idt.limit) {
+        x86_raise_exception(env, EXCP_GP, idt_err);
+    }
+    uint32_t lo = cpu_ld_data(env, env->idt.base + (uint32_t)vector * 8, 4);
+    uint32_t hi = cpu_ld_data(env, env->idt.base + (uint32_t)vector * 8 + 4, 4);
+    unsigned type = (hi >> 8) & 0x1f; /* S bit and type */
+    unsigned gate_dpl = (hi >> 13) & 3;
+    bool gate32;
+    switch (type) {
+    case 0x06: case 0x07: gate32 = false; break; /* 16-bit interrupt / trap gate */
+    case 0x0e: case 0x0f: gate32 = true; break;  /* 32-bit interrupt / trap gate */
+    case 0x05:
+        fprintf(stderr, "xlat: vector %d through a task gate: task switching is not "
+                        "implemented yet\n", vector);
+        machine_request_exit(env->common.machine, XLAT_EXIT_GUEST_ERROR);
+        tcg_raise(&env->common);
+    default:
+        x86_raise_exception(env, EXCP_GP, idt_err);
+    }
+    unsigned cpl = cpl_of(env);
+    if (soft && gate_dpl < cpl) {
+        x86_raise_exception(env, EXCP_GP, idt_err); /* SDM 6.12.1.1 */
+    }
+    if (!(hi & DESC_P_MASK)) {
+        x86_raise_exception(env, 11, idt_err); /* #NP */
+    }
+    uint16_t sel = (uint16_t)(lo >> 16);
+    uint32_t offset = (lo & 0xffff) | (gate32 ? (hi & 0xffff0000u) : 0);
+    uint32_t ext_bit = ext ? 1 : 0;
+    if ((sel & ~3u) == 0) {
+        x86_raise_exception(env, EXCP_GP, ext_bit);
+    }
+    uint32_t clo, chi;
+    read_descriptor(env, sel, &clo, &chi, EXCP_GP, (sel & ~3u) + ext_bit);
+    unsigned dpl = (chi >> 13) & 3;
+    bool code = (chi & (1u << 12)) && (chi & (1u << 11));
+    bool conforming = chi & (1u << 10);
+    if (!code || dpl > cpl) {
+        x86_raise_exception(env, EXCP_GP, (sel & ~3u) + ext_bit);
+    }
+    if (!(chi & DESC_P_MASK)) {
+        x86_raise_exception(env, 11, (sel & ~3u) + ext_bit);
+    }
+    unsigned new_cpl = conforming ? cpl : dpl;
+    int size = gate32 ? 4 : 2;
+    uint32_t old_ss = env->seg[R_SS].selector, old_esp = (uint32_t)env->regs[R_ESP];
+    Stack st;
+    SegmentCache new_ss = env->seg[R_SS];
+    bool switch_stack = new_cpl < cpl;
+    if (switch_stack) {
+        /* the inner stack from the TSS (SDM 7.2.1): 32-bit TSS: ESPn at 4 + 8n, SSn at 8 + 8n;
+           16-bit TSS: SPn at 2 + 4n, SSn at 4 + 4n */
+        bool tss32 = ((env->tr.flags >> 8) & 0xf) == 0x9 || ((env->tr.flags >> 8) & 0xf) == 0xb;
+        uint32_t ss_sel, esp;
+        uint32_t off = tss32 ? 4 + 8 * new_cpl : 2 + 4 * new_cpl;
+        if (off + (tss32 ? 7 : 3) > env->tr.limit) {
+            x86_raise_exception(env, 10, env->tr.selector & ~3u); /* #TS */
+        }
+        if (tss32) {
+            esp = cpu_ld_data(env, env->tr.base + off, 4);
+            ss_sel = cpu_ld_data(env, env->tr.base + off + 4, 2);
+        } else {
+            esp = cpu_ld_data(env, env->tr.base + off, 2);
+            ss_sel = cpu_ld_data(env, env->tr.base + off + 2, 2);
+        }
+        if ((ss_sel & ~3u) == 0 || (ss_sel & 3) != new_cpl) {
+            x86_raise_exception(env, 10, (ss_sel & ~3u) + ext_bit);
+        }
+        uint32_t slo, shi;
+        read_descriptor(env, (uint16_t)ss_sel, &slo, &shi, 10, (ss_sel & ~3u) + ext_bit);
+        bool writable_data = (shi & (1u << 12)) && !(shi & (1u << 11)) && (shi & (1u << 9));
+        if (((shi >> 13) & 3) != new_cpl || !writable_data) {
+            x86_raise_exception(env, 10, (ss_sel & ~3u) + ext_bit);
+        }
+        if (!(shi & DESC_P_MASK)) {
+            x86_raise_exception(env, 12, (ss_sel & ~3u) + ext_bit); /* #SS */
+        }
+        load_cache(&new_ss, (uint16_t)ss_sel, slo, shi);
+        st = (Stack){new_ss.base, esp, (new_ss.flags & DESC_B_MASK) != 0};
+        if (!st.big) {
+            st.sp &= 0xffff;
+        }
+        push(env, &st, size, old_ss);
+        push(env, &st, size, old_esp);
+    } else {
+        st = (Stack){env->seg[R_SS].base, old_esp,
+                     (env->seg[R_SS].flags & DESC_B_MASK) != 0};
+        if (!st.big) {
+            st.sp &= 0xffff;
+        }
+    }
+    push(env, &st, size, x86_get_eflags(env));
+    push(env, &st, size, env->seg[R_CS].selector);
+    push(env, &st, size, (uint32_t)env->eip);
+    if (push_err) {
+        push(env, &st, size, err);
+    }
+    /* commit: nothing below can fault */
+    if (switch_stack) {
+        env->seg[R_SS] = new_ss;
+    }
+    if (st.big) {
+        env->regs[R_ESP] = st.sp;
+    } else {
+        env->regs[R_ESP] = (env->regs[R_ESP] & ~0xffffull) | st.sp;
+    }
+    load_cache(&env->seg[R_CS], (uint16_t)((sel & ~3u) | new_cpl), clo, chi);
+    env->eip = gate32 ? offset : (offset & 0xffff);
+    env->eflags &= ~(uint32_t)(EFL_TF | EFL_NT | EFL_RF | EFL_VM);
+    if (!(type & 1)) {
+        env->eflags &= ~(uint32_t)EFL_IF; /* interrupt gates, not trap gates */
+    }
+    x86_update_hflags(env);
+}
+
+/* A triple fault: the processor shuts down and the chipset resets it (SDM 6.15, vector 8). */
+static void triple_fault(CPUX86State *env)
+{
+    Machine *m = env->common.machine;
+    fprintf(stderr, "xlat: triple fault at %04x:%08" PRIx64 "%s\n", env->seg[R_CS].selector,
+            env->eip, m->opt.no_reboot ? "" : "; resetting");
+    if (m->opt.no_reboot) {
+        machine_request_exit(m, XLAT_EXIT_GUEST_ERROR);
+        return;
+    }
+    x86_cpu_reset(env);
+    tlb_flush(m);
+}
+
+bool x86_deliver_event(CPUX86State *env, int vector, bool soft, bool ext)
+{
+    bool push_err = !soft && has_error_code(vector) && (env->cr[0] & CR0_PE);
+    uint32_t err = env->error_code;
+    if (env->delivering >= 0 && !soft) {
+        /* this exception happened while delivering another one (SDM Table 6-5) */
+        int first = exception_class(env->delivering), second = exception_class(vector);
+        env->delivering = -1;
+        if (first == CLASS_DF) {
+            triple_fault(env);
+            return !env->common.machine->exit_requested;
+        }
+        if ((first == CLASS_CONTRIBUTORY && second == CLASS_CONTRIBUTORY) ||
+            (first == CLASS_PF && second != CLASS_BENIGN)) {
+            vector = EXCP_DF;
+            push_err = true;
+            err = 0;
+        }
+    }
+    env->delivering = soft ? -1 : vector;
+    if (env->common.tcg->log_mask & LOG_INT) {
+        fprintf(env->common.tcg->log,
+                "int: vector %d%s at %04x:%08" PRIx64 " error %#x cr2 %#" PRIx64 "\n", vector,
+                soft ? " (software)" : ext ? " (external)" : "", env->seg[R_CS].selector,
+                env->eip, push_err ? err : 0, env->cr[2]);
+    }
+    if (env->cr[0] & CR0_PE) {
+        deliver_protected(env, vector, soft, ext, push_err, err);
+    } else {
+        deliver_real(env, vector);
+    }
+    env->delivering = -1;
+    return true;
+}

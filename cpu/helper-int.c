@@ -1,0 +1,463 @@
+/*
+ * cpu/helper-int.c — C helpers of the general-purpose instruction set: division with #DE, the
+ * rotates through carry, bit scans and counts, the decimal adjustments, CPUID (xlat's CPU
+ * model), RDTSC (the virtual clock), EFLAGS writes by POPF, exceptions and traps raised by
+ * instructions, and the real-mode far CALL, RET and IRET.
+ *
+ * Each has its IRHelper descriptor next to it: PURE helpers (the bit and rotate ones) touch no
+ * guest state; helpers that may raise a guest exception say IR_CALL_MAY_RAISE and do not claim
+ * IR_CALL_NO_READ_GLOBALS, so the backends make the guest state precise before the call.
+ * Semantics: Intel SDM Vol. 2, each instruction's "Operation" section.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cpu/translate.h"
+#include "softmmu/machine.h"
+
+static Machine *machine_of(CPUX86State *env)
+{
+    return env->common.machine;
+}
+
+static uint32_t size_mask(int size)
+{
+    return size >= 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
+}
+
+/* PF ZF SF of the low `size` bytes of v (SDM Vol. 1 3.4.3.1) */
+static uint32_t szp_flags(uint32_t v, int size)
+{
+    v &= size_mask(size);
+    uint32_t f = __builtin_parity(v & 0xff) ? 0 : IR_EFL_PF;
+    f |= v == 0 ? IR_EFL_ZF : 0;
+    f |= (v >> (size * 8 - 1)) & 1 ? IR_EFL_SF : 0;
+    return f;
+}
+
+/* ---- DIV, IDIV ---- */
+
+/*
+ * kind = operand size (1, 2, 4) | DIV_SIGNED. The dividend is AX (size 1: lo), DX:AX or
+ * EDX:EAX (hi:lo). Returns quotient | remainder << 32. #DE when the divisor is 0 or the
+ * quotient does not fit the operand size (SDM DIV, IDIV: "If the quotient is too large ...").
+ */
+static uint64_t helper_div(CPUX86State *env, uint32_t kind, uint32_t lo, uint32_t hi,
+                           uint32_t divisor)
+{
+    int size = (int)(kind & 7);
+    unsigned bits = (unsigned)size * 8;
+    uint64_t mask = size_mask(size);
+    uint64_t dividend = size == 1 ? (lo & 0xffff)
+                      : size == 2 ? ((hi & 0xffffu) << 16 | (lo & 0xffff))
+                                  : ((uint64_t)hi << 32 | lo);
+    divisor &= (uint32_t)mask;
+    if (divisor == 0) {
+        x86_raise_exception(env, EXCP_DE, 0);
+    }
+    uint64_t q, r;
+    if (!(kind & DIV_SIGNED)) {
+        q = dividend / divisor;
+        r = dividend % divisor;
+        if (q > mask) {
+            x86_raise_exception(env, EXCP_DE, 0);
+        }
+    } else {
+        unsigned dbits = 2 * bits;
+        int64_t sd = dbits == 64 ? (int64_t)dividend
+                                 : (int64_t)(dividend << (64 - dbits)) >> (64 - dbits);
+        int64_t sv = (int64_t)((uint64_t)divisor << (64 - bits)) >> (64 - bits);
+        if (sd == INT64_MIN && sv == -1) {
+            x86_raise_exception(env, EXCP_DE, 0); /* the quotient 2^63 fits nowhere */
+        }
+        int64_t sq = sd / sv, sr = sd % sv;
+        int64_t lim = (int64_t)1 << (bits - 1);
+        if (sq < -lim || sq >= lim) {
+            x86_raise_exception(env, EXCP_DE, 0);
+        }
+        q = (uint64_t)sq;
+        r = (uint64_t)sr;
+    }
+    return (q & mask) | (r & mask) << 32;
+}
+IRHelper helper_div_desc = {"div", (void *)helper_div,
+                            IR_CALL_MAY_RAISE | IR_CALL_NO_WRITE_GLOBALS, IR_I64, 5,
+                            {IR_PTR, IR_I32, IR_I32, IR_I32, IR_I32}, NULL};
+
+/* ---- RCL, RCR ---- */
+
+/*
+ * kind = ROT_RCL/ROT_RCR << 4 | size. Rotates the size*8+1 bits CF:a by the count masked to 5
+ * bits, taken modulo 9 or 17 for bytes and words (SDM RCL/RCR "tempCOUNT"). CF is the bit
+ * rotated into it; OF (defined for a count of 1, computed the same way otherwise) is
+ * MSB(result) ^ CF for RCL and MSB(a) ^ old CF for RCR. A masked count of 0 changes nothing.
+ * Returns result | EFLAGS image << 32.
+ */
+static uint64_t helper_rotate_carry(uint32_t kind, uint32_t a, uint32_t count, uint32_t eflags)
+{
+    int size = (int)(kind & 7);
+    unsigned bits = (unsigned)size * 8;
+    uint32_t mask = size_mask(size);
+    count &= 31;
+    a &= mask;
+    if (count == 0) {
+        return a | (uint64_t)eflags << 32;
+    }
+    unsigned n = bits == 32 ? count : count % (bits + 1);
+    uint64_t cf = eflags & IR_EFL_CF;
+    uint64_t wide_mask = ((uint64_t)1 << (bits + 1)) - 1;
+    uint64_t v = cf << bits | a;
+    bool left = (kind >> 4) == ROT_RCL;
+    if (n) {
+        v = left ? (v << n | v >> (bits + 1 - n)) : (v >> n | v << (bits + 1 - n));
+        v &= wide_mask;
+    }
+    uint32_t res = (uint32_t)(v & mask);
+    uint32_t ncf = (uint32_t)(v >> bits) & 1;
+    uint32_t of = left ? ((res >> (bits - 1)) & 1) ^ ncf : ((a >> (bits - 1)) & 1) ^ (uint32_t)cf;
+    uint32_t fl = (eflags & ~(uint32_t)(IR_EFL_CF | IR_EFL_OF)) | ncf | (of ? IR_EFL_OF : 0);
+    return res | (uint64_t)fl << 32;
+}
+IRHelper helper_rotate_carry_desc = {"rotate_carry", (void *)helper_rotate_carry, IR_CALL_PURE,
+                                     IR_I64, 4, {IR_I32, IR_I32, IR_I32, IR_I32}, NULL};
+
+/* ---- BSF BSR TZCNT LZCNT POPCNT ---- */
+
+/* kind = BS_* << 4 | size; old is the destination, kept by BSF/BSR for a zero source */
+static uint32_t helper_bitscan(uint32_t kind, uint32_t src, uint32_t old)
+{
+    int size = (int)(kind & 7);
+    int bits = size * 8;
+    src &= size_mask(size);
+    switch (kind >> 4) {
+    case BS_BSF:
+        return src ? (uint32_t)__builtin_ctz(src) : old;
+    case BS_BSR:
+        return src ? (uint32_t)(31 - __builtin_clz(src)) : old;
+    case BS_TZCNT:
+        return src ? (uint32_t)__builtin_ctz(src) : (uint32_t)bits;
+    case BS_LZCNT:
+        return src ? (uint32_t)(__builtin_clz(src) - (32 - bits)) : (uint32_t)bits;
+    default:
+        return (uint32_t)__builtin_popcount(src);
+    }
+}
+IRHelper helper_bitscan_desc = {"bitscan", (void *)helper_bitscan, IR_CALL_PURE, IR_I32, 3,
+                                {IR_I32, IR_I32, IR_I32}, NULL};
+
+/* ---- DAA DAS AAA AAS AAM AAD ---- */
+
+/*
+ * The decimal adjustments of SDM Vol. 2 ("Operation" of each), on AX and the flags image e.
+ * Returns the new AX | the new flags image << 32. Flags the SDM leaves undefined are computed
+ * deterministically: SF ZF PF from AL, OF 0 (DAA DAS AAA AAS), AF CF OF 0 (AAM AAD).
+ */
+static uint64_t helper_bcd(CPUX86State *env, uint32_t op, uint32_t ax, uint32_t e, uint32_t imm)
+{
+    uint32_t al = ax & 0xff, ah = (ax >> 8) & 0xff;
+    bool cf = e & IR_EFL_CF, af = e & IR_EFL_AF;
+    switch (op) {
+    case BCD_DAA: {
+        uint32_t old_al = al;
+        bool old_cf = cf;
+        cf = false;
+        if ((al & 0xf) > 9 || af) {
+            cf = old_cf || al > 0xf9; /* the carry out of AL + 6 */
+            al = (al + 6) & 0xff;
+            af = true;
+        } else {
+            af = false;
+        }
+        if (old_al > 0x99 || old_cf) {
+            al = (al + 0x60) & 0xff;
+            cf = true;
+        } else {
+            cf = false;
+        }
+        break;
+    }
+    case BCD_DAS: {
+        uint32_t old_al = al;
+        bool old_cf = cf;
+        cf = false;
+        if ((al & 0xf) > 9 || af) {
+            cf = old_cf || al < 6; /* the borrow of AL - 6 */
+            al = (al - 6) & 0xff;
+            af = true;
+        } else {
+            af = false;
+        }
+        if (old_al > 0x99 || old_cf) {
+            al = (al - 0x60) & 0xff;
+            cf = true;
+        }
+        break;
+    }
+    case BCD_AAA:
+    case BCD_AAS:
+        if ((al & 0xf) > 9 || af) {
+            if (op == BCD_AAA) {
+                ax = (ax + 0x106) & 0xffff; /* "AX <- AX + 106H": AL's carry reaches AH */
+            } else {
+                ax = (ax - 6) & 0xffff;
+                ax = (ax - 0x100) & 0xffff; /* "AX <- AX - 6; AH <- AH - 1" */
+            }
+            af = cf = true;
+        } else {
+            af = cf = false;
+        }
+        al = ax & 0x0f;
+        ah = (ax >> 8) & 0xff;
+        break;
+    case BCD_AAM:
+        if (imm == 0) {
+            x86_raise_exception(env, EXCP_DE, 0);
+        }
+        ah = al / imm;
+        al = al % imm;
+        af = cf = false;
+        break;
+    default: /* AAD */
+        al = (al + ah * imm) & 0xff;
+        ah = 0;
+        af = cf = false;
+        break;
+    }
+    uint32_t fl = szp_flags(al, 1) | (cf ? IR_EFL_CF : 0) | (af ? IR_EFL_AF : 0);
+    return (ah << 8 | al) | (uint64_t)fl << 32;
+}
+IRHelper helper_bcd_desc = {"bcd", (void *)helper_bcd, IR_CALL_MAY_RAISE | IR_CALL_NO_WRITE_GLOBALS,
+                            IR_I64, 5, {IR_PTR, IR_I32, IR_I32, IR_I32, IR_I32}, NULL};
+
+/* ---- CPUID: the CPU model ---- */
+
+/*
+ * xlat's CPU reports what xlat implements and nothing more (SDM Vol. 2A CPUID, Table 3-8 and
+ * the feature tables 3-10, 3-11). The signature is the one the CPU leaves in EDX at reset
+ * (family 6, model 0, stepping 0: cpu/cpu.c). Features grow with the issues that implement
+ * them (x87 sets FPU, the system issue PSE/PAE/MSR/PGE/..., long mode LM/NX/SYSCALL).
+ */
+enum {
+    CPUID_1_EDX_TSC = 1u << 4,     /* RDTSC */
+    CPUID_1_EDX_CX8 = 1u << 8,     /* CMPXCHG8B */
+    CPUID_1_EDX_CMOV = 1u << 15,   /* CMOVcc */
+    CPUID_1_ECX_POPCNT = 1u << 23, /* POPCNT */
+    CPUID_81_ECX_LZCNT = 1u << 5,  /* LZCNT ("ABM" on AMD) */
+};
+
+typedef struct CPUIDLeaf {
+    uint32_t leaf, eax, ebx, ecx, edx;
+} CPUIDLeaf;
+
+#define VENDOR(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
+
+static const CPUIDLeaf cpuid_leaves[] = {
+    /* max basic leaf; vendor "GenuineIntel" in EBX EDX ECX (what firmware and OSes expect) */
+    {0x0, 0x1, VENDOR('G', 'e', 'n', 'u'), VENDOR('n', 't', 'e', 'l'), VENDOR('i', 'n', 'e', 'I')},
+    {0x1, 0x00000600, 0, CPUID_1_ECX_POPCNT, CPUID_1_EDX_TSC | CPUID_1_EDX_CX8 | CPUID_1_EDX_CMOV},
+    {0x80000000, 0x80000004, 0, 0, 0},
+    {0x80000001, 0, 0, CPUID_81_ECX_LZCNT, 0},
+};
+static const char cpuid_brand[48] = "xlat x86 CPU";
+
+static void helper_cpuid(CPUX86State *env)
+{
+    uint32_t leaf = (uint32_t)env->regs[R_EAX];
+    uint32_t r[4] = {0, 0, 0, 0};
+    const CPUIDLeaf *l = NULL;
+    if (leaf >= 0x80000002 && leaf <= 0x80000004) {
+        memcpy(r, cpuid_brand + 16 * (leaf - 0x80000002), 16); /* little-endian registers */
+    } else {
+        for (size_t i = 0; i < sizeof(cpuid_leaves) / sizeof(cpuid_leaves[0]); i++) {
+            if (cpuid_leaves[i].leaf == leaf) {
+                l = &cpuid_leaves[i];
+            }
+        }
+        if (!l) {
+            /* above the maximum: "the data for the highest basic information leaf" */
+            l = &cpuid_leaves[1];
+        }
+        r[0] = l->eax;
+        r[1] = l->ebx;
+        r[2] = l->ecx;
+        r[3] = l->edx;
+    }
+    static const int reg[4] = {R_EAX, R_EBX, R_ECX, R_EDX};
+    for (int i = 0; i < 4; i++) {
+        env->regs[reg[i]] = r[i]; /* a 32-bit write zero-extends */
+    }
+}
+IRHelper helper_cpuid_desc = {"cpuid", (void *)helper_cpuid, 0, IR_RET_VOID, 1, {IR_PTR}, NULL};
+
+/* ---- RDTSC ---- */
+
+uint64_t x86_icount_now(CPUX86State *env)
+{
+    Machine *m = machine_of(env);
+    const CPUCommon *c = &env->common;
+    uint64_t n = m->icount;
+    if (m->clock.slice) {
+        /* every block charged its whole instruction count at entry: what the running slice has
+           consumed, less the instructions of the current block from this one on */
+        int64_t left = c->exit_request ? c->budget_saved : c->budget;
+        n += (uint64_t)(m->clock.slice - left);
+        if (c->cur_tb) {
+            n -= c->cur_tb->icount - c->insn_index;
+        }
+    }
+    return n;
+}
+
+/* The TSC counts virtual nanoseconds (a 1 GHz invariant TSC): retired instructions scaled by
+   the -icount shift, plus the time skipped while halted (softmmu/clock.h). CR4.TSD makes it
+   privileged (SDM RDTSC). MAY_RAISE also makes the backends record which instruction this is. */
+static uint64_t helper_rdtsc(CPUX86State *env)
+{
+    unsigned cpl = (env->hflags & HF_CPL_MASK) >> HF_CPL_SHIFT;
+    if ((env->cr[4] & (1u << 2)) && cpl != 0 && (env->cr[0] & CR0_PE)) {
+        x86_raise_exception(env, EXCP_GP, 0);
+    }
+    Machine *m = machine_of(env);
+    return (x86_icount_now(env) << m->clock.shift) + (uint64_t)m->clock.idle_ns;
+}
+IRHelper helper_rdtsc_desc = {"rdtsc", (void *)helper_rdtsc,
+                              IR_CALL_MAY_RAISE | IR_CALL_NO_WRITE_GLOBALS, IR_I64, 1, {IR_PTR},
+                              NULL};
+
+/* ---- EFLAGS writes (POPF) ---- */
+
+/*
+ * The non-arithmetic part of an EFLAGS write by POPF (the arithmetic flags are a flags value in
+ * the IR, set next to the call). SDM POPF: at CPL 0 (and in real mode) everything but VM, VIP,
+ * VIF and RF may change, IF only when CPL <= IOPL, IOPL only at CPL 0; RF is cleared; a 16-bit
+ * POPF changes only the low word; AC and ID exist from the 486 and Pentium on (the CPUID flag).
+ * Virtual-8086 mode is the system issue's.
+ */
+static void helper_write_eflags(CPUX86State *env, uint32_t val, uint32_t opsize)
+{
+    bool pe = env->cr[0] & CR0_PE;
+    unsigned cpl = pe ? (env->hflags & HF_CPL_MASK) >> HF_CPL_SHIFT : 0;
+    unsigned iopl = (env->eflags & EFL_IOPL) >> 12;
+    uint32_t mask = EFL_TF | EFL_DF | EFL_NT | EFL_AC | EFL_ID;
+    if (cpl == 0) {
+        mask |= EFL_IOPL;
+    }
+    if (cpl <= iopl) {
+        mask |= EFL_IF;
+    }
+    if (opsize == 2) {
+        mask &= 0xffff;
+    }
+    env->eflags = ((env->eflags & ~mask) | (val & mask) | EFL_FIXED1) & ~(uint32_t)EFL_RF;
+}
+IRHelper helper_write_eflags_desc = {"write_eflags", (void *)helper_write_eflags,
+                                     IR_CALL_NO_READ_GLOBALS | IR_CALL_NO_WRITE_GLOBALS,
+                                     IR_RET_VOID, 3, {IR_PTR, IR_I32, IR_I32}, NULL};
+
+/* ---- exceptions and traps raised by instructions ---- */
+
+/* a fault at the current instruction (#UD, #BR, #GP(0)): precise, EIP at the instruction */
+static void helper_raise(CPUX86State *env, uint32_t vector)
+{
+    x86_raise_exception(env, (int)vector, 0);
+}
+IRHelper helper_raise_desc = {"raise", (void *)helper_raise,
+                              IR_CALL_MAY_RAISE | IR_CALL_NO_WRITE_GLOBALS, IR_RET_VOID, 2,
+                              {IR_PTR, IR_I32}, NULL};
+
+/* a trap (INT n, INT3, INT1, INTO): the instruction retired and EIP is after it; the loop
+   delivers the vector before the next block (cpu/cpu.c x86_exec_pending) */
+static void helper_trap(CPUX86State *env, uint32_t vector)
+{
+    env->exception = (int32_t)vector;
+    env->error_code = 0;
+}
+IRHelper helper_trap_desc = {"trap", (void *)helper_trap,
+                             IR_CALL_NO_READ_GLOBALS | IR_CALL_NO_WRITE_GLOBALS, IR_RET_VOID, 2,
+                             {IR_PTR, IR_I32}, NULL};
+
+/* ---- far CALL, RET, IRET ---- */
+
+/* Protected-mode far transfers (call gates, privilege changes, task switches) belong to the
+   system issue: until then, a clear stop rather than a wrong guess. */
+_Noreturn static void far_unsupported(CPUX86State *env, const char *what)
+{
+    fprintf(stderr, "xlat: %s in protected mode at %04x:%08" PRIx64 ": not implemented yet\n",
+            what, env->seg[R_CS].selector, env->eip);
+    machine_request_exit(machine_of(env), XLAT_EXIT_GUEST_ERROR);
+    tcg_raise(&env->common);
+}
+
+static bool stack32(CPUX86State *env)
+{
+    return env->hflags & HF_SS32;
+}
+
+static uint32_t stack_addr(CPUX86State *env, uint32_t sp)
+{
+    return env->seg[R_SS].base + (stack32(env) ? sp : (sp & 0xffff));
+}
+
+static void set_sp(CPUX86State *env, uint32_t sp)
+{
+    if (stack32(env)) {
+        env->regs[R_ESP] = sp;
+    } else {
+        env->regs[R_ESP] = (env->regs[R_ESP] & ~0xffffull) | (sp & 0xffff);
+    }
+}
+
+/* CALL ptr16:16/32 and CALL m16:16/32 in real mode: push CS, push the return offset, jump
+   (SDM CALL "Far call in real-address mode"). The stores come before any register change. */
+static void helper_far_call(CPUX86State *env, uint32_t sel, uint32_t off, uint32_t opsize,
+                            uint32_t next_eip)
+{
+    if (env->cr[0] & CR0_PE) {
+        far_unsupported(env, "far CALL");
+    }
+    uint32_t sp = (uint32_t)env->regs[R_ESP];
+    cpu_st_data(env, stack_addr(env, sp - opsize), (int)opsize, env->seg[R_CS].selector);
+    cpu_st_data(env, stack_addr(env, sp - 2 * opsize), (int)opsize, next_eip);
+    set_sp(env, sp - 2 * opsize);
+    x86_load_seg_real(env, R_CS, (uint16_t)sel);
+    env->eip = opsize == 2 ? (off & 0xffff) : off;
+}
+IRHelper helper_far_call_desc = {"far_call", (void *)helper_far_call, IR_CALL_MAY_RAISE,
+                                 IR_RET_VOID, 5, {IR_PTR, IR_I32, IR_I32, IR_I32, IR_I32}, NULL};
+
+/* RET far [imm16] in real mode: pop the offset and CS, then release imm16 bytes */
+static void helper_far_ret(CPUX86State *env, uint32_t opsize, uint32_t imm)
+{
+    if (env->cr[0] & CR0_PE) {
+        far_unsupported(env, "far RET");
+    }
+    uint32_t sp = (uint32_t)env->regs[R_ESP];
+    uint32_t ip = cpu_ld_data(env, stack_addr(env, sp), (int)opsize);
+    uint32_t cs = cpu_ld_data(env, stack_addr(env, sp + opsize), 2);
+    set_sp(env, sp + 2 * opsize + imm);
+    x86_load_seg_real(env, R_CS, (uint16_t)cs);
+    env->eip = opsize == 2 ? (ip & 0xffff) : ip;
+}
+IRHelper helper_far_ret_desc = {"far_ret", (void *)helper_far_ret, IR_CALL_MAY_RAISE,
+                                IR_RET_VOID, 3, {IR_PTR, IR_I32, IR_I32}, NULL};
+
+/* IRET in real mode: pop the offset, CS and FLAGS; a 16-bit IRET writes FLAGS[15:0], a 32-bit
+   one everything but VM, VIP and VIF (SDM IRET "REAL-ADDRESS-MODE", mask 257FD5H) */
+static void helper_iret(CPUX86State *env, uint32_t opsize, uint32_t unused)
+{
+    (void)unused;
+    if (env->cr[0] & CR0_PE) {
+        far_unsupported(env, "IRET");
+    }
+    uint32_t sp = (uint32_t)env->regs[R_ESP];
+    uint32_t ip = cpu_ld_data(env, stack_addr(env, sp), (int)opsize);
+    uint32_t cs = cpu_ld_data(env, stack_addr(env, sp + opsize), 2);
+    uint32_t fl = cpu_ld_data(env, stack_addr(env, sp + 2 * opsize), (int)opsize);
+    set_sp(env, sp + 3 * opsize);
+    x86_load_seg_real(env, R_CS, (uint16_t)cs);
+    env->eip = opsize == 2 ? (ip & 0xffff) : ip;
+    x86_set_eflags(env, fl, opsize == 2 ? 0xffffu : 0x257fd5u);
+}
+IRHelper helper_iret_desc = {"iret", (void *)helper_iret, IR_CALL_MAY_RAISE, IR_RET_VOID, 3,
+                             {IR_PTR, IR_I32, IR_I32}, NULL};

@@ -1,0 +1,361 @@
+/*
+ * cpu/helper-prot.c — helpers for the protection and system-management instructions: the task
+ * register and LDT (LTR, LLDT), descriptor-table stores (SGDT, SIDT, SLDT, STR), INVLPG, CLTS,
+ * LMSW/SMSW, the model-specific registers (RDMSR/WRMSR), and the descriptor inspection
+ * instructions (LAR, LSL, VERR, VERW). Intel SDM Vol. 2 for each instruction, Vol. 3A 3.4-3.5
+ * (descriptors), 7.2 (TSS), 4.10.4 (INVLPG), Vol. 4 (MSRs).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "cpu/translate.h"
+#include "softmmu/machine.h"
+
+static unsigned cpl_of(CPUX86State *env)
+{
+    return (env->hflags & HF_CPL_MASK) >> HF_CPL_SHIFT;
+}
+
+/* Privileged instructions: #GP(0) unless CPL = 0 (and #UD in real mode where the SDM says). */
+static void require_cpl0(CPUX86State *env)
+{
+    if ((env->cr[0] & CR0_PE) && cpl_of(env) != 0) {
+        x86_raise_exception(env, EXCP_GP, 0);
+    }
+}
+
+/* A descriptor from the GDT (selector TI = 0) or the LDT; false if beyond the table's limit. */
+static bool fetch_descriptor(CPUX86State *env, uint32_t sel, uint32_t *lo, uint32_t *hi)
+{
+    uint32_t index = sel & ~7u;
+    const SegmentCache *ldt = &env->ldt;
+    uint32_t base = (sel & 4) ? ldt->base : env->gdt.base;
+    uint32_t limit = (sel & 4) ? ldt->limit : env->gdt.limit;
+    if ((sel & 4) && (ldt->selector & ~3u) == 0) {
+        return false; /* a null LDT has no entries */
+    }
+    if (index + 7 > limit) {
+        return false;
+    }
+    *lo = cpu_ld_data(env, base + index, 4);
+    *hi = cpu_ld_data(env, base + index + 4, 4);
+    return true;
+}
+
+static void cache_from(SegmentCache *s, uint32_t sel, uint32_t lo, uint32_t hi)
+{
+    s->selector = sel;
+    s->base = (lo >> 16) | ((hi & 0xff) << 16) | (hi & 0xff000000u);
+    uint32_t limit = (lo & 0xffff) | (hi & 0xf0000);
+    if (hi & DESC_G_MASK) {
+        limit = (limit << 12) | 0xfff;
+    }
+    s->limit = limit;
+    s->flags = hi & 0x00f0ff00u;
+}
+
+/* LTR r/m16 (SDM Vol. 2A LTR): an available TSS descriptor from the GDT; marks it busy. */
+static void helper_ltr(CPUX86State *env, uint32_t sel)
+{
+    if (!(env->cr[0] & CR0_PE)) {
+        x86_raise_exception(env, EXCP_UD, 0);
+    }
+    require_cpl0(env);
+    sel &= 0xffff;
+    if ((sel & ~3u) == 0 || (sel & 4)) {
+        x86_raise_exception(env, EXCP_GP, sel & ~3u);
+    }
+    uint32_t lo, hi;
+    if (!fetch_descriptor(env, sel, &lo, &hi)) {
+        x86_raise_exception(env, EXCP_GP, sel & ~3u);
+    }
+    unsigned type = (hi >> 8) & 0x1f; /* S = 0 and type 1 (16-bit) or 9 (32-bit) available */
+    if (type != 0x01 && type != 0x09) {
+        x86_raise_exception(env, EXCP_GP, sel & ~3u);
+    }
+    if (!(hi & DESC_P_MASK)) {
+        x86_raise_exception(env, 11, sel & ~3u);
+    }
+    hi |= 2u << 8; /* busy */
+    cpu_st_data(env, env->gdt.base + (sel & ~7u) + 4, 4, hi);
+    cache_from(&env->tr, sel, lo, hi);
+}
+IRHelper helper_ltr_desc = {"ltr", (void *)helper_ltr,
+                            IR_CALL_MAY_RAISE | IR_CALL_NO_WRITE_GLOBALS, IR_RET_VOID, 2,
+                            {IR_PTR, IR_I32}, NULL};
+
+/* LLDT r/m16: an LDT descriptor from the GDT, or a null selector (no LDT). */
+static void helper_lldt(CPUX86State *env, uint32_t sel)
+{
+    if (!(env->cr[0] & CR0_PE)) {
+        x86_raise_exception(env, EXCP_UD, 0);
+    }
+    require_cpl0(env);
+    sel &= 0xffff;
+    if ((sel & ~3u) == 0) {
+        env->ldt.selector = sel;
+        env->ldt.base = 0;
+        env->ldt.limit = 0;
+        return;
+    }
+    uint32_t lo, hi;
+    if ((sel & 4) || !fetch_descriptor(env, sel, &lo, &hi)) {
+        x86_raise_exception(env, EXCP_GP, sel & ~3u);
+    }
+    if (((hi >> 8) & 0x1f) != 0x02) {
+        x86_raise_exception(env, EXCP_GP, sel & ~3u);
+    }
+    if (!(hi & DESC_P_MASK)) {
+        x86_raise_exception(env, 11, sel & ~3u);
+    }
+    cache_from(&env->ldt, sel, lo, hi);
+}
+IRHelper helper_lldt_desc = {"lldt", (void *)helper_lldt,
+                             IR_CALL_MAY_RAISE | IR_CALL_NO_WRITE_GLOBALS, IR_RET_VOID, 2,
+                             {IR_PTR, IR_I32}, NULL};
+
+/* SGDT/SIDT m: limit then base; with a 16-bit operand size the high base byte is stored as is
+   on 386 and later (SDM: "the upper 8 bits ... are filled with the base"). */
+static void helper_sxdt(CPUX86State *env, uint32_t addr, uint32_t is_idt)
+{
+    const DescTable *t = is_idt ? &env->idt : &env->gdt;
+    cpu_st_data(env, addr, 2, t->limit);
+    cpu_st_data(env, addr + 2, 4, t->base);
+}
+IRHelper helper_sxdt_desc = {"sxdt", (void *)helper_sxdt,
+                             IR_CALL_MAY_RAISE | IR_CALL_NO_WRITE_GLOBALS, IR_RET_VOID, 3,
+                             {IR_PTR, IR_I32, IR_I32}, NULL};
+
+/* SLDT/STR: the selectors (readable at any CPL in protected mode; #UD in real mode). */
+static uint32_t helper_read_ldtr_tr(CPUX86State *env, uint32_t is_tr)
+{
+    if (!(env->cr[0] & CR0_PE)) {
+        x86_raise_exception(env, EXCP_UD, 0);
+    }
+    return is_tr ? env->tr.selector : env->ldt.selector;
+}
+IRHelper helper_read_ldtr_tr_desc = {"read_ldtr_tr", (void *)helper_read_ldtr_tr,
+                                     IR_CALL_MAY_RAISE | IR_CALL_NO_WRITE_GLOBALS, IR_I32, 2,
+                                     {IR_PTR, IR_I32}, NULL};
+
+/* INVLPG m (SDM Vol. 3A 4.10.4.1): drop the translations of one page. */
+static void helper_invlpg(CPUX86State *env, uint32_t addr)
+{
+    require_cpl0(env);
+    tlb_flush_page(env->common.machine, addr);
+}
+IRHelper helper_invlpg_desc = {"invlpg", (void *)helper_invlpg,
+                               IR_CALL_MAY_RAISE | IR_CALL_NO_WRITE_GLOBALS, IR_RET_VOID, 2,
+                               {IR_PTR, IR_I32}, NULL};
+
+/* CLTS, LMSW (only PE, MP, EM, TS; LMSW cannot clear PE), SMSW (the low 16 bits of CR0). */
+static void helper_clts(CPUX86State *env)
+{
+    require_cpl0(env);
+    env->cr[0] &= ~(uint64_t)CR0_TS;
+}
+IRHelper helper_clts_desc = {"clts", (void *)helper_clts,
+                             IR_CALL_MAY_RAISE | IR_CALL_NO_WRITE_GLOBALS, IR_RET_VOID, 1,
+                             {IR_PTR}, NULL};
+
+static void helper_lmsw(CPUX86State *env, uint32_t v)
+{
+    require_cpl0(env);
+    uint32_t mask = CR0_PE | CR0_MP | CR0_EM | CR0_TS;
+    uint32_t cr0 = (uint32_t)env->cr[0];
+    uint32_t n = (cr0 & ~(mask & ~(uint32_t)CR0_PE)) | (v & mask);
+    n |= cr0 & CR0_PE; /* LMSW sets PE but never clears it */
+    env->cr[0] = n;
+    x86_update_hflags(env);
+}
+IRHelper helper_lmsw_desc = {"lmsw", (void *)helper_lmsw, IR_CALL_MAY_RAISE, IR_RET_VOID, 2,
+                             {IR_PTR, IR_I32}, NULL};
+
+uint64_t x86_read_tsc(CPUX86State *env)
+{
+    Machine *m = env->common.machine;
+    return (x86_icount_now(env) << m->clock.shift) + (uint64_t)m->clock.idle_ns + env->tsc_offset;
+}
+
+/* ---- model-specific registers (SDM Vol. 4 Table 2-2; only what xlat implements) ---- */
+
+enum {
+    MSR_IA32_TSC = 0x10,
+    MSR_IA32_APIC_BASE = 0x1b,
+    MSR_IA32_MTRRCAP = 0xfe,
+    MSR_IA32_SYSENTER_CS = 0x174,
+    MSR_IA32_SYSENTER_ESP = 0x175,
+    MSR_IA32_SYSENTER_EIP = 0x176,
+    MSR_IA32_MISC_ENABLE = 0x1a0,
+    MSR_IA32_PAT = 0x277,
+    MSR_MTRR_PHYSBASE0 = 0x200, /* ..0x20f: 8 variable ranges */
+    MSR_MTRR_FIX64K = 0x250,
+    MSR_MTRR_FIX16K_80000 = 0x258,
+    MSR_MTRR_FIX16K_A0000 = 0x259,
+    MSR_MTRR_FIX4K_C0000 = 0x268, /* ..0x26f */
+    MSR_MTRR_DEF_TYPE = 0x2ff,
+    MSR_EFER = 0xc0000080,
+};
+
+/* Where a plain read-back MSR lives; NULL if the index is not one. */
+static uint64_t *msr_slot(CPUX86State *env, uint32_t index)
+{
+    switch (index) {
+    case MSR_IA32_SYSENTER_CS: return &env->msr.sysenter_cs;
+    case MSR_IA32_SYSENTER_ESP: return &env->msr.sysenter_esp;
+    case MSR_IA32_SYSENTER_EIP: return &env->msr.sysenter_eip;
+    case MSR_IA32_MISC_ENABLE: return &env->msr.misc_enable;
+    case MSR_IA32_PAT: return &env->msr.pat;
+    case MSR_IA32_APIC_BASE: return &env->msr.apic_base;
+    case MSR_MTRR_DEF_TYPE: return &env->msr.mtrr_def_type;
+    case MSR_MTRR_FIX64K: return &env->msr.mtrr_fixed[0];
+    case MSR_MTRR_FIX16K_80000: return &env->msr.mtrr_fixed[1];
+    case MSR_MTRR_FIX16K_A0000: return &env->msr.mtrr_fixed[2];
+    default:
+        if (index >= MSR_MTRR_FIX4K_C0000 && index <= MSR_MTRR_FIX4K_C0000 + 7) {
+            return &env->msr.mtrr_fixed[3 + index - MSR_MTRR_FIX4K_C0000];
+        }
+        if (index >= MSR_MTRR_PHYSBASE0 && index < MSR_MTRR_PHYSBASE0 + 16) {
+            return &env->msr.mtrr_var[index - MSR_MTRR_PHYSBASE0];
+        }
+        return NULL;
+    }
+}
+
+uint64_t x86_read_msr(CPUX86State *env, uint32_t index, bool *ok)
+{
+    *ok = true;
+    uint64_t *slot = msr_slot(env, index);
+    if (slot) {
+        return *slot;
+    }
+    switch (index) {
+    case MSR_IA32_TSC:
+        return x86_read_tsc(env);
+    case MSR_IA32_MTRRCAP:
+        return 0x508; /* 8 variable ranges, fixed ranges, write-combining */
+    case MSR_EFER:
+        return env->efer;
+    default:
+        *ok = false;
+        return 0;
+    }
+}
+
+bool x86_write_msr(CPUX86State *env, uint32_t index, uint64_t v)
+{
+    uint64_t *slot = msr_slot(env, index);
+    if (slot) {
+        *slot = v;
+        return true;
+    }
+    switch (index) {
+    case MSR_IA32_TSC:
+        env->tsc_offset = v - (x86_read_tsc(env) - env->tsc_offset);
+        return true;
+    case MSR_EFER: {
+        /* only NXE is implemented (SCE/LME come with long mode): reserved bits are #GP */
+        if (v & ~(uint64_t)EFER_NXE) {
+            return false;
+        }
+        if ((v ^ env->efer) & EFER_NXE) {
+            tlb_flush(env->common.machine);
+        }
+        env->efer = v;
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
+/* RDMSR/WRMSR: ECX selects; EDX:EAX is the value; unknown MSRs are #GP(0). */
+static void helper_rdmsr(CPUX86State *env)
+{
+    require_cpl0(env);
+    bool ok;
+    uint64_t v = x86_read_msr(env, (uint32_t)env->regs[R_ECX], &ok);
+    if (!ok) {
+        x86_raise_exception(env, EXCP_GP, 0);
+    }
+    env->regs[R_EAX] = (uint32_t)v;
+    env->regs[R_EDX] = (uint32_t)(v >> 32);
+}
+IRHelper helper_rdmsr_desc = {"rdmsr", (void *)helper_rdmsr, IR_CALL_MAY_RAISE, IR_RET_VOID, 1,
+                              {IR_PTR}, NULL};
+
+static void helper_wrmsr(CPUX86State *env)
+{
+    require_cpl0(env);
+    uint64_t v = (uint32_t)env->regs[R_EAX] | (uint64_t)(uint32_t)env->regs[R_EDX] << 32;
+    if (!x86_write_msr(env, (uint32_t)env->regs[R_ECX], v)) {
+        x86_raise_exception(env, EXCP_GP, 0);
+    }
+}
+IRHelper helper_wrmsr_desc = {"wrmsr", (void *)helper_wrmsr, IR_CALL_MAY_RAISE, IR_RET_VOID, 1,
+                              {IR_PTR}, NULL};
+
+/* ---- LAR, LSL, VERR, VERW (SDM Vol. 2A): ZF says whether the selector passed ---- */
+
+/* Is the descriptor visible at the current CPL for these instructions? */
+static bool desc_accessible(CPUX86State *env, uint32_t sel, uint32_t hi)
+{
+    unsigned dpl = (hi >> 13) & 3, rpl = sel & 3, cpl = cpl_of(env);
+    bool conforming_code = (hi & (1u << 12)) && (hi & (1u << 11)) && (hi & (1u << 10));
+    return conforming_code || (dpl >= cpl && dpl >= rpl);
+}
+
+/* returns (ok << 32) | value; op 0 LAR, 1 LSL, 2 VERR, 3 VERW */
+static uint64_t helper_desc_check(CPUX86State *env, uint32_t sel, uint32_t op)
+{
+    if (!(env->cr[0] & CR0_PE)) {
+        x86_raise_exception(env, EXCP_UD, 0);
+    }
+    sel &= 0xffff;
+    uint32_t lo, hi;
+    if ((sel & ~3u) == 0 || !fetch_descriptor(env, sel, &lo, &hi)) {
+        return 0;
+    }
+    bool s = hi & (1u << 12);
+    unsigned type = (hi >> 8) & 0xf;
+    if (op <= 1 && !s) {
+        /* system descriptors LAR/LSL accept: TSS (1, 3, 9, 11), LDT (2); LAR also gates */
+        static const uint16_t lar_ok = 1 << 1 | 1 << 2 | 1 << 3 | 1 << 4 | 1 << 5 | 1 << 9 |
+                                       1 << 11 | 1 << 12 | 1 << 14 | 1 << 15;
+        static const uint16_t lsl_ok = 1 << 1 | 1 << 2 | 1 << 3 | 1 << 9 | 1 << 11;
+        if (!((op == 0 ? lar_ok : lsl_ok) & (1u << type))) {
+            return 0;
+        }
+    } else if (op >= 2 && !s) {
+        return 0;
+    }
+    if (!desc_accessible(env, sel, hi)) {
+        return 0;
+    }
+    uint32_t v = 0;
+    switch (op) {
+    case 0:
+        v = hi & 0x00f0ff00u;
+        break;
+    case 1:
+        v = (lo & 0xffff) | (hi & 0xf0000);
+        if (hi & DESC_G_MASK) {
+            v = (v << 12) | 0xfff;
+        }
+        break;
+    case 2: /* readable: any data segment, or code with the readable bit */
+        if ((type & 8) && !(type & 2)) {
+            return 0;
+        }
+        break;
+    default: /* writable data only */
+        if ((type & 8) || !(type & 2)) {
+            return 0;
+        }
+        break;
+    }
+    return (1ull << 32) | v;
+}
+IRHelper helper_desc_check_desc = {"desc_check", (void *)helper_desc_check,
+                                   IR_CALL_MAY_RAISE | IR_CALL_NO_WRITE_GLOBALS, IR_I64, 3,
+                                   {IR_PTR, IR_I32, IR_I32}, NULL};

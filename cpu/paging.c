@@ -1,0 +1,157 @@
+/*
+ * cpu/paging.c — linear to physical translation: the x86 page walk the softmmu calls on a TLB
+ * miss (Intel SDM Vol. 3A chapter 4).
+ *
+ * Paging off: linear is physical. 32-bit paging (4.3): a page directory of 1024 4-byte entries,
+ * 4 MiB pages with CR4.PSE. PAE paging (4.4): four PDPTEs from CR3, 8-byte entries, 2 MiB pages,
+ * NX with EFER.NXE. Access rights combine over all levels (4.6): user accesses need U/S = 1
+ * everywhere and R/W = 1 everywhere to write; supervisor writes to read-only pages fault only
+ * with CR0.WP. The walk sets Accessed in every entry it uses and Dirty in the final one on a
+ * write (4.8). A fault records CR2 and the error code (4.7) and leaves the raise to the caller.
+ */
+#include "cpu/cpu.h"
+#include "softmmu/machine.h"
+
+enum { ACCESS_READ = 0, ACCESS_WRITE = 1, ACCESS_FETCH = 2 };
+
+enum {
+    PG_P = 1u << 0,
+    PG_RW = 1u << 1,
+    PG_US = 1u << 2,
+    PG_A = 1u << 5,
+    PG_D = 1u << 6,
+    PG_PS = 1u << 7,
+};
+#define PG_NX (1ull << 63)
+
+/* page-fault error code bits (SDM Vol. 3A 4.7) */
+enum { PF_P = 1, PF_W = 2, PF_U = 4, PF_RSVD = 8, PF_I = 16 };
+
+static bool page_fault(CPUX86State *env, uint64_t linear, uint32_t code)
+{
+    env->cr[2] = (uint32_t)linear;
+    env->exception = EXCP_PF;
+    env->error_code = code;
+    return false;
+}
+
+/* Set `bits` in the paging-structure entry at phys if they are not set yet (a locked
+   read-modify-write on hardware; single-threaded here). */
+static void set_bits32(Machine *m, uint64_t phys, uint32_t entry, uint32_t bits)
+{
+    if ((entry & bits) != bits) {
+        softmmu_stl_phys(m, phys, entry | bits);
+    }
+}
+
+static void set_bits64(Machine *m, uint64_t phys, uint64_t entry, uint64_t bits)
+{
+    if ((entry & bits) != bits) {
+        softmmu_stq_phys(m, phys, entry | bits);
+    }
+}
+
+bool x86_tlb_translate(CPUX86State *env, uint64_t linear, int access, int mmu_idx,
+                       uint64_t *phys)
+{
+    Machine *m = env->common.machine;
+    linear &= 0xffffffffu;
+    if (!(env->cr[0] & CR0_PG)) {
+        *phys = linear & m->a20_mask;
+        return true;
+    }
+    bool user = mmu_idx == 1 || mmu_idx == 3;
+    bool write = access == ACCESS_WRITE;
+    bool fetch = access == ACCESS_FETCH;
+    uint32_t err = (write ? PF_W : 0) | (user ? PF_U : 0);
+    bool wp = env->cr[0] & CR0_WP;
+    bool rw_all = true, us_all = true;
+    uint64_t frame, offset_mask;
+
+    if (env->cr[4] & CR4_PAE) {
+        bool nxe = env->efer & EFER_NXE;
+        uint64_t rsvd_nx = nxe ? 0 : PG_NX;
+        bool nx = false;
+        /* PDPTE (SDM 4.4.1): present, no rights bits */
+        uint64_t pdpte_addr = (env->cr[3] & ~0x1fu) + ((linear >> 30) & 3) * 8;
+        uint64_t pdpte = softmmu_ldq_phys(m, pdpte_addr);
+        if (!(pdpte & PG_P)) {
+            return page_fault(env, linear, err);
+        }
+        uint64_t pde_addr = (pdpte & 0x000ffffffffff000ull) + ((linear >> 21) & 0x1ff) * 8;
+        uint64_t pde = softmmu_ldq_phys(m, pde_addr);
+        if (!(pde & PG_P)) {
+            return page_fault(env, linear, err);
+        }
+        if (pde & rsvd_nx) {
+            return page_fault(env, linear, err | PF_P | PF_RSVD);
+        }
+        rw_all &= (pde & PG_RW) != 0;
+        us_all &= (pde & PG_US) != 0;
+        nx |= (pde & PG_NX) != 0;
+        if (pde & PG_PS) {
+            if ((user && !us_all) || (write && !rw_all && (user || wp)) || (fetch && nx && nxe)) {
+                return page_fault(env, linear, err | PF_P | (fetch && nxe ? PF_I : 0));
+            }
+            set_bits64(m, pde_addr, pde, PG_A | (write ? PG_D : 0));
+            frame = pde & 0x000fffffffe00000ull;
+            offset_mask = 0x1fffff;
+        } else {
+            uint64_t pte_addr = (pde & 0x000ffffffffff000ull) + ((linear >> 12) & 0x1ff) * 8;
+            uint64_t pte = softmmu_ldq_phys(m, pte_addr);
+            if (!(pte & PG_P)) {
+                return page_fault(env, linear, err);
+            }
+            if (pte & rsvd_nx) {
+                return page_fault(env, linear, err | PF_P | PF_RSVD);
+            }
+            rw_all &= (pte & PG_RW) != 0;
+            us_all &= (pte & PG_US) != 0;
+            nx |= (pte & PG_NX) != 0;
+            set_bits64(m, pde_addr, pde, PG_A);
+            /* rights are checked before A/D are set: a faulting access changes nothing */
+            if ((user && !us_all) || (write && !rw_all && (user || wp)) || (fetch && nx && nxe)) {
+                return page_fault(env, linear, err | PF_P | (fetch && nxe ? PF_I : 0));
+            }
+            set_bits64(m, pte_addr, pte, PG_A | (write ? PG_D : 0));
+            frame = pte & 0x000ffffffffff000ull;
+            offset_mask = 0xfff;
+        }
+    } else {
+        /* 32-bit paging (SDM 4.3) */
+        uint64_t pde_addr = (env->cr[3] & 0xfffff000u) + ((linear >> 22) & 0x3ff) * 4;
+        uint32_t pde = softmmu_ldl_phys(m, pde_addr);
+        if (!(pde & PG_P)) {
+            return page_fault(env, linear, err);
+        }
+        rw_all &= (pde & PG_RW) != 0;
+        us_all &= (pde & PG_US) != 0;
+        if ((pde & PG_PS) && (env->cr[4] & CR4_PSE)) {
+            if ((user && !us_all) || (write && !rw_all && (user || wp))) {
+                return page_fault(env, linear, err | PF_P);
+            }
+            set_bits32(m, pde_addr, pde, PG_A | (write ? PG_D : 0));
+            /* PSE-36: bits 13..20 of the PDE are physical address bits 32..39 */
+            frame = (pde & 0xffc00000u) | ((uint64_t)((pde >> 13) & 0xff) << 32);
+            offset_mask = 0x3fffff;
+            goto done;
+        }
+        uint64_t pte_addr = (pde & 0xfffff000u) + ((linear >> 12) & 0x3ff) * 4;
+        uint32_t pte = softmmu_ldl_phys(m, pte_addr);
+        if (!(pte & PG_P)) {
+            return page_fault(env, linear, err);
+        }
+        rw_all &= (pte & PG_RW) != 0;
+        us_all &= (pte & PG_US) != 0;
+        if ((user && !us_all) || (write && !rw_all && (user || wp))) {
+            return page_fault(env, linear, err | PF_P);
+        }
+        set_bits32(m, pde_addr, pde, PG_A);
+        set_bits32(m, pte_addr, pte, PG_A | (write ? PG_D : 0));
+        frame = pte & 0xfffff000u;
+        offset_mask = 0xfff;
+    }
+done:
+    *phys = (frame | (linear & offset_mask)) & m->a20_mask;
+    return true;
+}

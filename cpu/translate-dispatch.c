@@ -1,0 +1,94 @@
+/*
+ * cpu/translate-dispatch.c — which emitter translates which instruction: one table, indexed by
+ * the decoder's mnemonic (cpu/mnemonics.def), pointing at the family emitters of
+ * cpu/translate-*.c. A mnemonic without an entry is reported as unimplemented.
+ */
+#include "cpu/translate.h"
+
+static const X86TranslateFn translate_fn[MN_NB] = {
+    /* integer ALU (translate-alu.c) */
+    [MN_ADD] = gen_alu, [MN_OR] = gen_alu, [MN_ADC] = gen_alu, [MN_SBB] = gen_alu,
+    [MN_AND] = gen_alu, [MN_SUB] = gen_alu, [MN_XOR] = gen_alu, [MN_CMP] = gen_alu,
+    [MN_TEST] = gen_alu,
+    [MN_INC] = gen_incdec, [MN_DEC] = gen_incdec,
+    [MN_NOT] = gen_not_neg, [MN_NEG] = gen_not_neg,
+    [MN_CMPXCHG] = gen_cmpxchg,
+    [MN_CMPXCHG8B] = gen_cmpxchg8b,
+    [MN_XADD] = gen_xadd,
+    /* multiply and divide (translate-muldiv.c) */
+    [MN_MUL] = gen_mul, [MN_IMUL] = gen_mul,
+    [MN_DIV] = gen_div, [MN_IDIV] = gen_div,
+    /* shifts and rotates (translate-shift.c) */
+    [MN_SHL] = gen_shift, [MN_SAL] = gen_shift, [MN_SHR] = gen_shift, [MN_SAR] = gen_shift,
+    [MN_ROL] = gen_shift, [MN_ROR] = gen_shift, [MN_RCL] = gen_shift, [MN_RCR] = gen_shift,
+    [MN_SHLD] = gen_shxd, [MN_SHRD] = gen_shxd,
+    /* bits (translate-bits.c) */
+    [MN_BT] = gen_bt, [MN_BTS] = gen_bt, [MN_BTR] = gen_bt, [MN_BTC] = gen_bt,
+    [MN_BSF] = gen_bitscan, [MN_BSR] = gen_bitscan, [MN_TZCNT] = gen_bitscan,
+    [MN_LZCNT] = gen_bitscan, [MN_POPCNT] = gen_bitscan,
+    [MN_BSWAP] = gen_bswap,
+    /* decimal arithmetic (translate-bcd.c) */
+    [MN_DAA] = gen_bcd, [MN_DAS] = gen_bcd, [MN_AAA] = gen_bcd, [MN_AAS] = gen_bcd,
+    [MN_AAM] = gen_bcd, [MN_AAD] = gen_bcd,
+    /* data movement (translate-mov.c) */
+    [MN_MOV] = gen_mov,
+    [MN_MOVZX] = gen_movx, [MN_MOVSX] = gen_movx,
+    [MN_CMOVCC] = gen_cmov,
+    [MN_XCHG] = gen_xchg,
+    [MN_LEA] = gen_lea,
+    [MN_XLAT] = gen_xlat,
+    [MN_CBW] = gen_cbw_cwd, [MN_CWD] = gen_cbw_cwd,
+    [MN_LES] = gen_load_far, [MN_LDS] = gen_load_far, [MN_LSS] = gen_load_far,
+    [MN_LFS] = gen_load_far, [MN_LGS] = gen_load_far,
+    /* the stack (translate-stack.c) */
+    [MN_PUSH] = gen_push_pop, [MN_POP] = gen_push_pop,
+    [MN_PUSHA] = gen_pusha_popa, [MN_POPA] = gen_pusha_popa,
+    [MN_PUSHF] = gen_pushf_popf, [MN_POPF] = gen_pushf_popf,
+    [MN_ENTER] = gen_enter_leave, [MN_LEAVE] = gen_enter_leave,
+    /* flags (translate-flags.c) */
+    [MN_CLC] = gen_flag_bits, [MN_STC] = gen_flag_bits, [MN_CMC] = gen_flag_bits,
+    [MN_CLD] = gen_flag_bits, [MN_STD] = gen_flag_bits, [MN_CLI] = gen_flag_bits,
+    [MN_STI] = gen_flag_bits,
+    [MN_LAHF] = gen_lahf_sahf, [MN_SAHF] = gen_lahf_sahf,
+    [MN_SETCC] = gen_setcc, [MN_SALC] = gen_setcc,
+    /* strings (translate-string.c) */
+    [MN_MOVS] = gen_string, [MN_CMPS] = gen_string, [MN_SCAS] = gen_string,
+    [MN_LODS] = gen_string, [MN_STOS] = gen_string, [MN_INS] = gen_string,
+    [MN_OUTS] = gen_string,
+    /* control flow (translate-control.c) */
+    [MN_JMP] = gen_jump, [MN_JCC] = gen_jump,
+    [MN_LOOP] = gen_loop, [MN_LOOPE] = gen_loop, [MN_LOOPNE] = gen_loop, [MN_JCXZ] = gen_loop,
+    [MN_CALL] = gen_call_ret, [MN_RET] = gen_call_ret,
+    [MN_JMPF] = gen_far, [MN_CALLF] = gen_far, [MN_RETF] = gen_far, [MN_IRET] = gen_far,
+    [MN_INT] = gen_int, [MN_INT3] = gen_int, [MN_INTO] = gen_int,
+    [MN_BOUND] = gen_bound,
+    [MN_UD0] = gen_ud, [MN_UD1] = gen_ud, [MN_UD2] = gen_ud,
+    /* system (translate-system.c) */
+    [MN_IN] = gen_io, [MN_OUT] = gen_io,
+    [MN_HLT] = gen_hlt,
+    [MN_NOP] = gen_nop, [MN_PAUSE] = gen_nop, [MN_WAIT] = gen_nop,
+    [MN_LGDT] = gen_desc_table, [MN_LIDT] = gen_desc_table,
+    [MN_MOVCR] = gen_mov_cr,
+    [MN_CPUID] = gen_cpuid,
+    [MN_RDTSC] = gen_rdtsc,
+    /* protection and system management (translate-prot.c) */
+    [MN_LTR] = gen_ltr_lldt, [MN_LLDT] = gen_ltr_lldt,
+    [MN_SGDT] = gen_sxdt, [MN_SIDT] = gen_sxdt,
+    [MN_SLDT] = gen_sldt_str, [MN_STR] = gen_sldt_str,
+    [MN_SMSW] = gen_smsw, [MN_LMSW] = gen_lmsw, [MN_CLTS] = gen_clts,
+    [MN_INVLPG] = gen_invlpg,
+    [MN_RDMSR] = gen_msr, [MN_WRMSR] = gen_msr,
+    [MN_LAR] = gen_desc_check, [MN_LSL] = gen_desc_check,
+    [MN_VERR] = gen_desc_check, [MN_VERW] = gen_desc_check,
+    [MN_ARPL] = gen_arpl,
+};
+
+bool x86_translate_insn(DisasContext *dc)
+{
+    X86TranslateFn fn = translate_fn[dc->insn.mnemonic];
+    /* operand sizes above 32 bits come with long mode */
+    if (!fn || dc->insn.opsize > 4) {
+        return false;
+    }
+    return fn(dc);
+}

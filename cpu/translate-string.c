@@ -1,0 +1,146 @@
+/*
+ * cpu/translate-string.c — the string instructions MOVS CMPS SCAS LODS STOS INS OUTS, alone or
+ * with REP / REPE / REPNE, in 16- and 32-bit address sizes (SDM Vol. 1 7.3.9, Vol. 2 each, and
+ * "REP/REPE/REPZ/REPNE/REPNZ").
+ *
+ * Operands: the source is seg:rSI (DS unless overridden), the destination ES:rDI (never
+ * overridden); the address size picks SI/DI/CX or ESI/EDI/ECX, and both pointers step by the
+ * element size, down when EFLAGS.DF = 1.
+ *
+ * A REP-prefixed instruction becomes a loop inside the translated block: test the count, run
+ * one iteration, decrement the count, (REPE/REPNE) test ZF, go round again. It retires as ONE
+ * instruction however many iterations it runs — the block charges its instruction count once
+ * — which is how this emulator's virtual clock counts it. Each iteration does its loads and
+ * stores before it updates rSI/rDI/rCX, so a fault in iteration k leaves the registers as the
+ * k-1 iterations before it left them and EIP at the instruction: restarting it finishes the
+ * job, as on hardware (SDM Vol. 3A 6.6). Interrupts between iterations come with the interrupt
+ * controller's work; until then a REP instruction runs to its end.
+ */
+#include "cpu/translate.h"
+
+typedef struct StrOp {
+    bool src;   /* reads seg:rSI */
+    bool dst;   /* touches ES:rDI */
+    bool cmp;   /* sets flags: REPE/REPNE test ZF */
+} StrOp;
+
+static const StrOp str_ops[MN_NB] = {
+    [MN_MOVS] = {true, true, false}, [MN_CMPS] = {true, true, true},
+    [MN_SCAS] = {false, true, true}, [MN_LODS] = {true, false, false},
+    [MN_STOS] = {false, true, false}, [MN_INS] = {false, true, false},
+    [MN_OUTS] = {true, false, false},
+};
+
+/* rSI or rDI += delta, within the address size */
+static void gen_step(DisasContext *dc, int reg, int delta)
+{
+    int a = dc->insn.addrsize;
+    int t = gen_temp(dc);
+    ir_emit_add(dc->f, IR_I32, t, dc->g->reg[reg], delta);
+    gen_reg_write(dc, reg, a, false, t);
+}
+
+/* one iteration, with everything that may fault before the register writes */
+static void gen_string_once(DisasContext *dc, int size, int delta)
+{
+    X86Insn *in = &dc->insn;
+    IRFunc *f = dc->f;
+    const X86Globals *g = dc->g;
+    uint16_t mn = in->mnemonic;
+    const StrOp *o = &str_ops[mn];
+    int asz = in->addrsize;
+    int src_addr = o->src ? gen_seg_linear(dc, gen_default_seg(dc), g->reg[R_ESI], asz) : -1;
+    int dst_addr = o->dst ? gen_seg_linear(dc, R_ES, g->reg[R_EDI], asz) : -1;
+    int port = (mn == MN_INS || mn == MN_OUTS) ? gen_reg_read(dc, R_EDX, 2, false) : -1;
+    int a = -1, b = -1;
+
+    switch (mn) {
+    case MN_MOVS:
+        gen_store(dc, dst_addr, size, gen_load(dc, src_addr, size));
+        break;
+    case MN_CMPS:
+        a = gen_load(dc, src_addr, size);
+        b = gen_load(dc, dst_addr, size);
+        break;
+    case MN_SCAS:
+        b = gen_load(dc, dst_addr, size);
+        a = gen_reg_read(dc, R_EAX, size, false);
+        break;
+    case MN_LODS:
+        a = gen_load(dc, src_addr, size);
+        break;
+    case MN_STOS:
+        gen_store(dc, dst_addr, size, gen_reg_read(dc, R_EAX, size, false));
+        break;
+    case MN_INS: {
+        int v = gen_temp(dc);
+        int args[3] = {f->env, port, gen_const(dc, size)};
+        ir_emit_call(f, &helper_in_desc, v, args);
+        gen_store(dc, dst_addr, size, v);
+        break;
+    }
+    default: { /* OUTS */
+        int v = gen_load(dc, src_addr, size);
+        int args[4] = {f->env, port, v, gen_const(dc, size)};
+        ir_emit_call(f, &helper_out_desc, -1, args);
+        break;
+    }
+    }
+    if (o->src) {
+        gen_step(dc, R_ESI, delta);
+    }
+    if (o->dst) {
+        gen_step(dc, R_EDI, delta);
+    }
+    if (mn == MN_LODS) {
+        gen_reg_write(dc, R_EAX, size, false, a);
+    }
+    if (o->cmp) {
+        int r = gen_temp(dc);
+        ir_emit_sub(f, IR_I32, r, a, b);
+        gen_flags(dc, IR_FL_SUB, size, r, a, b, gen_const(dc, 0));
+    }
+}
+
+bool gen_string(DisasContext *dc)
+{
+    X86Insn *in = &dc->insn;
+    IRFunc *f = dc->f;
+    uint16_t mn = in->mnemonic;
+    const StrOp *o = &str_ops[mn];
+    int size = mn == MN_OUTS ? in->op[1].size : in->op[0].size;
+    bool rep = in->prefixes & (PFX_REP | PFX_REPNE);
+
+    /* delta = DF ? -size : size */
+    int df = gen_temp(dc);
+    ir_emit_ld(f, IR_I32, df, f->env, IR_MO_32, (int32_t)offsetof(CPUX86State, eflags));
+    ir_emit_extract(f, IR_I32, df, df, 10, 1, false); /* DF is EFLAGS bit 10 */
+    int delta = rep ? gen_local(dc) : gen_temp(dc);
+    ir_emit_binop(f, IR_mul, IR_I32, delta, df, gen_const(dc, -2 * size));
+    ir_emit_addi(f, IR_I32, delta, delta, size);
+
+    if (!rep) {
+        gen_string_once(dc, size, delta);
+    } else {
+        int top = ir_label_new(f), done = ir_label_new(f);
+        ir_emit_label(f, top);
+        int cx = gen_reg_read(dc, R_ECX, in->addrsize, false);
+        ir_emit_brcond(f, IR_I32, IR_COND_EQ, cx, gen_const(dc, 0), done);
+        gen_string_once(dc, size, delta);
+        int ncx = gen_temp(dc);
+        ir_emit_addi(f, IR_I32, ncx, cx, -1);
+        gen_reg_write(dc, R_ECX, in->addrsize, false, ncx);
+        if (o->cmp) {
+            /* REPE/REPZ (F3) stops when ZF = 0, REPNE/REPNZ (F2) when ZF = 1 */
+            bool repe = in->prefixes & PFX_REP;
+            ir_emit_fl_brcond(f, dc->g->flags, repe ? 5 /* NE */ : 4 /* E */, done);
+        }
+        ir_emit_br(f, top);
+        ir_emit_label(f, done);
+    }
+    if (mn == MN_INS || mn == MN_OUTS) {
+        /* port I/O ends the block, as IN and OUT do */
+        gen_goto_tb(dc, 0, dc->next_eip);
+    }
+    return true;
+}

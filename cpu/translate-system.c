@@ -1,0 +1,104 @@
+/*
+ * cpu/translate-system.c — port I/O (IN, OUT), HLT, the NOP forms (NOP, PAUSE, the 0F 1F
+ * multi-byte NOP, WAIT without an FPU), LGDT/LIDT, MOV to and from control registers, CPUID
+ * and RDTSC. Privilege checks (CPL, IOPL, the I/O bitmap) come with the system issue.
+ */
+#include "cpu/translate.h"
+
+bool gen_io(DisasContext *dc)
+{
+    X86Insn *in = &dc->insn;
+    IRFunc *f = dc->f;
+    /* port I/O ends the block: a device may have changed what the CPU must do next */
+    bool out = in->mnemonic == MN_OUT;
+    const X86Operand *port_op = &in->op[out ? 0 : 1];
+    const X86Operand *data_op = &in->op[out ? 1 : 0];
+    int port = port_op->kind == OPK_IMM ? gen_const(dc, in->imm & 0xff)
+                                        : gen_reg_read(dc, R_EDX, 2, false);
+    int size = gen_const(dc, data_op->size);
+    if (out) {
+        int v = gen_reg_read(dc, R_EAX, data_op->size, false);
+        int args[4] = {f->env, port, v, size};
+        ir_emit_call(f, &helper_out_desc, -1, args);
+    } else {
+        int v = gen_temp(dc);
+        int args[3] = {f->env, port, size};
+        ir_emit_call(f, &helper_in_desc, v, args);
+        gen_reg_write(dc, R_EAX, data_op->size, false, v);
+    }
+    gen_goto_tb(dc, 0, dc->next_eip);
+    return true;
+}
+
+bool gen_hlt(DisasContext *dc)
+{
+    IRFunc *f = dc->f;
+    ir_emit_movi(f, IR_I32, dc->g->eip, dc->next_eip);
+    int args[1] = {f->env};
+    ir_emit_call(f, &helper_hlt_desc, -1, args);
+    ir_emit_exit_tb(f, IR_EXIT_NOCHAIN);
+    dc->state = DISAS_JUMPED;
+    return true;
+}
+
+/* NOP, PAUSE (F3 90: a NOP to an emulator), NOP r/m (0F 1F: no memory access), WAIT (no x87
+   yet, so nothing to wait for) */
+bool gen_nop(DisasContext *dc)
+{
+    (void)dc;
+    return true;
+}
+
+bool gen_desc_table(DisasContext *dc)
+{
+    X86Insn *in = &dc->insn;
+    int args[4] = {dc->f->env, gen_mem_addr(dc), gen_const(dc, in->opsize),
+                   gen_const(dc, in->mnemonic == MN_LIDT)};
+    ir_emit_call(dc->f, &helper_lgdt_desc, -1, args);
+    return true;
+}
+
+bool gen_mov_cr(DisasContext *dc)
+{
+    X86Insn *in = &dc->insn;
+    IRFunc *f = dc->f;
+    const X86Operand *d = &in->op[0], *s = &in->op[1];
+    int cr = d->kind == OPK_CREG ? d->reg : s->reg;
+    if (cr != 0 && cr != 2 && cr != 3 && cr != 4) {
+        return false;
+    }
+    if (d->kind == OPK_CREG) {
+        int v = gen_reg_read(dc, s->reg, 4, false);
+        int args[3] = {f->env, gen_const(dc, d->reg), v};
+        ir_emit_call(f, &helper_write_cr_desc, -1, args);
+        gen_exit_to_loop(dc, dc->next_eip);
+    } else {
+        int v = gen_temp(dc);
+        ir_emit_ld(f, IR_I32, v, f->env, IR_MO_32, LO32(offsetof(CPUX86State, cr[s->reg])));
+        gen_reg_write(dc, d->reg, 4, false, v);
+    }
+    return true;
+}
+
+/* CPUID: the CPU model of cpu/helper-int.c, from EAX (leaf) and ECX (subleaf) */
+bool gen_cpuid(DisasContext *dc)
+{
+    int args[1] = {dc->f->env};
+    ir_emit_call(dc->f, &helper_cpuid_desc, -1, args);
+    return true;
+}
+
+/* RDTSC: EDX:EAX = the time-stamp counter, from the virtual clock */
+bool gen_rdtsc(DisasContext *dc)
+{
+    IRFunc *f = dc->f;
+    int r64 = ir_temp_new(f, IR_I64);
+    int args[1] = {f->env};
+    ir_emit_call(f, &helper_rdtsc_desc, r64, args);
+    int lo = gen_temp(dc), hi = gen_temp(dc);
+    ir_emit_unop(f, IR_extrl_i64_i32, IR_I32, lo, r64);
+    ir_emit_unop(f, IR_extrh_i64_i32, IR_I32, hi, r64);
+    gen_reg_write(dc, R_EAX, 4, false, lo);
+    gen_reg_write(dc, R_EDX, 4, false, hi);
+    return true;
+}
