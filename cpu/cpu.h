@@ -144,6 +144,11 @@ bool x86_write_msr(CPUX86State *env, uint32_t index, uint64_t v);
 /* The time-stamp counter: the virtual clock in ns plus what the guest wrote (SDM Vol. 3B
    17.17: a constant-rate TSC) */
 uint64_t x86_read_tsc(CPUX86State *env);
+/* Protected-mode far transfers (cpu/seg.c) */
+void x86_far_call_pm(CPUX86State *env, uint32_t sel, uint32_t off, int opsize,
+                     uint32_t next_eip);
+void x86_far_ret_pm(CPUX86State *env, int opsize, uint32_t imm);
+void x86_iret_pm(CPUX86State *env, int opsize);
 /* Deliver vector now (cpu/excp.c): soft for INT n/INT3/INTO, ext for external interrupts; the
    error code, if the vector has one, is env->error_code. Faults during delivery longjmp to the
    loop (double and triple faults are handled there). */

@@ -379,15 +379,8 @@ IRHelper helper_trap_desc = {"trap", (void *)helper_trap,
 
 /* ---- far CALL, RET, IRET ---- */
 
-/* Protected-mode far transfers (call gates, privilege changes, task switches) belong to the
-   system issue: until then, a clear stop rather than a wrong guess. */
-_Noreturn static void far_unsupported(CPUX86State *env, const char *what)
-{
-    fprintf(stderr, "xlat: %s in protected mode at %04x:%08" PRIx64 ": not implemented yet\n",
-            what, env->seg[R_CS].selector, env->eip);
-    machine_request_exit(machine_of(env), XLAT_EXIT_GUEST_ERROR);
-    tcg_raise(&env->common);
-}
+/* Real mode here; protected-mode transfers (privilege checks, call gates, stack switches) are
+   in cpu/seg.c. */
 
 static bool stack32(CPUX86State *env)
 {
@@ -414,7 +407,8 @@ static void helper_far_call(CPUX86State *env, uint32_t sel, uint32_t off, uint32
                             uint32_t next_eip)
 {
     if (env->cr[0] & CR0_PE) {
-        far_unsupported(env, "far CALL");
+        x86_far_call_pm(env, sel, off, (int)opsize, next_eip); /* cpu/seg.c */
+        return;
     }
     uint32_t sp = (uint32_t)env->regs[R_ESP];
     cpu_st_data(env, stack_addr(env, sp - opsize), (int)opsize, env->seg[R_CS].selector);
@@ -430,7 +424,8 @@ IRHelper helper_far_call_desc = {"far_call", (void *)helper_far_call, IR_CALL_MA
 static void helper_far_ret(CPUX86State *env, uint32_t opsize, uint32_t imm)
 {
     if (env->cr[0] & CR0_PE) {
-        far_unsupported(env, "far RET");
+        x86_far_ret_pm(env, (int)opsize, imm); /* cpu/seg.c */
+        return;
     }
     uint32_t sp = (uint32_t)env->regs[R_ESP];
     uint32_t ip = cpu_ld_data(env, stack_addr(env, sp), (int)opsize);
@@ -448,7 +443,8 @@ static void helper_iret(CPUX86State *env, uint32_t opsize, uint32_t unused)
 {
     (void)unused;
     if (env->cr[0] & CR0_PE) {
-        far_unsupported(env, "IRET");
+        x86_iret_pm(env, (int)opsize); /* cpu/seg.c */
+        return;
     }
     uint32_t sp = (uint32_t)env->regs[R_ESP];
     uint32_t ip = cpu_ld_data(env, stack_addr(env, sp), (int)opsize);

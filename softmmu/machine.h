@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cpu/cpu-models.h"
 #include "cpu/cpu.h"
 #include "hw/i8259.h"
 #include "softmmu/clock.h"
@@ -24,6 +25,26 @@ typedef struct DebugCon {
 typedef struct DebugExit {
     uint16_t iobase, iosize;
 } DebugExit;
+
+/* QEMU's ISA test device (hw/pc-testdev.c) */
+typedef struct PCTestDev PCTestDev;
+typedef struct PCTestDevByte {
+    PCTestDev *dev;
+    unsigned index; /* which byte of the register this port reaches */
+} PCTestDevByte;
+struct PCTestDev {
+    uint32_t ioport_data; /* the scratch register at ports 0xE0-0xE3 (and 0xE8-0xEB) */
+    uint8_t *iomem;       /* 64 KiB of scratch memory at 0xFF000000 */
+    IRQLine irq[16];      /* ports 0x2000 + n drive ISA interrupt n */
+    PCTestDevByte byte[4];
+};
+
+/* What the Multiboot loader left for a reset to re-enter the kernel (hw/multiboot.c). */
+typedef struct MultibootBoot {
+    bool loaded;
+    uint32_t entry; /* the kernel's entry point (physical) */
+    uint32_t info;  /* the information structure, passed in EBX */
+} MultibootBoot;
 
 typedef struct MachineOptions {
     uint64_t ram_size;
@@ -50,6 +71,22 @@ typedef struct MachineOptions {
     bool rtc_base_set;
     bool rtc_localtime;
     int64_t rtc_base;
+    /* -kernel FILE [-append STR] [-initrd "FILE ARGS,FILE..."]: boot a Multiboot kernel
+       directly (hw/multiboot.c); -bios is then optional */
+    const char *kernel;
+    const char *append;
+    const char *initrd;
+    /* -cpu MODEL[,+feat,-feat]: what CPUID reports (cpu/cpu-models.h); .model NULL: the
+       default CPU */
+    X86CPUChoice cpu_model;
+    /* -machine pit=off: the board has no 8254 timer */
+    bool no_pit;
+    /* -serial stdio | file:PATH | none for the first UART (NULL: not given) */
+    const char *serial;
+    /* -device isa-debugcon,iobase=N: the debug console's port (0: 0xE9) */
+    uint16_t debugcon_iobase;
+    /* -device pc-testdev */
+    bool pc_testdev;
 } MachineOptions;
 
 typedef struct Machine {
@@ -69,6 +106,8 @@ typedef struct Machine {
     DebugCon debugcon;
     DebugExit debugexit;
     PICState pic; /* the 8259A pair: ISA IRQ 0-15 -> the CPU's INTR */
+    PCTestDev testdev;
+    MultibootBoot multiboot;
 
     /* physical address mask of the A20 gate: ~0, or bit 20 clear when the gate is off (the
        page walk applies it to every address it produces) */
@@ -108,6 +147,14 @@ enum {
 void machine_poll_host_input(Machine *m, int64_t wait_ns);
 
 /* devices (hw/) */
+/* -kernel: load m->opt.kernel (with .append, .initrd) as a Multiboot v1 kernel into RAM and
+   put the CPU at its entry (hw/multiboot.c). Prints a clear error and returns -1 on failure. */
+int multiboot_load(Machine *m);
+/* The CPU state Multiboot specifies at the kernel's entry (also after a reset). */
+void multiboot_enter(Machine *m);
+/* -device pc-testdev (hw/pc-testdev.c); after the PIC. */
+int pctestdev_init(Machine *m, PCTestDev *d);
+void pctestdev_free(PCTestDev *d);
 void debugcon_init(Machine *m, uint16_t port);
 void debugexit_init(Machine *m, uint16_t iobase, uint16_t iosize);
 /* The debug console's output from a -debugcon spec (file:PATH | stdio | none; NULL: stdout).

@@ -1,0 +1,362 @@
+/*
+ * cpu/seg.c — protected-mode far control transfers: CALL far (to a code segment, or through a
+ * call gate to the same or a more privileged level with a stack switch and parameter copy),
+ * RET far (to the same or a less privileged level), and IRET (to the same or a less privileged
+ * level). Intel SDM Vol. 2A CALL/RET/IRET "Operation", Vol. 3A 5.8 (privilege level checks for
+ * transfers of control), 5.8.6 (call gates), 5.8.5-5.8.6 (stack switching), 6.14 (IRET).
+ *
+ * Every check runs before any state changes, so a fault leaves the CPU as it was (the stack
+ * writes of a CALL go to a stack that is committed only at the end).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "cpu/translate.h"
+#include "softmmu/machine.h"
+
+#define SEL_ERR(s) ((uint32_t)(s) & ~3u)
+
+static unsigned cpl_of(CPUX86State *env)
+{
+    return (env->hflags & HF_CPL_MASK) >> HF_CPL_SHIFT;
+}
+
+/* descriptor of sel (GDT/LDT), #GP(sel) if beyond the table */
+static void get_desc(CPUX86State *env, uint32_t sel, uint32_t *lo, uint32_t *hi)
+{
+    uint32_t index = sel & ~7u;
+    uint32_t base = (sel & 4) ? env->ldt.base : env->gdt.base;
+    uint32_t limit = (sel & 4) ? env->ldt.limit : env->gdt.limit;
+    if (index + 7 > limit) {
+        x86_raise_exception(env, EXCP_GP, SEL_ERR(sel));
+    }
+    *lo = cpu_ld_data(env, base + index, 4);
+    *hi = cpu_ld_data(env, base + index + 4, 4);
+}
+
+static void cache(SegmentCache *s, uint32_t sel, uint32_t lo, uint32_t hi)
+{
+    s->selector = sel & 0xffff;
+    s->base = (lo >> 16) | ((hi & 0xff) << 16) | (hi & 0xff000000u);
+    uint32_t limit = (lo & 0xffff) | (hi & 0xf0000);
+    if (hi & DESC_G_MASK) {
+        limit = (limit << 12) | 0xfff;
+    }
+    s->limit = limit;
+    s->flags = hi & 0x00f0ff00u;
+}
+
+static bool is_code(uint32_t hi) { return (hi & (1u << 12)) && (hi & (1u << 11)); }
+static bool is_conforming(uint32_t hi) { return hi & (1u << 10); }
+static unsigned dpl_of(uint32_t hi) { return (hi >> 13) & 3; }
+
+typedef struct Stack {
+    uint32_t base, sp;
+    bool big;
+} Stack;
+
+static Stack stack_of(CPUX86State *env)
+{
+    Stack st = {env->seg[R_SS].base, (uint32_t)env->regs[R_ESP],
+                (env->seg[R_SS].flags & DESC_B_MASK) != 0};
+    if (!st.big) {
+        st.sp &= 0xffff;
+    }
+    return st;
+}
+
+static void st_push(CPUX86State *env, Stack *st, int size, uint32_t v)
+{
+    st->sp -= (uint32_t)size;
+    if (!st->big) {
+        st->sp &= 0xffff;
+    }
+    cpu_st_data(env, st->base + st->sp, size, v);
+}
+
+static uint32_t st_pop(CPUX86State *env, Stack *st, int size)
+{
+    uint32_t v = cpu_ld_data(env, st->base + st->sp, size);
+    st->sp += (uint32_t)size;
+    if (!st->big) {
+        st->sp &= 0xffff;
+    }
+    return v;
+}
+
+static void set_esp(CPUX86State *env, const Stack *st)
+{
+    if (st->big) {
+        env->regs[R_ESP] = st->sp;
+    } else {
+        env->regs[R_ESP] = (env->regs[R_ESP] & ~0xffffull) | st->sp;
+    }
+}
+
+/* A code segment descriptor that the transfer may use: present, code, privilege per `call`. */
+static void check_code(CPUX86State *env, uint32_t sel, uint32_t hi)
+{
+    if (!is_code(hi)) {
+        x86_raise_exception(env, EXCP_GP, SEL_ERR(sel));
+    }
+    if (!(hi & DESC_P_MASK)) {
+        x86_raise_exception(env, 11, SEL_ERR(sel));
+    }
+}
+
+/* The inner stack for privilege level `pl` from the current TSS (SDM Vol. 3A 7.2.1). */
+static void tss_stack(CPUX86State *env, unsigned pl, uint32_t *ss, uint32_t *esp)
+{
+    unsigned type = (env->tr.flags >> 8) & 0xf;
+    bool tss32 = type == 0x9 || type == 0xb;
+    uint32_t off = tss32 ? 4 + 8 * pl : 2 + 4 * pl;
+    if (off + (tss32 ? 7 : 3) > env->tr.limit) {
+        x86_raise_exception(env, 10, SEL_ERR(env->tr.selector));
+    }
+    if (tss32) {
+        *esp = cpu_ld_data(env, env->tr.base + off, 4);
+        *ss = cpu_ld_data(env, env->tr.base + off + 4, 2);
+    } else {
+        *esp = cpu_ld_data(env, env->tr.base + off, 2);
+        *ss = cpu_ld_data(env, env->tr.base + off + 2, 2);
+    }
+}
+
+/* Load SS for privilege level pl with the checks of a stack switch (#TS on failure). */
+static void load_inner_ss(CPUX86State *env, uint32_t ss, unsigned pl, SegmentCache *out)
+{
+    if (SEL_ERR(ss) == 0 || (ss & 3) != pl) {
+        x86_raise_exception(env, 10, SEL_ERR(ss));
+    }
+    uint32_t lo, hi;
+    get_desc(env, ss, &lo, &hi);
+    bool writable_data = (hi & (1u << 12)) && !(hi & (1u << 11)) && (hi & (1u << 9));
+    if (dpl_of(hi) != pl || !writable_data) {
+        x86_raise_exception(env, 10, SEL_ERR(ss));
+    }
+    if (!(hi & DESC_P_MASK)) {
+        x86_raise_exception(env, 12, SEL_ERR(ss));
+    }
+    cache(out, ss, lo, hi);
+}
+
+/* After a return to an outer level: data segment registers the new level may not use are
+   nulled (SDM RET/IRET: "if DS/ES/FS/GS ... DPL < CPL and not conforming code, load null"). */
+static void null_inaccessible_segments(CPUX86State *env, unsigned cpl)
+{
+    static const int segs[] = {R_ES, R_DS, R_FS, R_GS};
+    for (unsigned i = 0; i < 4; i++) {
+        SegmentCache *s = &env->seg[segs[i]];
+        uint32_t hi = s->flags;
+        bool data_or_nc_code = !(hi & (1u << 11)) || !(hi & (1u << 10));
+        if (SEL_ERR(s->selector) != 0 && data_or_nc_code && dpl_of(hi) < cpl) {
+            s->selector = 0;
+            s->flags = 0;
+            s->base = 0;
+            s->limit = 0;
+        }
+    }
+}
+
+void x86_far_call_pm(CPUX86State *env, uint32_t sel, uint32_t off, int opsize,
+                     uint32_t next_eip)
+{
+    sel &= 0xffff;
+    unsigned cpl = cpl_of(env);
+    if (SEL_ERR(sel) == 0) {
+        x86_raise_exception(env, EXCP_GP, 0);
+    }
+    uint32_t lo, hi;
+    get_desc(env, sel, &lo, &hi);
+    if (hi & (1u << 12)) {
+        /* a code segment: no privilege change (SDM 5.8.2) */
+        check_code(env, sel, hi);
+        unsigned dpl = dpl_of(hi), rpl = sel & 3;
+        if (is_conforming(hi) ? dpl > cpl : (rpl > cpl || dpl != cpl)) {
+            x86_raise_exception(env, EXCP_GP, SEL_ERR(sel));
+        }
+        Stack st = stack_of(env);
+        st_push(env, &st, opsize, env->seg[R_CS].selector);
+        st_push(env, &st, opsize, next_eip);
+        set_esp(env, &st);
+        cache(&env->seg[R_CS], (sel & ~3u) | cpl, lo, hi);
+        env->eip = opsize == 2 ? (off & 0xffff) : off;
+        x86_update_hflags(env);
+        return;
+    }
+    /* a call gate (types 4: 16-bit, 12: 32-bit) (SDM 5.8.6) */
+    unsigned type = (hi >> 8) & 0xf;
+    if (type != 4 && type != 12) {
+        fprintf(stderr, "xlat: far CALL through system descriptor type %u at %04x:%08" PRIx64
+                        ": task switching is not implemented yet\n",
+                type, env->seg[R_CS].selector, env->eip);
+        machine_request_exit(env->common.machine, XLAT_EXIT_GUEST_ERROR);
+        tcg_raise(&env->common);
+    }
+    unsigned gdpl = dpl_of(hi);
+    if (gdpl < cpl || gdpl < (sel & 3)) {
+        x86_raise_exception(env, EXCP_GP, SEL_ERR(sel));
+    }
+    if (!(hi & DESC_P_MASK)) {
+        x86_raise_exception(env, 11, SEL_ERR(sel));
+    }
+    bool gate32 = type == 12;
+    uint32_t csel = lo >> 16;
+    uint32_t goff = (lo & 0xffff) | (gate32 ? (hi & 0xffff0000u) : 0);
+    unsigned nparams = hi & 0x1f;
+    if (SEL_ERR(csel) == 0) {
+        x86_raise_exception(env, EXCP_GP, 0);
+    }
+    uint32_t clo, chi;
+    get_desc(env, csel, &clo, &chi);
+    if (!is_code(chi) || dpl_of(chi) > cpl) {
+        x86_raise_exception(env, EXCP_GP, SEL_ERR(csel));
+    }
+    if (!(chi & DESC_P_MASK)) {
+        x86_raise_exception(env, 11, SEL_ERR(csel));
+    }
+    int size = gate32 ? 4 : 2;
+    unsigned dpl = dpl_of(chi);
+    if (!is_conforming(chi) && dpl < cpl) {
+        /* more privileged: new stack from the TSS, copy the parameters (SDM Figure 5-13) */
+        uint32_t ss, esp;
+        tss_stack(env, dpl, &ss, &esp);
+        SegmentCache new_ss;
+        load_inner_ss(env, ss, dpl, &new_ss);
+        Stack old = stack_of(env);
+        Stack st = {new_ss.base, esp, (new_ss.flags & DESC_B_MASK) != 0};
+        if (!st.big) {
+            st.sp &= 0xffff;
+        }
+        st_push(env, &st, size, env->seg[R_SS].selector);
+        st_push(env, &st, size, (uint32_t)env->regs[R_ESP]);
+        for (int i = (int)nparams - 1; i >= 0; i--) {
+            uint32_t a = old.sp + (uint32_t)(i * size);
+            if (!old.big) {
+                a &= 0xffff;
+            }
+            st_push(env, &st, size, cpu_ld_data(env, old.base + a, size));
+        }
+        st_push(env, &st, size, env->seg[R_CS].selector);
+        st_push(env, &st, size, next_eip);
+        env->seg[R_SS] = new_ss;
+        set_esp(env, &st);
+        cache(&env->seg[R_CS], (csel & ~3u) | dpl, clo, chi);
+    } else {
+        Stack st = stack_of(env);
+        st_push(env, &st, size, env->seg[R_CS].selector);
+        st_push(env, &st, size, next_eip);
+        set_esp(env, &st);
+        cache(&env->seg[R_CS], (csel & ~3u) | cpl, clo, chi);
+    }
+    env->eip = gate32 ? goff : (goff & 0xffff);
+    x86_update_hflags(env);
+}
+
+/* Pop CS:EIP (and, to an outer level, SS:ESP); shared by RET far and IRET. `extra` bytes of
+   parameters are released on both stacks (RET imm16). Returns the new CPL. */
+static void far_return(CPUX86State *env, Stack *st, int opsize, uint32_t extra, uint32_t eip,
+                       uint32_t cs, bool iret, uint32_t eflags)
+{
+    unsigned cpl = cpl_of(env);
+    unsigned rpl = cs & 3;
+    if (SEL_ERR(cs) == 0) {
+        x86_raise_exception(env, EXCP_GP, 0);
+    }
+    uint32_t lo, hi;
+    get_desc(env, cs, &lo, &hi);
+    if (!is_code(hi) || rpl < cpl) {
+        x86_raise_exception(env, EXCP_GP, SEL_ERR(cs));
+    }
+    if (is_conforming(hi) ? dpl_of(hi) > rpl : dpl_of(hi) != rpl) {
+        x86_raise_exception(env, EXCP_GP, SEL_ERR(cs));
+    }
+    if (!(hi & DESC_P_MASK)) {
+        x86_raise_exception(env, 11, SEL_ERR(cs));
+    }
+    st->sp += extra;
+    if (!st->big) {
+        st->sp &= 0xffff;
+    }
+    SegmentCache new_ss = env->seg[R_SS];
+    bool outer = rpl > cpl;
+    uint32_t new_esp = 0;
+    if (outer) {
+        new_esp = st_pop(env, st, opsize);
+        uint32_t ss = st_pop(env, st, opsize) & 0xffff;
+        if (SEL_ERR(ss) == 0 || (ss & 3) != rpl) {
+            x86_raise_exception(env, EXCP_GP, SEL_ERR(ss));
+        }
+        uint32_t slo, shi;
+        get_desc(env, ss, &slo, &shi);
+        bool writable_data = (shi & (1u << 12)) && !(shi & (1u << 11)) && (shi & (1u << 9));
+        if (!writable_data || dpl_of(shi) != rpl) {
+            x86_raise_exception(env, EXCP_GP, SEL_ERR(ss));
+        }
+        if (!(shi & DESC_P_MASK)) {
+            x86_raise_exception(env, 12, SEL_ERR(ss));
+        }
+        cache(&new_ss, ss, slo, shi);
+    }
+    /* commit */
+    if (iret) {
+        /* SDM IRET: IOPL changes only at CPL 0, IF only when CPL <= IOPL; VM/VIP/VIF stay */
+        uint32_t mask = EFL_TF | EFL_DF | EFL_NT | EFL_RF | EFL_AC | EFL_ID | IR_EFL_ARITH;
+        unsigned iopl = (env->eflags >> 12) & 3;
+        if (cpl == 0) {
+            mask |= EFL_IOPL;
+        }
+        if (cpl <= iopl) {
+            mask |= EFL_IF;
+        }
+        if (opsize == 2) {
+            mask &= 0xffff;
+        }
+        x86_set_eflags(env, eflags, mask);
+    }
+    cache(&env->seg[R_CS], cs, lo, hi);
+    env->eip = opsize == 2 ? (eip & 0xffff) : eip;
+    if (outer) {
+        env->seg[R_SS] = new_ss;
+        Stack ns = {new_ss.base, new_esp + (iret ? 0 : extra), (new_ss.flags & DESC_B_MASK) != 0};
+        if (!ns.big) {
+            ns.sp &= 0xffff;
+        }
+        set_esp(env, &ns);
+        null_inaccessible_segments(env, rpl);
+    } else {
+        set_esp(env, st);
+    }
+    x86_update_hflags(env);
+}
+
+void x86_far_ret_pm(CPUX86State *env, int opsize, uint32_t imm)
+{
+    Stack st = stack_of(env);
+    uint32_t eip = st_pop(env, &st, opsize);
+    uint32_t cs = st_pop(env, &st, opsize) & 0xffff;
+    far_return(env, &st, opsize, imm, eip, cs, false, 0);
+}
+
+void x86_iret_pm(CPUX86State *env, int opsize)
+{
+    if (env->eflags & EFL_NT) {
+        fprintf(stderr, "xlat: IRET with NT set at %04x:%08" PRIx64
+                        ": task switching is not implemented yet\n",
+                env->seg[R_CS].selector, env->eip);
+        machine_request_exit(env->common.machine, XLAT_EXIT_GUEST_ERROR);
+        tcg_raise(&env->common);
+    }
+    Stack st = stack_of(env);
+    uint32_t eip = st_pop(env, &st, opsize);
+    uint32_t cs = st_pop(env, &st, opsize) & 0xffff;
+    uint32_t fl = st_pop(env, &st, opsize);
+    if (opsize == 4 && (fl & EFL_VM) && cpl_of(env) == 0) {
+        fprintf(stderr, "xlat: IRET to virtual-8086 mode at %04x:%08" PRIx64
+                        ": not implemented yet\n",
+                env->seg[R_CS].selector, env->eip);
+        machine_request_exit(env->common.machine, XLAT_EXIT_GUEST_ERROR);
+        tcg_raise(&env->common);
+    }
+    far_return(env, &st, opsize, 0, eip, cs, true, fl);
+}
