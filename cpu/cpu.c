@@ -67,6 +67,9 @@ void x86_set_eflags(CPUX86State *env, uint32_t v, uint32_t mask)
     env->cc.kind = IR_FL_KIND(IR_FL_EFLAGS, 2);
     env->cc.res = v & IR_EFL_ARITH;
     env->eflags = (v & ~(uint32_t)IR_EFL_ARITH) | EFL_FIXED1;
+    if ((env->eflags & EFL_IF) && !(cur & EFL_IF) && env->intr_line) {
+        cpu_exit(&env->common); /* POPF/IRET enabled a pending interrupt: take it next */
+    }
 }
 
 void x86_update_hflags(CPUX86State *env)
@@ -121,9 +124,18 @@ bool x86_exec_pending(CPUCommon *c)
             return true;
         }
     }
+    bool want = env->intr_line && (env->eflags & EFL_IF) && env->intr_ack;
+    if (env->inhibit_irq) {
+        /* the shadow covers exactly the next instruction: run it alone, then look again */
+        env->inhibit_irq = 0;
+        if (want) {
+            env->common.tcg->next_cflags = 1 | CF_NOCACHE;
+        }
+        return env->halted != 0;
+    }
     /* external interrupts are taken between instructions when IF = 1 (SDM Vol. 3A 6.8.1);
        the acknowledge tells the controller the CPU took it */
-    if (env->intr_line && (env->eflags & EFL_IF) && env->intr_ack) {
+    if (want) {
         int vector = env->intr_ack(env->intr_opaque);
         if (vector >= 0) {
             env->halted = 0;

@@ -109,6 +109,7 @@ typedef struct CPUX86State {
 
     /* the INTR pin (level, driven by the interrupt controller) and where to ask for the
        vector when the CPU accepts it (INTA cycle) */
+    uint32_t inhibit_irq; /* the interrupt shadow after STI, MOV SS, POP SS (one instruction) */
     uint32_t intr_line;
     int (*intr_ack)(void *opaque);
     void *intr_opaque;

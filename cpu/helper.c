@@ -101,15 +101,23 @@ void x86_load_seg_real(CPUX86State *env, int seg, uint16_t selector)
     x86_update_hflags(env);
 }
 
-/* Read the descriptor for selector from the GDT (the LDT comes with the system issue). */
+/* Read the descriptor for selector from the GDT or the LDT (TI); #GP(selector) beyond the
+   table's limit. */
 static void load_descriptor(CPUX86State *env, uint16_t selector, uint32_t *lo, uint32_t *hi)
 {
     uint32_t index = selector & ~7u;
-    if ((selector & 4) || index + 7 > env->gdt.limit) {
+    uint32_t base = (selector & 4) ? env->ldt.base : env->gdt.base;
+    uint32_t limit = (selector & 4) ? env->ldt.limit : env->gdt.limit;
+    if (((selector & 4) && (env->ldt.selector & ~3u) == 0) || index + 7 > limit) {
         x86_raise_exception(env, EXCP_GP, selector & ~3u);
     }
-    *lo = cpu_ld_data(env, env->gdt.base + index, 4);
-    *hi = cpu_ld_data(env, env->gdt.base + index + 4, 4);
+    *lo = cpu_ld_data(env, base + index, 4);
+    *hi = cpu_ld_data(env, base + index + 4, 4);
+    if (!(*hi & (1u << 8)) && (*hi & (1u << 12))) {
+        /* mark the segment accessed (SDM Vol. 3A 3.4.5.1: the processor sets it on a load) */
+        *hi |= 1u << 8;
+        cpu_st_data(env, base + index + 4, 4, *hi);
+    }
 }
 
 static void seg_from_descriptor(SegmentCache *s, uint16_t selector, uint32_t lo, uint32_t hi)
@@ -124,20 +132,26 @@ static void seg_from_descriptor(SegmentCache *s, uint16_t selector, uint32_t lo,
     s->flags = hi & 0x00f0ff00u;
 }
 
-/* MOV/POP to a data or stack segment register (SDM Vol. 3A 5.4.1; the full set of checks and
-   error codes comes with the system-architecture issue). */
+/* MOV/POP to a data or stack segment register (SDM Vol. 2B MOV "Operation", Vol. 3A 5.5-5.7):
+   SS takes a writable data segment with RPL = DPL = CPL; DS/ES/FS/GS take data or readable code,
+   with max(CPL, RPL) <= DPL unless the code is conforming; a null selector is fine except in SS.
+   Loading SS also opens the one-instruction interrupt shadow. */
 static void helper_load_seg(CPUX86State *env, uint32_t seg, uint32_t selector)
 {
     selector &= 0xffff;
+    if (seg == R_SS) {
+        env->inhibit_irq = 1;
+    }
     if (!(env->cr[0] & CR0_PE)) {
         x86_load_seg_real(env, (int)seg, (uint16_t)selector);
         return;
     }
+    unsigned cpl = (env->hflags & HF_CPL_MASK) >> HF_CPL_SHIFT;
+    unsigned rpl = selector & 3;
     if ((selector & ~3u) == 0) {
         if (seg == R_SS) {
             x86_raise_exception(env, EXCP_GP, 0);
         }
-        /* a null selector may be loaded into a data segment register */
         env->seg[seg].selector = selector;
         env->seg[seg].base = 0;
         env->seg[seg].limit = 0;
@@ -147,8 +161,26 @@ static void helper_load_seg(CPUX86State *env, uint32_t seg, uint32_t selector)
     }
     uint32_t lo, hi;
     load_descriptor(env, (uint16_t)selector, &lo, &hi);
-    if (!(hi & DESC_P_MASK)) {
-        x86_raise_exception(env, seg == R_SS ? 12 : 11, selector & ~3u); /* #SS / #NP */
+    unsigned dpl = (hi >> 13) & 3;
+    bool s_bit = hi & (1u << 12), code = hi & (1u << 11), conforming = hi & (1u << 10),
+         rw = hi & (1u << 9);
+    if (seg == R_SS) {
+        if (rpl != cpl || dpl != cpl || !s_bit || code || !rw) {
+            x86_raise_exception(env, EXCP_GP, selector & ~3u);
+        }
+        if (!(hi & DESC_P_MASK)) {
+            x86_raise_exception(env, 12, selector & ~3u); /* #SS */
+        }
+    } else {
+        if (!s_bit || (code && !rw)) {
+            x86_raise_exception(env, EXCP_GP, selector & ~3u);
+        }
+        if ((!code || !conforming) && (rpl > dpl || cpl > dpl)) {
+            x86_raise_exception(env, EXCP_GP, selector & ~3u);
+        }
+        if (!(hi & DESC_P_MASK)) {
+            x86_raise_exception(env, 11, selector & ~3u); /* #NP */
+        }
     }
     seg_from_descriptor(&env->seg[seg], (uint16_t)selector, lo, hi);
     x86_update_hflags(env);

@@ -33,8 +33,14 @@ bool gen_flag_bits(DisasContext *dc)
     }
     ir_emit_st(f, IR_I32, r, f->env, IR_MO_32, off);
     if (m == MN_STI) {
-        /* pending interrupts are looked at between blocks */
-        gen_goto_tb(dc, 0, dc->next_eip);
+        /* STI with IF = 0 holds interrupts off for one more instruction (SDM STI: the
+           interrupt shadow, what makes "sti; hlt" safe); then back to the loop, which is where
+           pending interrupts are taken */
+        int sh = gen_temp(dc);
+        ir_emit_andi(f, IR_I32, sh, e, EFL_IF);
+        ir_emit_setcond(f, IR_I32, IR_COND_EQ, sh, sh, gen_const(dc, 0));
+        ir_emit_st(f, IR_I32, sh, f->env, IR_MO_32, (int32_t)offsetof(CPUX86State, inhibit_irq));
+        gen_exit_to_loop(dc, dc->next_eip);
     }
     return true;
 }
