@@ -97,6 +97,25 @@ uint32_t ir_flags_compute(uint32_t kind, uint64_t res, uint64_t a, uint64_t b, u
            (res == 0 ? IR_EFL_ZF : 0) | ((res & sign) ? IR_EFL_SF : 0) | (of ? IR_EFL_OF : 0);
 }
 
+/* CF alone, for the generic path of carry-in chains (INC/DEC/ADC/SBB after a block start):
+   the same definitions as ir_flags_compute, without the other five flags. */
+static uint32_t flags_carry(uint32_t kind, uint64_t res, uint64_t a, uint64_t b, uint64_t c)
+{
+    unsigned bits = 8u << IR_FL_SIZE(kind);
+    uint64_t mask = bits == 64 ? ~0ull : (1ull << bits) - 1;
+    res &= mask;
+    a &= mask;
+    b &= mask;
+    switch (IR_FL_OP(kind)) {
+    case IR_FL_ADD: return res < a;
+    case IR_FL_SUB: return a < b;
+    case IR_FL_INC:
+    case IR_FL_DEC: return c & 1;
+    case IR_FL_LOGIC: return 0;
+    default: return ir_flags_compute(kind, res, a, b, c) & IR_EFL_CF;
+    }
+}
+
 bool ir_flags_test_cc(uint32_t e, int cc)
 {
     bool cf = e & IR_EFL_CF, zf = e & IR_EFL_ZF, sf = e & IR_EFL_SF, of = e & IR_EFL_OF,
@@ -127,6 +146,27 @@ static uint32_t helper_flags_compute64(uint32_t kind, uint64_t res, uint64_t a, 
 {
     return ir_flags_compute(kind, res, a, b, c);
 }
+
+static uint32_t helper_flags_carry32(uint32_t kind, uint32_t res, uint32_t a, uint32_t b,
+                                     uint32_t c)
+{
+    return flags_carry(kind, res, a, b, c);
+}
+
+static uint32_t helper_flags_carry64(uint32_t kind, uint64_t res, uint64_t a, uint64_t b,
+                                     uint64_t c)
+{
+    return flags_carry(kind, res, a, b, c);
+}
+
+static IRHelper helper_cf32 = {
+    "flags_carry32", (void *)helper_flags_carry32, IR_CALL_PURE, IR_I32, 5,
+    {IR_I32, IR_I32, IR_I32, IR_I32, IR_I32}, NULL,
+};
+static IRHelper helper_cf64 = {
+    "flags_carry64", (void *)helper_flags_carry64, IR_CALL_PURE, IR_I32, 5,
+    {IR_I32, IR_I64, IR_I64, IR_I64, IR_I64}, NULL,
+};
 
 static IRHelper helper_fl32 = {
     "flags_compute32", (void *)helper_flags_compute32, IR_CALL_PURE, IR_I32, 5,
@@ -453,10 +493,19 @@ static void lower_cond(IRFunc *f, IRTemp *F, int known_kind, int cc, int d, int 
         }
         return;
     }
-    int e = ir_temp_new(f, IR_I32);
-    emit_eflags(f, F, known_kind, e);
     int v = label >= 0 ? ir_temp_new(f, IR_I32) : d;
-    emit_cc_from_eflags(f, v, e, cc);
+    if ((cc >> 1) == 1 && known_kind < 0) {
+        /* CF of an unknown kind: the carry-only helper (a block's first INC/DEC/ADC/SBB) */
+        int args[5] = {F->fl_kind, F->fl_res, F->fl_a, F->fl_b, F->fl_c};
+        ir_emit_call(f, W == IR_I32 ? &helper_cf32 : &helper_cf64, v, args);
+        if (cc & 1) {
+            ir_emit_xor(f, IR_I32, v, v, ir_const(f, IR_I32, 1));
+        }
+    } else {
+        int e = ir_temp_new(f, IR_I32);
+        emit_eflags(f, F, known_kind, e);
+        emit_cc_from_eflags(f, v, e, cc);
+    }
     if (label >= 0) {
         ir_emit_brcond(f, IR_I32, IR_COND_NE, v, ir_const(f, IR_I32, 0), label);
     }
