@@ -84,6 +84,48 @@ o/roms/%.bin: tests/guests/%.asm
 	@$(NASM) -f bin -I tests/guests/ -M -MT $@ -MP $< >$(@:.bin=.d)
 	$(NASM) -f bin -I tests/guests/ -o $@ $<
 
+# --- guest test kernels ---------------------------------------------------------------------------
+# Each tests/guests/kernels/NAME.c is a 32-bit Multiboot kernel, o/kernels/NAME.elf, linked with
+# the runtime in tests/guests/kernels/lib/ by the host gcc in -m32 mode (Debian: gcc-multilib).
+# They do not depend on MODE. Without a -m32 toolchain they are skipped with a note, and
+# tests/guests/run-kernel-tests reports them missing.
+KERNEL_DIR := tests/guests/kernels
+KERNEL_CC ?= gcc
+KERNEL_SRCS := $(wildcard $(KERNEL_DIR)/*.c)
+KERNELS := $(KERNEL_SRCS:$(KERNEL_DIR)/%.c=o/kernels/%.elf)
+# (and NAME.asm: a flat Multiboot image with the header's address fields, o/kernels/NAME.bin)
+KERNEL_BINS := $(patsubst $(KERNEL_DIR)/%.asm,o/kernels/%.bin,$(wildcard $(KERNEL_DIR)/*.asm))
+KLIB_OBJS := $(patsubst $(KERNEL_DIR)/lib/%,o/kernels/lib/%.o,\
+                 $(wildcard $(KERNEL_DIR)/lib/*.c $(KERNEL_DIR)/lib/*.S))
+KERNEL_CFLAGS := -m32 -march=i686 -std=gnu11 -O2 -g -Wall -Wextra -ffreestanding \
+    -fno-strict-aliasing -fno-pic -fno-pie -fno-stack-protector -fcf-protection=none \
+    -fno-asynchronous-unwind-tables -mgeneral-regs-only -I$(KERNEL_DIR)/lib
+KERNEL_LDFLAGS := -m32 -nostdlib -static -no-pie -Wl,--build-id=none \
+    -Wl,--no-warn-rwx-segments -Wl,-T,$(KERNEL_DIR)/lib/kernel.ld
+HAVE_M32 := $(shell echo 'int x;' | $(KERNEL_CC) -m32 -x c -c -o /dev/null - 2>/dev/null && echo 1)
+
+o/kernels/lib/%.o: $(KERNEL_DIR)/lib/%
+	@mkdir -p $(@D)
+	$(KERNEL_CC) $(KERNEL_CFLAGS) -MMD -MP -c -o $@ $<
+o/kernels/%.o: $(KERNEL_DIR)/%.c
+	@mkdir -p $(@D)
+	$(KERNEL_CC) $(KERNEL_CFLAGS) -MMD -MP -c -o $@ $<
+o/kernels/%.elf: o/kernels/%.o $(KLIB_OBJS) $(KERNEL_DIR)/lib/kernel.ld
+	$(KERNEL_CC) $(KERNEL_LDFLAGS) -o $@ $< $(KLIB_OBJS)
+.SECONDARY: $(KERNELS:.elf=.o) $(KLIB_OBJS)
+o/kernels/%.bin: $(KERNEL_DIR)/%.asm
+	@mkdir -p $(@D)
+	$(NASM) -f bin -o $@ $<
+
+ifeq ($(HAVE_M32),1)
+kernels: $(KERNELS) $(KERNEL_BINS)
+else
+kernels: $(KERNEL_BINS)
+	@echo "note: no -m32 toolchain (gcc-multilib): the C test kernels are not built" >&2
+endif
+.PHONY: kernels
+-include $(wildcard o/kernels/*.d o/kernels/lib/*.d)
+
 # --- unit tests -----------------------------------------------------------------------------------
 # Each tests/unit/test_NAME.c is one Check program; other .c files in tests/unit/ are helpers
 # linked into every test program.
@@ -102,10 +144,40 @@ $(O)/tests/unit/%.o: tests/unit/%.c config.h config.mk
 $(O)/tests/unit/test_%: $(O)/tests/unit/test_%.o $(UNIT_HELPER_OBJS) $(LIB)
 	$(CC) $(LDFLAGS) $(CHECK_CFLAGS) -o $@ $< $(UNIT_HELPER_OBJS) $(LIB) $(CHECK_LIBS) $(LIBS)
 
+# --- instruction tests (tests/cpu/) ----------------------------------------------------------------
+# vs-host runs random sequences on the host CPU (in vs-host-child32/64) and in xlat; sst-run runs
+# the external single-step vectors. The children run guest code natively, so they are built
+# without the sanitizers and without PIE (their trampoline uses absolute addresses); the 32-bit
+# one needs a -m32 toolchain (Debian: gcc-multilib) and is skipped, with a note, without one.
+CPU_TEST_DIR := $(O)/tests/cpu
+CPU_TEST_HARNESS := $(CPU_TEST_DIR)/harness.o
+CPU_TESTS := $(CPU_TEST_DIR)/vs-host $(CPU_TEST_DIR)/sst-run $(CPU_TEST_DIR)/insn-test \
+             $(CPU_TEST_DIR)/vs-host-child64 $(CPU_TEST_DIR)/vs-host-child32
+
+$(CPU_TEST_DIR)/vs-host $(CPU_TEST_DIR)/sst-run $(CPU_TEST_DIR)/insn-test: %: %.o \
+        $(CPU_TEST_HARNESS) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(CPU_TEST_HARNESS) $(LIB) $(LIBS)
+
+$(CPU_TEST_DIR)/vs-host-child64: tests/cpu/vs-host-child.c tests/cpu/vs-host.h
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -fno-pie -no-pie -o $@ $<
+
+$(CPU_TEST_DIR)/vs-host-child32: tests/cpu/vs-host-child.c tests/cpu/vs-host.h
+	@mkdir -p $(@D)
+	@if $(CC) -m32 -std=gnu11 -O2 -Wall -Wextra -fno-pie -no-pie -o $@ $< 2>$@.log; then \
+	    rm -f $@.log; \
+	else \
+	    echo "note: no -m32 toolchain (gcc-multilib): vs-host --mode 32 is unavailable" >&2; \
+	    rm -f $@; \
+	fi
+
+cpu-tests: $(CPU_TESTS)
+.PHONY: cpu-tests
+
 # --- goals ----------------------------------------------------------------------------------------
 .PHONY: all xlat roms unit-tests check check-here check-sanitize demo bench clean distclean help
 
-all: $(XLAT) $(ROMS)
+all: $(XLAT) $(ROMS) kernels
 xlat: $(XLAT)
 roms: $(ROMS)
 unit-tests: $(UNIT_TESTS)
@@ -113,7 +185,7 @@ unit-tests: $(UNIT_TESTS)
 ifeq ($(HAVE_CHECK),1)
 # check: the whole suite, in this build and again under ASan/UBSan (check-sanitize), with one
 # closing line for both. check-here: this build only.
-check-here: all $(UNIT_TESTS)
+check-here: all $(UNIT_TESTS) cpu-tests
 	scripts/run-check $(XLAT) $(UNIT_TESTS)
 ifeq ($(SANITIZE),1)
 check: check-here
@@ -159,4 +231,5 @@ distclean: clean
 help:
 	@sed -n '3,9s/^# \{0,1\}//p' Makefile
 
--include $(OBJS:.o=.d) $(UNIT_HELPER_OBJS:.o=.d) $(UNIT_TESTS:=.d) $(ROMS:.bin=.d)
+-include $(OBJS:.o=.d) $(UNIT_HELPER_OBJS:.o=.d) $(UNIT_TESTS:=.d) $(ROMS:.bin=.d) \
+    $(wildcard $(CPU_TEST_DIR)/*.d)

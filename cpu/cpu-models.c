@@ -87,7 +87,8 @@ static const FeatureName features[] = {
 /* the feature sets of the models, as bit masks of leaf 1 EDX */
 #define F(n) (1u << (n))
 #define I486_EDX     (F(0) | F(1) | F(3))                                   /* fpu vme pse */
-#define PENTIUM_EDX  (I486_EDX | F(2) | F(4) | F(5) | F(7) | F(8) | F(23)) /* de tsc msr mce cx8 mmx */
+/* + de tsc msr mce cx8 mmx */
+#define PENTIUM_EDX  (I486_EDX | F(2) | F(4) | F(5) | F(7) | F(8) | F(23))
 #define PENTIUM2_EDX (PENTIUM_EDX | F(6) | F(11) | F(12) | F(13) | F(14) | F(15) | F(16) | \
                       F(17) | F(24))        /* pae sep mtrr pge mca cmov pat pse36 fxsr */
 #define PENTIUM3_EDX (PENTIUM2_EDX | F(25)) /* sse */
@@ -103,7 +104,7 @@ typedef struct CPUModel {
 } CPUModel;
 
 static const CPUModel models[] = {
-    {"486", "Intel 486 (family 4)", 4, 8, 0, {I486_EDX, 0, 0, 0}, false},
+    {"486", "Intel 486DX4", 4, 8, 0, {I486_EDX, 0, 0, 0}, false},
     {"pentium", "Intel Pentium (P5)", 5, 4, 3, {PENTIUM_EDX, 0, 0, 0}, false},
     {"pentium2", "Intel Pentium II", 6, 5, 2, {PENTIUM2_EDX, 0, 0, 0}, false},
     {"pentium3", "Intel Pentium III", 6, 7, 3, {PENTIUM3_EDX, 0, 0, 0}, false},

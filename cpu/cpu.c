@@ -89,8 +89,16 @@ void x86_update_hflags(CPUX86State *env)
         h |= (env->seg[R_CS].selector & 3) << HF_CPL_SHIFT;
     }
     for (int i = 0; i < R_NB_SEGS; i++) {
-        if (env->seg[i].base == 0) {
+        const SegmentCache *sc = &env->seg[i];
+        if (sc->base == 0) {
             h |= 1u << (HF_ZERO_BASE_SHIFT + i);
+        }
+        /* a flat, present, writable, expand-up data segment can never fault a data access */
+        uint32_t type = (sc->flags >> 8) & 0x1f; /* S and the four type bits */
+        bool flat_rw = (sc->flags & DESC_P_MASK) && (type & 0x1a) == 0x12 && !(type & 0x04) &&
+                       sc->limit == 0xffffffffu;
+        if ((env->cr[0] & CR0_PE) && i != R_CS && !flat_rw) {
+            h |= 1u << (HF_SEG_CHECK_SHIFT + i);
         }
     }
     env->hflags = h;

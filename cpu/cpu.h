@@ -57,6 +57,9 @@ enum {
     HF_PG = 1 << 7,    /* paging: direct jumps chain only within a page */
     /* segment bases known to be zero, so translated code skips adding them */
     HF_ZERO_BASE_SHIFT = 8, /* one bit per segment register, R_ES..R_GS */
+    /* segments whose limit or rights can fault (protected mode, not a flat writable 4 GiB
+       data segment): translated accesses through them call a check first */
+    HF_SEG_CHECK_SHIFT = 16,
 };
 
 /* Segment descriptor cache (SDM Vol. 3A 3.4.3): what a segment load leaves behind. */

@@ -42,6 +42,14 @@ static const OpEntry map_0f[256] = {
 #undef GR
 };
 
+/* 0F xx with a mandatory F3 prefix (SDM Vol. 2A 2.1.2, Vol. 2D A.3 "F3" rows): POPCNT, and
+   TZCNT/LZCNT, which are BSF/BSR with F3 on processors without BMI1/LZCNT (issue 4) */
+static const OpEntry map_0f_f3[256] = {
+    [0xb8] = E_(POPCNT, Gv, Ev, __, 0),
+    [0xbc] = E_(TZCNT, Gv, Ev, __, 0),
+    [0xbd] = E_(LZCNT, Gv, Ev, __, 0),
+};
+
 static const OpEntry groups[GRP_NB][8] = {
 #define O1(byte, mn, a, b, c, f)
 #define O2(byte, mn, a, b, c, f)
@@ -207,6 +215,9 @@ int x86_decode(X86Insn *d, const uint8_t *p, int avail, int mode)
         op = (uint8_t)take(&r, 1);
         d->map = 1;
         e = &map_0f[op];
+        if ((d->prefixes & PFX_REP) && map_0f_f3[op].valid) {
+            e = &map_0f_f3[op]; /* a mandatory F3 prefix selects another instruction */
+        }
     } else {
         e = &map_1byte[op];
     }

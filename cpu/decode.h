@@ -57,7 +57,8 @@ typedef enum X86OperandSpec {
 } X86OperandSpec;
 
 /* groups (opcodes.def F_GRP) */
-enum { GRP_none, GRP_1, GRP_1a, GRP_2, GRP_3, GRP_4, GRP_5, GRP_6, GRP_7, GRP_11, GRP_NB };
+enum { GRP_none, GRP_1, GRP_1a, GRP_2, GRP_3, GRP_4, GRP_5, GRP_6, GRP_7, GRP_8, GRP_9, GRP_11,
+       GRP_NB };
 
 /* opcode entry flags */
 enum {

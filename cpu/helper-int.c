@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cpu/cpu-models.h"
 #include "cpu/translate.h"
 #include "softmmu/machine.h"
 
@@ -233,56 +234,72 @@ IRHelper helper_bcd_desc = {"bcd", (void *)helper_bcd, IR_CALL_MAY_RAISE | IR_CA
 /* ---- CPUID: the CPU model ---- */
 
 /*
- * xlat's CPU reports what xlat implements and nothing more (SDM Vol. 2A CPUID, Table 3-8 and
- * the feature tables 3-10, 3-11). The signature is the one the CPU leaves in EDX at reset
- * (family 6, model 0, stepping 0: cpu/cpu.c). Features grow with the issues that implement
- * them (x87 sets FPU, the system issue PSE/PAE/MSR/PGE/..., long mode LM/NX/SYSCALL).
+ * CPUID reports the CPU chosen with -cpu (cpu/cpu-models.c), which never lists a feature xlat
+ * does not implement; without -cpu, everything xlat implements, with the signature the CPU
+ * leaves in EDX at reset (family 6, model 0, stepping 0: cpu/cpu.c). SDM Vol. 2A CPUID: leaf 0
+ * (maximum leaf, vendor), leaf 1 (signature, features: Tables 3-10, 3-11), 80000000H-80000004H
+ * (maximum extended leaf, extended features, brand string). A leaf above the maximum returns
+ * "the data for the highest basic information leaf".
  */
-enum {
-    CPUID_1_EDX_TSC = 1u << 4,     /* RDTSC */
-    CPUID_1_EDX_CX8 = 1u << 8,     /* CMPXCHG8B */
-    CPUID_1_EDX_CMOV = 1u << 15,   /* CMOVcc */
-    CPUID_1_ECX_POPCNT = 1u << 23, /* POPCNT */
-    CPUID_81_ECX_LZCNT = 1u << 5,  /* LZCNT ("ABM" on AMD) */
-};
+#define VENDOR(a, b, c, d)                                                                   \
+    ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
 
-typedef struct CPUIDLeaf {
-    uint32_t leaf, eax, ebx, ecx, edx;
-} CPUIDLeaf;
-
-#define VENDOR(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
-
-static const CPUIDLeaf cpuid_leaves[] = {
-    /* max basic leaf; vendor "GenuineIntel" in EBX EDX ECX (what firmware and OSes expect) */
-    {0x0, 0x1, VENDOR('G', 'e', 'n', 'u'), VENDOR('n', 't', 'e', 'l'), VENDOR('i', 'n', 'e', 'I')},
-    {0x1, 0x00000600, 0, CPUID_1_ECX_POPCNT, CPUID_1_EDX_TSC | CPUID_1_EDX_CX8 | CPUID_1_EDX_CMOV},
-    {0x80000000, 0x80000004, 0, 0, 0},
-    {0x80000001, 0, 0, CPUID_81_ECX_LZCNT, 0},
-};
+enum { CPUID_MAX_BASIC = 1, CPUID_MAX_EXT = 0x80000004 };
 static const char cpuid_brand[48] = "xlat x86 CPU";
+
+/* leaf 1 EAX: stepping, model, family, extended model and family (SDM Figure 3-6) */
+static uint32_t cpuid_signature(uint32_t family, uint32_t model, uint32_t stepping)
+{
+    uint32_t fam = family > 15 ? 15 : family, ext_fam = family > 15 ? family - 15 : 0;
+    return (stepping & 0xf) | (model & 0xf) << 4 | fam << 8 | (model >> 4 & 0xf) << 16 |
+           (ext_fam & 0xff) << 20;
+}
+
+static void cpuid_leaf(CPUX86State *env, uint32_t leaf, uint32_t r[4])
+{
+    const X86CPUChoice *c = &machine_of(env)->opt.cpu_model;
+    uint32_t feat[FEAT_WORDS];
+    for (int w = 0; w < FEAT_WORDS; w++) {
+        feat[w] = c->model ? c->features[w] : x86_cpu_implemented(w);
+    }
+    memset(r, 0, 4 * sizeof(uint32_t));
+    if (leaf > CPUID_MAX_EXT || (leaf > CPUID_MAX_BASIC && leaf < 0x80000000)) {
+        leaf = CPUID_MAX_BASIC;
+    }
+    switch (leaf) {
+    case 0: /* EAX = max basic leaf; "GenuineIntel" in EBX, EDX, ECX */
+        r[0] = CPUID_MAX_BASIC;
+        r[1] = VENDOR('G', 'e', 'n', 'u');
+        r[3] = VENDOR('i', 'n', 'e', 'I');
+        r[2] = VENDOR('n', 't', 'e', 'l');
+        break;
+    case 1:
+        r[0] = c->model ? cpuid_signature(c->family, c->model_id, c->stepping)
+                        : cpuid_signature(6, 0, 0);
+        r[1] = 0; /* brand index 0, no CLFLUSH line size, one logical processor, APIC ID 0 */
+        r[2] = feat[FEAT_1_ECX];
+        r[3] = feat[FEAT_1_EDX];
+        break;
+    case 0x80000000:
+        r[0] = CPUID_MAX_EXT;
+        break;
+    case 0x80000001:
+        r[2] = feat[FEAT_8001_ECX];
+        r[3] = feat[FEAT_8001_EDX];
+        break;
+    default: /* 80000002H-80000004H: the brand string, 16 bytes per leaf in EAX EBX ECX EDX */
+        for (int i = 0; i < 16; i++) {
+            r[i / 4] |= (uint32_t)(uint8_t)cpuid_brand[16 * (leaf - 0x80000002) + (uint32_t)i]
+                        << (8 * (i % 4));
+        }
+        break;
+    }
+}
 
 static void helper_cpuid(CPUX86State *env)
 {
-    uint32_t leaf = (uint32_t)env->regs[R_EAX];
-    uint32_t r[4] = {0, 0, 0, 0};
-    const CPUIDLeaf *l = NULL;
-    if (leaf >= 0x80000002 && leaf <= 0x80000004) {
-        memcpy(r, cpuid_brand + 16 * (leaf - 0x80000002), 16); /* little-endian registers */
-    } else {
-        for (size_t i = 0; i < sizeof(cpuid_leaves) / sizeof(cpuid_leaves[0]); i++) {
-            if (cpuid_leaves[i].leaf == leaf) {
-                l = &cpuid_leaves[i];
-            }
-        }
-        if (!l) {
-            /* above the maximum: "the data for the highest basic information leaf" */
-            l = &cpuid_leaves[1];
-        }
-        r[0] = l->eax;
-        r[1] = l->ebx;
-        r[2] = l->ecx;
-        r[3] = l->edx;
-    }
+    uint32_t r[4];
+    cpuid_leaf(env, (uint32_t)env->regs[R_EAX], r);
     static const int reg[4] = {R_EAX, R_EBX, R_ECX, R_EDX};
     for (int i = 0; i < 4; i++) {
         env->regs[reg[i]] = r[i]; /* a 32-bit write zero-extends */
@@ -309,17 +326,17 @@ uint64_t x86_icount_now(CPUX86State *env)
     return n;
 }
 
-/* The TSC counts virtual nanoseconds (a 1 GHz invariant TSC): retired instructions scaled by
-   the -icount shift, plus the time skipped while halted (softmmu/clock.h). CR4.TSD makes it
-   privileged (SDM RDTSC). MAY_RAISE also makes the backends record which instruction this is. */
+/* RDTSC: the TSC of x86_read_tsc (cpu/helper-prot.c): virtual nanoseconds at this
+   instruction, a constant-rate 1 GHz counter, plus what WRMSR wrote. CR4.TSD makes it
+   privileged (SDM RDTSC). MAY_RAISE also makes the backends record which instruction this is,
+   which x86_icount_now reads. */
 static uint64_t helper_rdtsc(CPUX86State *env)
 {
     unsigned cpl = (env->hflags & HF_CPL_MASK) >> HF_CPL_SHIFT;
     if ((env->cr[4] & (1u << 2)) && cpl != 0 && (env->cr[0] & CR0_PE)) {
         x86_raise_exception(env, EXCP_GP, 0);
     }
-    Machine *m = machine_of(env);
-    return (x86_icount_now(env) << m->clock.shift) + (uint64_t)m->clock.idle_ns;
+    return x86_read_tsc(env);
 }
 IRHelper helper_rdtsc_desc = {"rdtsc", (void *)helper_rdtsc,
                               IR_CALL_MAY_RAISE | IR_CALL_NO_WRITE_GLOBALS, IR_I64, 1, {IR_PTR},
@@ -366,15 +383,18 @@ IRHelper helper_raise_desc = {"raise", (void *)helper_raise,
                               IR_CALL_MAY_RAISE | IR_CALL_NO_WRITE_GLOBALS, IR_RET_VOID, 2,
                               {IR_PTR, IR_I32}, NULL};
 
-/* a trap (INT n, INT3, INT1, INTO): the instruction retired and EIP is after it; the loop
-   delivers the vector before the next block (cpu/cpu.c x86_exec_pending) */
-static void helper_trap(CPUX86State *env, uint32_t vector)
+/* A trap (INT n, INT3, INT1, INTO), delivered at once, inside the instruction: the translated
+   code has set EIP to the next instruction, which is the return address pushed. arg = vector |
+   TRAP_SOFT for the software interrupts INT n, INT3 and INTO, whose gate DPL is checked (SDM
+   Vol. 3A 6.12.1.1); INT1 is delivered as a debug exception. A fault while delivering (a
+   not-present gate, a vector past the IDT limit, ...) is then precise: the INT did not
+   complete, and the fault is reported with EIP at it. */
+static void helper_trap(CPUX86State *env, uint32_t arg)
 {
-    env->exception = (int32_t)vector;
     env->error_code = 0;
+    x86_deliver_event(env, (int)(arg & 0xff), (arg & TRAP_SOFT) != 0, false);
 }
-IRHelper helper_trap_desc = {"trap", (void *)helper_trap,
-                             IR_CALL_NO_READ_GLOBALS | IR_CALL_NO_WRITE_GLOBALS, IR_RET_VOID, 2,
+IRHelper helper_trap_desc = {"trap", (void *)helper_trap, IR_CALL_MAY_RAISE, IR_RET_VOID, 2,
                              {IR_PTR, IR_I32}, NULL};
 
 /* ---- far CALL, RET, IRET ---- */
@@ -438,7 +458,8 @@ IRHelper helper_far_ret_desc = {"far_ret", (void *)helper_far_ret, IR_CALL_MAY_R
                                 IR_RET_VOID, 3, {IR_PTR, IR_I32, IR_I32}, NULL};
 
 /* IRET in real mode: pop the offset, CS and FLAGS; a 16-bit IRET writes FLAGS[15:0], a 32-bit
-   one everything but VM, VIP and VIF (SDM IRET "REAL-ADDRESS-MODE", mask 257FD5H) */
+   one everything but VM, VIP and VIF (SDM IRET "REAL-ADDRESS-MODE", mask 257FD5H), the
+   reserved bits excepted */
 static void helper_iret(CPUX86State *env, uint32_t opsize, uint32_t unused)
 {
     (void)unused;
@@ -453,7 +474,8 @@ static void helper_iret(CPUX86State *env, uint32_t opsize, uint32_t unused)
     set_sp(env, sp + 3 * opsize);
     x86_load_seg_real(env, R_CS, (uint16_t)cs);
     env->eip = opsize == 2 ? (ip & 0xffff) : ip;
-    x86_set_eflags(env, fl, opsize == 2 ? 0xffffu : 0x257fd5u);
+    /* (the reserved bits 1, 3, 5 and 15 are not written: they read as 1, 0, 0, 0) */
+    x86_set_eflags(env, fl, opsize == 2 ? 0x7fd5u : 0x257fd5u);
 }
 IRHelper helper_iret_desc = {"iret", (void *)helper_iret, IR_CALL_MAY_RAISE, IR_RET_VOID, 3,
                              {IR_PTR, IR_I32, IR_I32}, NULL};

@@ -359,3 +359,72 @@ static uint64_t helper_desc_check(CPUX86State *env, uint32_t sel, uint32_t op)
 IRHelper helper_desc_check_desc = {"desc_check", (void *)helper_desc_check,
                                    IR_CALL_MAY_RAISE | IR_CALL_NO_WRITE_GLOBALS, IR_I64, 3,
                                    {IR_PTR, IR_I32, IR_I32}, NULL};
+
+/* IOPL-sensitive instructions outside ring 0 (called only when CPL > 0 in protected mode).
+   port < 0: CLI/STI, #GP(0) when CPL > IOPL (SDM CLI/STI, without VME/PVI). Otherwise port I/O
+   of `size` bytes: allowed when CPL <= IOPL, else every bit of the TSS I/O permission bitmap
+   for those ports must be 0 (SDM Vol. 1 18.3.2); a 16-bit TSS has no bitmap. */
+static void helper_check_io(CPUX86State *env, uint32_t port, uint32_t size)
+{
+    unsigned cpl = cpl_of(env), iopl = (env->eflags >> 12) & 3;
+    if (cpl <= iopl) {
+        return;
+    }
+    if ((int32_t)port < 0) {
+        x86_raise_exception(env, EXCP_GP, 0);
+    }
+    unsigned type = (env->tr.flags >> 8) & 0xf;
+    if ((type != 0x9 && type != 0xb) || env->tr.limit < 0x67) {
+        x86_raise_exception(env, EXCP_GP, 0);
+    }
+    uint32_t map = cpu_ld_data(env, env->tr.base + 0x66, 2);
+    uint32_t byte = map + (port >> 3);
+    if (byte + 1 > env->tr.limit) {
+        x86_raise_exception(env, EXCP_GP, 0);
+    }
+    uint32_t bits = cpu_ld_data(env, env->tr.base + byte, 2);
+    uint32_t mask = ((1u << size) - 1) << (port & 7);
+    if (bits & mask) {
+        x86_raise_exception(env, EXCP_GP, 0);
+    }
+}
+IRHelper helper_check_io_desc = {"check_io", (void *)helper_check_io,
+                                 IR_CALL_MAY_RAISE | IR_CALL_NO_WRITE_GLOBALS, IR_RET_VOID, 3,
+                                 {IR_PTR, IR_I32, IR_I32}, NULL};
+
+/* A data access through a segment that may fault (SDM Vol. 3A 5.3 limit checking, 5.7 rights):
+   a null selector is #GP(0); an offset outside the limit is #GP(0), or #SS(0) through SS;
+   expand-down segments hold the offsets above the limit (up to 64 KiB or 4 GiB by the B bit);
+   with SEG_CHECK_WRITE, the segment must be writable data. */
+static void helper_seg_check(CPUX86State *env, uint32_t arg, uint32_t off)
+{
+    int seg = (int)(arg & 0xff);
+    int vector = seg == R_SS ? 12 : EXCP_GP;
+    const SegmentCache *s = &env->seg[seg];
+    uint32_t type = (s->flags >> 8) & 0x1f;
+    if ((s->selector & ~3u) == 0 || !(s->flags & DESC_P_MASK) || !(type & 0x10)) {
+        x86_raise_exception(env, vector, 0);
+    }
+    if (arg & SEG_CHECK_WRITE) {
+        if ((type & 0x18) != 0x10 || !(type & 0x02)) {
+            x86_raise_exception(env, vector, 0); /* code, or read-only data */
+        }
+        return;
+    }
+    if ((type & 0x18) == 0x18 && !(type & 0x02)) {
+        x86_raise_exception(env, vector, 0); /* execute-only code */
+    }
+    uint32_t size = (arg >> 8) & 0xff;
+    uint64_t last = (uint64_t)off + size - 1;
+    if ((type & 0x1c) == 0x14) {
+        uint64_t top = (s->flags & DESC_B_MASK) ? 0xffffffffull : 0xffffull;
+        if (off <= s->limit || last > top) {
+            x86_raise_exception(env, vector, 0);
+        }
+    } else if (last > s->limit) {
+        x86_raise_exception(env, vector, 0);
+    }
+}
+IRHelper helper_seg_check_desc = {"seg_check", (void *)helper_seg_check,
+                                  IR_CALL_MAY_RAISE | IR_CALL_NO_WRITE_GLOBALS, IR_RET_VOID, 3,
+                                  {IR_PTR, IR_I32, IR_I32}, NULL};

@@ -109,7 +109,8 @@ bool gen_far(DisasContext *dc)
     int size = in->opsize;
     uint16_t mn = in->mnemonic;
     if (mn == MN_RETF || mn == MN_IRET) {
-        int args[3] = {f->env, gen_const(dc, size), gen_const(dc, in->nb_ops ? in->imm & 0xffff : 0)};
+        int imm = gen_const(dc, in->nb_ops ? in->imm & 0xffff : 0);
+        int args[3] = {f->env, gen_const(dc, size), imm};
         ir_emit_call(f, mn == MN_RETF ? &helper_far_ret_desc : &helper_iret_desc, -1, args);
         ir_emit_exit_tb(f, IR_EXIT_NOCHAIN);
         dc->state = DISAS_JUMPED;
@@ -145,18 +146,19 @@ bool gen_int(DisasContext *dc)
     IRFunc *f = dc->f;
     switch (in->mnemonic) {
     case MN_INT3:
-        gen_trap(dc, EXCP_BP);
+        gen_trap(dc, EXCP_BP | TRAP_SOFT);
         return true;
     case MN_INTO: {
         int no = ir_label_new(f);
         ir_emit_fl_brcond(f, dc->g->flags, 1 /* NO */, no);
-        gen_trap(dc, 4 /* #OF */);
+        gen_trap(dc, 4 /* #OF */ | TRAP_SOFT);
         ir_emit_label(f, no);
         gen_goto_tb(dc, 0, dc->next_eip);
         return true;
     }
     default:
-        gen_trap(dc, in->nb_ops ? (int)(in->imm & 0xff) : EXCP_DB);
+        /* INT n is a software interrupt; INT1 (ICEBP, F1) a debug trap */
+        gen_trap(dc, in->nb_ops ? (int)(in->imm & 0xff) | TRAP_SOFT : EXCP_DB);
         return true;
     }
 }

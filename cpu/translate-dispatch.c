@@ -83,12 +83,50 @@ static const X86TranslateFn translate_fn[MN_NB] = {
     [MN_ARPL] = gen_arpl,
 };
 
+/*
+ * Protection checks that depend only on the instruction and the block's CPL, stated once here
+ * from the mnemonic table's attributes instead of in every emitter:
+ *  - MA_PRIV instructions outside ring 0 are #GP(0) (SDM Vol. 3A 5.9, "privileged
+ *    instructions");
+ *  - CLI/STI and port I/O outside ring 0 depend on IOPL (and for I/O the TSS permission
+ *    bitmap, SDM Vol. 1 18.3), which is dynamic: a helper checks it before the instruction.
+ * Returns true if the instruction was fully handled (it faults unconditionally).
+ */
+static bool gen_protection_checks(DisasContext *dc)
+{
+    const X86Insn *in = &dc->insn;
+    unsigned cpl = (dc->hflags & HF_CPL_MASK) >> HF_CPL_SHIFT;
+    if (!(dc->hflags & HF_PE) || cpl == 0) {
+        return false;
+    }
+    uint8_t attrs = x86_mnemonic_info[in->mnemonic].attrs;
+    if (attrs & MA_PRIV) {
+        gen_raise(dc, EXCP_GP);
+        return true;
+    }
+    bool io = attrs & MA_IO;
+    if (io || in->mnemonic == MN_CLI || in->mnemonic == MN_STI) {
+        int port = gen_const(dc, -1), size = gen_const(dc, 0);
+        if (io) {
+            bool imm_port = in->map == 0 && (in->opcode & 0xf4) == 0xe4; /* E4-E7 */
+            port = imm_port ? gen_const(dc, in->imm & 0xff) : gen_reg_read(dc, R_EDX, 2, false);
+            size = gen_const(dc, (in->opcode & 1) ? (in->opsize == 2 ? 2 : 4) : 1);
+        }
+        int args[3] = {dc->f->env, port, size};
+        ir_emit_call(dc->f, &helper_check_io_desc, -1, args);
+    }
+    return false;
+}
+
 bool x86_translate_insn(DisasContext *dc)
 {
     X86TranslateFn fn = translate_fn[dc->insn.mnemonic];
     /* operand sizes above 32 bits come with long mode */
     if (!fn || dc->insn.opsize > 4) {
         return false;
+    }
+    if (gen_protection_checks(dc)) {
+        return true;
     }
     return fn(dc);
 }

@@ -59,7 +59,8 @@ bool gen_mul(DisasContext *dc)
         hi = gen_temp(dc);
         ir_emit_mul2(f, sign ? IR_muls2 : IR_mulu2, IR_I32, lo, hi, a, b);
     } else {
-        ir_emit_binop(f, IR_mul, IR_I32, lo, gen_ext(dc, a, size, sign), gen_ext(dc, b, size, sign));
+        int xa = gen_ext(dc, a, size, sign), xb = gen_ext(dc, b, size, sign);
+        ir_emit_binop(f, IR_mul, IR_I32, lo, xa, xb);
     }
     int nz = gen_mul_overflow(dc, size, sign, lo, hi);
     if (in->nb_ops == 1) {

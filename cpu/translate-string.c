@@ -127,8 +127,9 @@ bool gen_string(DisasContext *dc)
         int cx = gen_reg_read(dc, R_ECX, in->addrsize, false);
         ir_emit_brcond(f, IR_I32, IR_COND_EQ, cx, gen_const(dc, 0), done);
         gen_string_once(dc, size, delta);
+        /* rCX again: the branch above ended the IR basic block, and cx with it */
         int ncx = gen_temp(dc);
-        ir_emit_addi(f, IR_I32, ncx, cx, -1);
+        ir_emit_addi(f, IR_I32, ncx, dc->g->reg[R_ECX], -1);
         gen_reg_write(dc, R_ECX, in->addrsize, false, ncx);
         if (o->cmp) {
             /* REPE/REPZ (F3) stops when ZF = 0, REPNE/REPNZ (F2) when ZF = 1 */

@@ -4,7 +4,8 @@
  *
  * Rules every emitter keeps, so faults are precise (DESIGN.md, "Memory accesses"): all guest
  * loads and stores of an instruction come before its writes to registers, and its flags are
- * defined (fl_def) after its last store. The per-family emitters are in cpu/translate-int.c.
+ * defined (fl_def) after its last store. The per-family emitters are in cpu/translate-*.c,
+ * dispatched by the table of cpu/translate-dispatch.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -122,11 +123,11 @@ void gen_raise(DisasContext *dc, int vector)
     dc->state = DISAS_JUMPED;
 }
 
-void gen_trap(DisasContext *dc, int vector)
+void gen_trap(DisasContext *dc, int arg)
 {
-    /* the instruction retires; the loop delivers the vector with EIP after it */
+    /* delivered by the helper with EIP after the instruction; then CS:EIP is the handler's */
     ir_emit_movi(dc->f, IR_I32, dc->g->eip, dc->next_eip);
-    int args[2] = {dc->f->env, gen_const(dc, vector)};
+    int args[2] = {dc->f->env, gen_const(dc, arg)};
     ir_emit_call(dc->f, &helper_trap_desc, -1, args);
     ir_emit_exit_tb(dc->f, IR_EXIT_NOCHAIN);
     dc->state = DISAS_JUMPED;
@@ -232,10 +233,29 @@ int gen_linear(DisasContext *dc, int seg, int offset)
     return t;
 }
 
+/* The size of the instruction's memory operand, for the segment-limit check. */
+static int mem_operand_size(const X86Insn *in)
+{
+    for (int k = 0; k < in->nb_ops; k++) {
+        if (in->op[k].kind == OPK_MEM && in->op[k].size) {
+            return in->op[k].size;
+        }
+    }
+    return 1;
+}
+
 int gen_mem_addr(DisasContext *dc)
 {
     if (dc->addr < 0) {
-        dc->addr = gen_linear(dc, dc->insn.mem.seg, gen_effective_offset(dc));
+        int seg = dc->insn.mem.seg;
+        int off = gen_effective_offset(dc);
+        if (dc->hflags & (1u << (HF_SEG_CHECK_SHIFT + seg))) {
+            /* limit and presence (SDM Vol. 3A 5.3); writes check rights in gen_write_operand */
+            int args[3] = {dc->f->env, gen_const(dc, seg | mem_operand_size(&dc->insn) << 8),
+                           off};
+            ir_emit_call(dc->f, &helper_seg_check_desc, -1, args);
+        }
+        dc->addr = gen_linear(dc, seg, off);
     }
     return dc->addr;
 }
@@ -275,7 +295,13 @@ void gen_write_operand(DisasContext *dc, int k, int val)
     if (o->kind == OPK_REG) {
         gen_reg_write(dc, o->reg, o->size, o->hi8, val);
     } else {
-        gen_store(dc, gen_mem_addr(dc), o->size, val);
+        int addr = gen_mem_addr(dc);
+        int seg = dc->insn.mem.seg;
+        if (dc->hflags & (1u << (HF_SEG_CHECK_SHIFT + seg))) {
+            int args[3] = {dc->f->env, gen_const(dc, seg | SEG_CHECK_WRITE), gen_const(dc, 0)};
+            ir_emit_call(dc->f, &helper_seg_check_desc, -1, args);
+        }
+        gen_store(dc, addr, o->size, val);
     }
 }
 

@@ -75,7 +75,7 @@ void gen_flags(DisasContext *dc, IRFlagsOp op, int size, int res, int a, int b, 
 int gen_seg_linear(DisasContext *dc, int seg, int offset, int addrsize); /* wrap, add base */
 int gen_default_seg(DisasContext *dc);           /* DS or the segment override */
 void gen_raise(DisasContext *dc, int vector);    /* a fault at this instruction */
-void gen_trap(DisasContext *dc, int vector);     /* a trap after it (INT n, INTO, INT3) */
+void gen_trap(DisasContext *dc, int arg);        /* a trap after it: vector | TRAP_SOFT */
 void gen_stack_write(DisasContext *dc, int sp);  /* eSP = sp, as wide as the stack */
 int gen_stack_ptr(DisasContext *dc);             /* eSP masked to the stack width */
 
@@ -137,6 +137,7 @@ extern IRHelper helper_div_desc, helper_rotate_carry_desc, helper_bitscan_desc, 
     helper_trap_desc, helper_far_call_desc, helper_far_ret_desc, helper_iret_desc;
 /* operation codes of the multi-purpose helpers */
 enum { DIV_SIGNED = 8 };                          /* helper_div: size | DIV_SIGNED */
+enum { TRAP_SOFT = 0x100 };                       /* helper_trap: INT n, INT3, INTO */
 enum { ROT_RCL, ROT_RCR };                        /* helper_rotate_carry: op << 4 | size */
 enum { BS_BSF, BS_BSR, BS_TZCNT, BS_LZCNT, BS_POPCNT }; /* helper_bitscan */
 enum { BCD_DAA, BCD_DAS, BCD_AAA, BCD_AAS, BCD_AAM, BCD_AAD }; /* helper_bcd */
@@ -162,6 +163,8 @@ bool gen_desc_check(DisasContext *dc);
 bool gen_arpl(DisasContext *dc);
 extern IRHelper helper_ltr_desc, helper_lldt_desc, helper_sxdt_desc, helper_read_ldtr_tr_desc,
     helper_invlpg_desc, helper_clts_desc, helper_lmsw_desc, helper_rdmsr_desc, helper_wrmsr_desc,
-    helper_desc_check_desc;
+    helper_desc_check_desc, helper_check_io_desc, helper_seg_check_desc;
+/* helper_seg_check(env, seg | size << 8 [| SEG_CHECK_WRITE], offset) */
+#define SEG_CHECK_WRITE (1u << 16)
 
 #endif

@@ -17,7 +17,7 @@
  *     timer_mod(&s->timer, vclock_ns(clock) + 1000000);   // in 1 ms of virtual time
  *     timer_del(&s->timer);
  * A device reads the time with vclock_ns; from inside an I/O callback that is the time at the end
- * of the instruction doing the I/O (port I/O ends its translated block: cpu/translate-int.c).
+ * of the instruction doing the I/O (port I/O ends its translated block: cpu/translate-system.c).
  */
 #ifndef XLAT_SOFTMMU_CLOCK_H
 #define XLAT_SOFTMMU_CLOCK_H

@@ -7,7 +7,8 @@
  *
  * Memory map of this first board: RAM from 0; the firmware at the top of the 4 GiB space, where
  * the CPU leaves reset (SDM Vol. 3A 9.1.4: CS base FFFF0000, EIP FFF0), and its last 128 KiB
- * also below 1 MiB (0xE0000-0xFFFFF), as the PC chipset aliases the BIOS there.
+ * also below 1 MiB (0xE0000-0xFFFFF), as the PC chipset aliases the BIOS there. With -kernel
+ * the firmware is optional: the CPU starts at the Multiboot kernel's entry (hw/multiboot.c).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -91,6 +92,36 @@ static const Backend *pick_backend(const char *accel)
     return NULL;
 }
 
+static void port92_a20_handler(void *opaque, int n, int level)
+{
+    (void)n;
+    machine_set_a20(opaque, A20_SRC_PORT92, level != 0);
+}
+
+static void kbc_a20_handler(void *opaque, int n, int level)
+{
+    (void)n;
+    machine_set_a20(opaque, A20_SRC_KBC, level != 0);
+}
+
+static void reset_handler(void *opaque, int n, int level)
+{
+    (void)n;
+    if (level) {
+        machine_request_reset(opaque);
+    }
+}
+
+/* COM1 and COM3 share IRQ 4, COM2 and COM4 IRQ 3: each UART drives the line only while its
+   OUT2 lets it, so the line is their OR */
+static void serial_irq_handler(void *opaque, int n, int level)
+{
+    Machine *m = opaque;
+    uint8_t bit = (uint8_t)(1u << n), pair = (n & 1) ? 0x0a : 0x05;
+    m->serial_irq_levels = level ? m->serial_irq_levels | bit : m->serial_irq_levels & ~bit;
+    pic_set_irq(&m->pic, (n & 1) ? 3 : 4, (m->serial_irq_levels & pair) != 0);
+}
+
 /* the CPU's INTR pin, as an IRQ line for the interrupt controller's output */
 static void cpu_intr_handler(void *opaque, int n, int level)
 {
@@ -107,7 +138,99 @@ static int board_init(Machine *m)
     }
     /* after the CPU's reset, which clears its INTA hook */
     x86_cpu_set_intr_ack(&m->cpu, pic_intack, &m->pic);
+    /* the 8254: IRQ 0 (-machine pit=off leaves it out, as QEMU does) */
+    if (!m->opt.no_pit && pit_init(&m->pit, &m->io, &m->clock, pic_irq_line(&m->pic, 0)) < 0) {
+        fprintf(stderr, "xlat: cannot register the 8254's I/O ports\n");
+        return -1;
+    }
+    /* The RTC's start time is an input: -rtc base, or the host's time read here, once, so a
+       replay can give the same value (DESIGN.md, "Time and determinism"). */
+    m->rtc_start = m->opt.rtc_base;
+    if (!m->opt.rtc_base_set) {
+        time_t now = time(NULL);
+        m->rtc_start = (int64_t)now;
+        if (m->opt.rtc_localtime) {
+            struct tm lt;
+            localtime_r(&now, &lt);
+            m->rtc_start += lt.tm_gmtoff;
+        }
+    }
+    if (rtc_init(&m->rtc, &m->io, &m->clock, pic_irq_line(&m->pic, 8), m->rtc_start) < 0) {
+        fprintf(stderr, "xlat: cannot register the RTC's I/O ports\n");
+        return -1;
+    }
+    rtc_set_pc_cmos(&m->rtc, m->ram_size, m->opt.boot_order, 1);
+    /* the UARTs: COM1 on the -serial backend, the others on nothing */
+    static const uint16_t com_base[MACHINE_SERIALS] = {0x3f8, 0x2f8, 0x3e8, 0x2e8};
+    for (int i = 0; i < MACHINE_SERIALS; i++) {
+        if (chr_open(&m->serial_chr[i], i == 0 ? m->opt.serial : NULL) < 0) {
+            return -1;
+        }
+        if (serial_init(&m->serial[i], &m->io, com_base[i], &m->clock,
+                        irq_line(serial_irq_handler, m, i), &m->serial_chr[i]) < 0) {
+            fprintf(stderr, "xlat: cannot register the UARTs' I/O ports\n");
+            return -1;
+        }
+    }
+    /* the keyboard controller: its output port leaves reset with A20 on, so the gate starts
+       open; port 0x92 ORs its own request in */
+    m->a20_requests = 0;
+    if (i8042_init(&m->kbc, &m->io, pic_irq_line(&m->pic, 1), pic_irq_line(&m->pic, 12),
+                   irq_line(kbc_a20_handler, m, 0), irq_line(reset_handler, m, 0)) < 0) {
+        fprintf(stderr, "xlat: cannot register the keyboard controller's I/O ports\n");
+        return -1;
+    }
+    /* port 0x92 and the POST port */
+    if (port92_init(&m->port92, &m->io, irq_line(port92_a20_handler, m, 0),
+                    irq_line(reset_handler, m, 0)) < 0 ||
+        port80_init(&m->port80, &m->io, (m->opt.log_mask & LOG_POST) ? m->tcg.log : NULL) < 0) {
+        fprintf(stderr, "xlat: cannot register the board's I/O ports\n");
+        return -1;
+    }
     return 0;
+}
+
+void machine_set_a20(Machine *m, unsigned source, bool on)
+{
+    unsigned req = on ? m->a20_requests | source : m->a20_requests & ~source;
+    uint64_t mask = req ? ~(uint64_t)0 : ~((uint64_t)1 << 20);
+    m->a20_requests = (uint8_t)req;
+    if (mask != m->a20_mask) {
+        m->a20_mask = mask;
+        /* TLB entries map linear to host pages with the old gate (translated blocks are found
+           by physical address, which the gate is part of) */
+        tlb_flush(m);
+    }
+}
+
+void machine_request_reset(Machine *m)
+{
+    m->reset_requested = true;
+    cpu_exit(&m->cpu.common);
+}
+
+/* The system reset: the processor and the devices a reset line reaches (the RTC keeps time and
+   its RAM, as its battery does; RAM keeps its contents). */
+static void machine_reset(Machine *m)
+{
+    m->reset_requested = false;
+    x86_cpu_reset(&m->cpu);
+    pic_reset(&m->pic);
+    for (int i = 0; i < MACHINE_SERIALS; i++) {
+        serial_reset(&m->serial[i]);
+    }
+    if (!m->opt.no_pit) {
+        pit_reset(&m->pit);
+    }
+    port92_reset(&m->port92);
+    i8042_reset(&m->kbc); /* its output port turns A20 on again */
+    if (m->multiboot.loaded) {
+        multiboot_enter(m); /* as QEMU re-runs its Multiboot option ROM */
+    }
+    /* the CPU's reset forgot its INTA hook; its INTR pin follows the PIC again */
+    x86_cpu_set_intr_ack(&m->cpu, pic_intack, &m->pic);
+    x86_cpu_set_intr(&m->cpu, m->pic.int_out);
+    tlb_flush(m);
 }
 
 Machine *machine_create(const MachineOptions *opt)
@@ -148,19 +271,21 @@ Machine *machine_create(const MachineOptions *opt)
             goto fail;
         }
         memcpy(m->bios, opt->bios_image, m->bios_size);
-    } else if (!opt->bios) {
-        fprintf(stderr, "xlat: no firmware: give -bios FILE\n");
+    } else if (!opt->bios && !opt->kernel) {
+        fprintf(stderr, "xlat: no firmware: give -bios FILE (or -kernel FILE to boot a "
+                        "Multiboot kernel directly)\n");
         goto fail;
-    } else if (load_bios(m, opt->bios) < 0) {
+    } else if (opt->bios && load_bios(m, opt->bios) < 0) {
         goto fail;
     }
 
     /* the last min(size, 128 KiB) of the image, ending at 0xFFFFF: the same bytes, aliased */
     uint64_t low = m->bios_size < BIOS_LOW_MAX ? m->bios_size : BIOS_LOW_MAX;
-    uint8_t *low_host = m->bios + m->bios_size - low;
+    uint8_t *low_host = m->bios ? m->bios + m->bios_size - low : NULL;
     if (as_add_ram(&m->mem, "ram", 0, m->ram_size, m->ram, 0) < 0 ||
-        as_add_rom(&m->mem, "bios", 4 * GiB - m->bios_size, m->bios_size, m->bios, 1) < 0 ||
-        as_add_rom(&m->mem, "bios-low", BIOS_LOW_END - low, low, low_host, 1) < 0) {
+        (m->bios && (as_add_rom(&m->mem, "bios", 4 * GiB - m->bios_size, m->bios_size, m->bios,
+                                1) < 0 ||
+                     as_add_rom(&m->mem, "bios-low", BIOS_LOW_END - low, low, low_host, 1) < 0))) {
         fprintf(stderr, "xlat: cannot build the memory map\n");
         goto fail;
     }
@@ -188,6 +313,7 @@ Machine *machine_create(const MachineOptions *opt)
         m->tcg.log = log;
     }
     m->io.log_unassigned = (opt->log_mask & LOG_UNIMP) != 0;
+    m->io.log = m->tcg.log; /* -D, or stderr */
 
     if (opt->icount_shift > VCLOCK_MAX_SHIFT) {
         fprintf(stderr, "xlat: -icount shift=%u is out of range (0 to %d)\n", opt->icount_shift,
@@ -199,6 +325,10 @@ Machine *machine_create(const MachineOptions *opt)
 
     x86_cpu_init(&m->cpu, m);
     x86_cpu_reset(&m->cpu);
+    /* -kernel: the CPU starts at the kernel's entry, not at the reset vector */
+    if (opt->kernel && multiboot_load(m) < 0) {
+        goto fail;
+    }
     tlb_flush(m);
     m->tlb_flushes = 0; /* the power-on flush is not a guest event */
 
@@ -209,7 +339,13 @@ Machine *machine_create(const MachineOptions *opt)
     if (debugcon_open(&m->debugcon, opt->debugcon) < 0) {
         goto fail;
     }
-    debugcon_init(m, DEBUGCON_PORT);
+    uint16_t debugcon_port = opt->debugcon_iobase ? opt->debugcon_iobase : DEBUGCON_PORT;
+    if (m->io.map[debugcon_port]) {
+        fprintf(stderr, "xlat: isa-debugcon port 0x%x is already taken by %s\n", debugcon_port,
+                m->io.handlers[m->io.map[debugcon_port] - 1].name);
+        goto fail;
+    }
+    debugcon_init(m, debugcon_port);
     if (opt->debug_exit) {
         uint32_t base = opt->debug_exit_iobase, size = opt->debug_exit_iosize;
         if (size == 0 || base + size > 0x10000) {
@@ -227,6 +363,9 @@ Machine *machine_create(const MachineOptions *opt)
             }
         }
         debugexit_init(m, (uint16_t)base, (uint16_t)size);
+    }
+    if (opt->pc_testdev && pctestdev_init(m, &m->testdev) < 0) {
+        goto fail;
     }
     return m;
 
@@ -248,10 +387,14 @@ void machine_destroy(Machine *m)
         fclose(log);
     }
     debugcon_close(&m->debugcon);
+    for (int i = 0; i < MACHINE_SERIALS; i++) {
+        chr_close(&m->serial_chr[i]);
+    }
     if (m->ram && m->ram != MAP_FAILED) {
         munmap(m->ram, m->ram_size);
     }
     free(m->bios);
+    pctestdev_free(&m->testdev);
     free(m);
 }
 
@@ -267,14 +410,26 @@ void machine_request_exit(Machine *m, int status)
 
 void machine_poll_host_input(Machine *m, int64_t wait_ns)
 {
-    (void)m;
-    /* No input sources yet (serial and keyboard input come with their backends): the only
-       reason to be here is pacing, so wait. */
-    if (wait_ns > 0) {
+    for (int i = 0; i < MACHINE_SERIALS; i++) {
+        chr_flush(&m->serial_chr[i]); /* what the guest sent during the slice */
+    }
+    /* The only input source so far: COM1's terminal. Its bytes go to the UART as it has room,
+       here, between slices. (To be recorded as events stamped with the instruction count, with
+       the keyboard, mouse and network later.) */
+    CharBackend *c = &m->serial_chr[0];
+    if (!chr_poll(c, wait_ns) && wait_ns > 0) {
         struct timespec ts = {(time_t)(wait_ns / NANOSECONDS_PER_SECOND),
                               (long)(wait_ns % NANOSECONDS_PER_SECOND)};
         while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
         }
+    }
+    size_t n = 0;
+    while (n < c->in_len && serial_can_receive(&m->serial[0])) {
+        serial_receive(&m->serial[0], c->in[n++]);
+    }
+    chr_consume(c, n);
+    if (c->quit) {
+        machine_request_exit(m, 0); /* Ctrl-A x */
     }
 }
 
@@ -302,6 +457,12 @@ int machine_run(Machine *m)
         if (m->exit_requested) {
             return m->exit_status;
         }
+        if (m->reset_requested) {
+            if (m->opt.no_reboot) {
+                return 0; /* -no-reboot: a reset ends the machine, as QEMU does */
+            }
+            machine_reset(m);
+        }
         /* pacing first: what is due now happens no earlier in wall time than in virtual time */
         machine_poll_host_input(m, vclock_pace_wait_ns(clk));
         vclock_run_timers(clk);
@@ -309,7 +470,9 @@ int machine_run(Machine *m)
             return m->exit_status; /* a device ended the machine from a timer */
         }
 
-        int64_t slice = vclock_slice_insns(clk, MACHINE_SLICE);
+        /* host input waiting for the guest to take it: come back for it sooner */
+        int64_t slice = vclock_slice_insns(
+            clk, m->serial_chr[0].in_len ? MACHINE_SLICE_INPUT : MACHINE_SLICE);
         /* Out of translated code already: a request to leave it (cpu_exit) is served, and its
            forced-negative budget must not leak into the new slice. */
         env->exit_request = 0;
@@ -323,6 +486,9 @@ int machine_run(Machine *m)
         if (m->exit_requested) {
             return m->exit_status;
         }
+        if (m->reset_requested) {
+            continue; /* a reset wakes a halted CPU too */
+        }
         if (r == TCG_EXIT_STOP && m->cpu.halted) {
             /* HLT with IF=0 can only end with an NMI, and nothing raises one yet */
             if (!(m->cpu.eflags & EFL_IF)) {
@@ -330,6 +496,15 @@ int machine_run(Machine *m)
             }
             int64_t deadline = vclock_next_deadline(clk);
             if (deadline < 0) {
+                CharBackend *c = &m->serial_chr[0];
+                if (c->in_len && serial_can_receive(&m->serial[0])) {
+                    machine_poll_host_input(m, 0); /* input is waiting for room: feed it */
+                    continue;
+                }
+                if (c->in_fd >= 0) {
+                    machine_poll_host_input(m, -1); /* only the user can wake it: wait */
+                    continue;
+                }
                 return halted_forever(m, "and no timer is armed");
             }
             /* idle: nothing runs until the next deadline, so go straight there */
@@ -359,6 +534,14 @@ uint64_t machine_state_hash(Machine *m)
     /* the virtual clock and every device, through their snapshot tables */
     h = vmstate_hash(&vclock_vmstate, &m->clock, h);
     h = vmstate_hash(&pic_vmstate, &m->pic, h);
+    h = vmstate_hash(&pit_vmstate, &m->pit, h);
+    h = vmstate_hash(&rtc_vmstate, &m->rtc, h);
+    h = vmstate_hash(&port92_vmstate, &m->port92, h);
+    h = vmstate_hash(&i8042_vmstate, &m->kbc, h);
+    h = vmstate_hash(&port80_vmstate, &m->port80, h);
+    for (int i = 0; i < MACHINE_SERIALS; i++) {
+        h = vmstate_hash(&serial_vmstate, &m->serial[i], h);
+    }
     for (uint64_t i = 0; i < m->ram_size; i += 8) {
         h = hash_word(h, mem_ld_le(m->ram + i, 8));
     }

@@ -12,10 +12,17 @@
 
 #include "cpu/cpu-models.h"
 #include "cpu/cpu.h"
+#include "hw/i8042.h"
+#include "hw/i8254.h"
 #include "hw/i8259.h"
+#include "hw/mc146818.h"
+#include "hw/port92.h"
+#include "hw/serial.h"
 #include "softmmu/clock.h"
 #include "softmmu/memory.h"
 #include "tcg/tcg.h"
+
+#define MACHINE_SERIALS 4 /* COM1-COM4 */
 
 typedef struct DebugCon {
     FILE *out;      /* NULL: discarded */
@@ -71,6 +78,9 @@ typedef struct MachineOptions {
     bool rtc_base_set;
     bool rtc_localtime;
     int64_t rtc_base;
+    /* -boot [order=]DRIVES: QEMU's drive letters (a floppy, c disk, d CD-ROM, n network) for
+       the CMOS boot order; NULL: "cad" */
+    const char *boot_order;
     /* -kernel FILE [-append STR] [-initrd "FILE ARGS,FILE..."]: boot a Multiboot kernel
        directly (hw/multiboot.c); -bios is then optional */
     const char *kernel;
@@ -106,12 +116,26 @@ typedef struct Machine {
     DebugCon debugcon;
     DebugExit debugexit;
     PICState pic; /* the 8259A pair: ISA IRQ 0-15 -> the CPU's INTR */
+    PITState pit; /* the 8254 and port 0x61: IRQ 0 */
+    RTCState rtc; /* the MC146818 and the CMOS RAM: IRQ 8 */
+    /* the RTC's start time (seconds since 1970 in its time zone): an input, taken once */
+    int64_t rtc_start;
+    Port92State port92; /* fast A20 and fast reset (INIT) */
+    I8042State kbc;     /* keyboard controller, PS/2 keyboard and mouse: IRQ 1, 12; A20, reset */
+    Port80State port80; /* POST codes */
+    SerialState serial[MACHINE_SERIALS];     /* COM1-COM4 (NS16550A) */
+    CharBackend serial_chr[MACHINE_SERIALS]; /* their host ends (COM1: -serial) */
+    uint8_t serial_irq_levels;   /* each UART's IRQ output: COM1/COM3 share IRQ 4, COM2/4 IRQ 3 */
     PCTestDev testdev;
     MultibootBoot multiboot;
 
     /* physical address mask of the A20 gate: ~0, or bit 20 clear when the gate is off (the
        page walk applies it to every address it produces) */
     uint64_t a20_mask;
+    /* who asks for A20 on (A20_SRC_*): the gate is on when anyone does (PIIX3: the keyboard
+       controller's A20 output ORed with port 0x92's); machine_set_a20 keeps a20_mask in step */
+    uint8_t a20_requests;
+    bool reset_requested; /* machine_request_reset: served between slices */
 
     uint64_t icount;       /* instructions retired */
     VClock clock;          /* virtual time: from icount, plus idle time skipped in HLT */
@@ -128,6 +152,13 @@ void machine_destroy(Machine *m);
 int machine_run(Machine *m);
 /* Stop the machine at the next block boundary with this exit status. */
 void machine_request_exit(Machine *m, int status);
+/* A reset requested by the guest (port 0x92, later the keyboard controller and 0xCF9): served
+   at the next block boundary, or with -no-reboot the machine ends with status 0, as QEMU does. */
+void machine_request_reset(Machine *m);
+/* The A20 gate: `source` (A20_SRC_*) asks for A20 on or off; the TLB is flushed when the gate
+   changes, so no translation made with the other setting survives. */
+enum { A20_SRC_KBC = 1 << 0, A20_SRC_PORT92 = 1 << 1 };
+void machine_set_a20(Machine *m, unsigned source, bool on);
 /* Print -stats to out (the two fixed lines included). */
 void machine_print_stats(Machine *m, FILE *out);
 uint64_t machine_state_hash(Machine *m);
@@ -141,6 +172,9 @@ enum {
 
 /* the slice length when no timer bounds it */
 #define MACHINE_SLICE 10000000
+/* ... and while host input waits for the guest to take it (a UART without FIFO takes one
+   character at a time) */
+#define MACHINE_SLICE_INPUT 100000
 
 /* Between slices: where host input (stdin, sockets) will be polled and turned into events
    stamped with the instruction count. Today it only waits `wait_ns` (pacing). */

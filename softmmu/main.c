@@ -3,8 +3,9 @@
  *
  * Options are spelled as qemu-system-x86_64 spells them (DESIGN.md, "Compatibility with users'
  * habits"), so test scripts carry over: -bios, -m, -accel, -debugcon, -device isa-debug-exit,
- * -d/-D, -icount, -rtc; display, monitor and reboot options that have no meaning here yet are accepted when
- * they ask for nothing (-nographic, -display none, ...). Like QEMU, "--opt" equals "-opt".
+ * -d/-D, -icount, -rtc, -kernel/-append/-initrd, and what x86 test suites pass (-machine, -cpu,
+ * -smp, -serial, -chardev, -nodefaults, more devices: softmmu/qemu-options.c); display, monitor
+ * and reboot options that have no meaning here yet are accepted when they ask for nothing (-nographic, -display none, ...). Like QEMU, "--opt" equals "-opt".
  * Anything else is a one-line error and exit status 1.
  *
  * Only main() lives here: everything it calls is in libxlat.a, where unit tests reach it.
@@ -17,6 +18,7 @@
 
 #include "config.h"
 #include "softmmu/machine.h"
+#include "softmmu/qemu-options.h"
 
 #ifndef XLAT_VERSION
 #define XLAT_VERSION "0.1"
@@ -40,7 +42,7 @@ static _Noreturn void usage_error(const char *fmt, ...)
 static void print_usage(FILE *out)
 {
     fprintf(out,
-            "usage: %s -bios FILE [options]\n"
+            "usage: %s -bios FILE | -kernel FILE [options]\n"
             "\n"
             "Machine:\n"
             "  -bios FILE           firmware image (a multiple of 64 KiB, at most 2 MiB)\n"
@@ -51,6 +53,16 @@ static void print_usage(FILE *out)
             "  -debugcon DEV        debug console on port 0xE9: file:PATH, stdio (default), none\n"
             "  -device isa-debug-exit[,iobase=0xf4][,iosize=0x04]\n"
             "                       a write of V to the port exits with status (V << 1) | 1\n"
+            "  -kernel FILE         boot a Multiboot (v1) kernel directly; -bios is then optional\n"
+            "  -append STR          its command line (after the kernel's path, as QEMU does)\n"
+            "  -initrd 'FILE [ARGS],...'  Multiboot modules (',,' is a literal comma)\n"
+            "\n"
+            "qemu-system spellings used by x86 test suites:\n"
+            "  -machine [type=]pc|q35[,accel=tcg][,pit=on|off]   -cpu MODEL[,+FEAT,-FEAT] (help)\n"
+            "  -smp 1   -nodefaults   -display none   -vnc none   -serial stdio|file:PATH|none\n"
+            "  -chardev stdio|file|null,id=ID[,path=PATH]\n"
+            "  -device isa-debugcon[,iobase=N][,chardev=ID]   -device pc-testdev\n"
+            "  -device pci-testdev (accepted; there is no PCI bus yet)\n"
             "\n"
             "Time (virtual time counts retired instructions; runs are deterministic):\n"
             "  -icount [shift=]N[,sleep=on|off]\n"
@@ -61,15 +73,20 @@ static void print_usage(FILE *out)
             "                       utc), or DATE as YYYY-MM-DDTHH:MM:SS or YYYY-MM-DD;\n"
             "                       clock=host|rt paces the guest to the wall clock, vm (default)\n"
             "                       lets virtual time run free\n"
+            "  -boot [order=]DRIVES boot order for the BIOS (CMOS): a floppy, c disk, d CD-ROM,\n"
+            "                       n network (default cad)\n"
             "\n"
             "Debugging:\n"
             "  -d ITEM[,ITEM...]    log items (-d help lists them)\n"
             "  -D FILE              write the log to FILE instead of stderr\n"
             "  -stats               print execution statistics to stderr at exit\n"
             "\n"
-            "  -no-reboot           a triple fault ends xlat (status 4) instead of resetting\n"
+            "  -no-reboot           a triple fault ends xlat (status 4) instead of resetting;\n"
+            "                       a reset the guest asks for ends it with status 0\n"
+            "  -serial stdio|file:PATH|none   COM1's host end (default none); on the terminal,\n"
+            "                       Ctrl-A x quits, Ctrl-A h lists the keys\n"
             "Accepted for compatibility, no effect yet: -nographic, -display none,\n"
-            "  -monitor none, -serial none\n"
+            "  -monitor none, -vnc none\n"
             "\n"
             "  -h, --help           this text\n"
             "  --version            version\n",
@@ -91,6 +108,7 @@ static const struct {
     {"cpu", LOG_CPU, "guest registers before each block (no chaining)"},
     {"int", LOG_INT, "interrupts and exceptions"},
     {"unimp", LOG_UNIMP, "unimplemented features and unassigned ports"},
+    {"post", LOG_POST, "POST codes written to port 0x80"},
 };
 
 static unsigned parse_log_items(const char *list)
@@ -205,11 +223,16 @@ static void parse_device(MachineOptions *opt, const char *arg)
     size_t len = strcspn(arg, ",");
     if ((len == 4 && strncmp(arg, "help", 4) == 0)) {
         printf("Devices (-device NAME[,PROP=VALUE...]):\n"
-               "isa-debug-exit       iobase=0xf4, iosize=0x04\n");
+               "isa-debug-exit       iobase=0xf4, iosize=0x04\n"
+               "isa-debugcon         iobase=0xe9, chardev=ID\n"
+               "pc-testdev           QEMU's ISA test device\n"
+               "pci-testdev          accepted, absent (no PCI bus yet)\n");
         exit(0);
     }
     if (len != strlen("isa-debug-exit") || strncmp(arg, "isa-debug-exit", len) != 0) {
-        usage_error("unsupported device '%.*s' (supported: isa-debug-exit)", (int)len, arg);
+        usage_error("unsupported device '%.*s' (supported: isa-debug-exit, isa-debugcon, "
+                    "pc-testdev, pci-testdev)",
+                    (int)len, arg);
     }
     opt->debug_exit = true;
     opt->debug_exit_iobase = 0xf4;
@@ -388,6 +411,28 @@ static void parse_rtc(MachineOptions *opt, const char *arg)
     }
 }
 
+/* -boot [order=]DRIVES[,...]: QEMU's boot order letters, kept for the CMOS (hw/mc146818.c);
+   menu, splash and the like have nothing to act on and are accepted */
+static void parse_boot(MachineOptions *opt, const char *arg)
+{
+    char name[32], val[64];
+    const char *p = arg;
+    while (next_item(&p, name, sizeof(name), val, sizeof(val))) {
+        if (!*name || strcmp(name, "order") == 0 || strcmp(name, "once") == 0) {
+            if (!*val || strspn(val, "acdn") != strlen(val)) {
+                usage_error("-boot %s: drives are letters a (floppy), c (disk), d (CD-ROM), "
+                            "n (network)",
+                            arg);
+            }
+            opt->boot_order = strdup(val);
+        } else if (strcmp(name, "menu") != 0 && strcmp(name, "splash") != 0 &&
+                   strcmp(name, "splash-time") != 0 && strcmp(name, "reboot-timeout") != 0 &&
+                   strcmp(name, "strict") != 0) {
+            usage_error("-boot: unknown property '%s'", name);
+        }
+    }
+}
+
 /* ---- -accel --------------------------------------------------------------------------------- */
 
 /* -accel NAME[,tb-size=SIZE]: QEMU spells the code-cache size tb-size, in MiB; a K suffix is
@@ -448,6 +493,9 @@ int main(int argc, char **argv)
     MachineOptions opt = {
         .ram_size = (uint64_t)DEFAULT_RAM_MIB << 20,
     };
+    QemuOptState qst = {0}; /* -chardev and what refers to it (softmmu/qemu-options.c) */
+    char err[512];
+    bool nodefaults = false;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -477,10 +525,19 @@ int main(int argc, char **argv)
         if (strcmp(a, "-nographic") == 0) {
             continue;
         }
+        if (strcmp(a, "-nodefaults") == 0) {
+            nodefaults = true;
+            continue;
+        }
+        if (strcmp(a, "-enable-kvm") == 0) {
+            usage_error("-enable-kvm: xlat is a binary translator; there is no KVM to enable");
+        }
         /* options with one argument */
         static const char *const with_arg[] = {
             "-bios", "-m", "-accel",   "-debugcon", "-device", "-d",
-            "-D",    "-display", "-monitor", "-serial", "-icount", "-rtc",
+            "-D",    "-display", "-monitor", "-serial", "-icount", "-rtc", "-boot",
+            /* qemu's spelling used by x86 test suites (softmmu/qemu-options.c) */
+            "-kernel", "-initrd", "-append", "-machine", "-cpu", "-smp", "-chardev", "-vnc",
         };
         bool known = false;
         for (size_t k = 0; k < sizeof(with_arg) / sizeof(with_arg[0]); k++) {
@@ -501,8 +558,36 @@ int main(int argc, char **argv)
             opt.accel = parse_accel(v, &opt.code_cache_size);
         } else if (strcmp(a, "-debugcon") == 0) {
             opt.debugcon = v;
+            qst.debugcon_option = true;
         } else if (strcmp(a, "-device") == 0) {
-            parse_device(&opt, v);
+            int r = qopt_device(&opt, &qst, v, err, sizeof(err));
+            if (r < 0) {
+                usage_error("%s", err);
+            }
+            if (r == 2) {
+                parse_device(&opt, v);
+            }
+        } else if (strcmp(a, "-kernel") == 0) {
+            opt.kernel = v;
+        } else if (strcmp(a, "-initrd") == 0) {
+            opt.initrd = v;
+        } else if (strcmp(a, "-append") == 0) {
+            opt.append = v;
+        } else if (strcmp(a, "-machine") == 0 || strcmp(a, "-cpu") == 0 ||
+                   strcmp(a, "-smp") == 0 || strcmp(a, "-serial") == 0 ||
+                   strcmp(a, "-chardev") == 0) {
+            int r = strcmp(a, "-machine") == 0 ? qopt_machine(&opt, v, err, sizeof(err))
+                    : strcmp(a, "-cpu") == 0   ? qopt_cpu(&opt, v, err, sizeof(err))
+                    : strcmp(a, "-smp") == 0   ? qopt_smp(&opt, v, err, sizeof(err))
+                    : strcmp(a, "-serial") == 0
+                        ? qopt_serial(&opt, &qst, v, err, sizeof(err))
+                        : qopt_chardev(&qst, v, err, sizeof(err));
+            if (r < 0) {
+                usage_error("%s", err);
+            }
+            if (r == 1) {
+                return 0; /* help printed */
+            }
         } else if (strcmp(a, "-d") == 0) {
             opt.log_mask |= parse_log_items(v);
         } else if (strcmp(a, "-D") == 0) {
@@ -511,14 +596,27 @@ int main(int argc, char **argv)
             parse_icount(&opt, v);
         } else if (strcmp(a, "-rtc") == 0) {
             parse_rtc(&opt, v);
+        } else if (strcmp(a, "-boot") == 0) {
+            parse_boot(&opt, v);
         } else if (strcmp(v, "none") != 0) {
-            /* -display, -monitor, -serial: nothing to attach them to yet */
+            /* -display, -monitor, -vnc: nothing to attach them to yet */
             usage_error("%s %s is not supported yet (only 'none')", argv[i - 1], v);
         }
     }
 
+    if (qopt_finish(&opt, &qst, err, sizeof(err)) < 0) {
+        usage_error("%s", err);
+    }
+    if (nodefaults && !opt.debugcon) {
+        opt.debugcon = "none"; /* no default devices: the debug console's output goes nowhere */
+    }
+    if ((opt.initrd || opt.append) && !opt.kernel) {
+        usage_error("-initrd and -append need -kernel");
+    }
+
     Machine *m = machine_create(&opt);
     if (!m) {
+        qopt_free(&qst);
         return XLAT_EXIT_USAGE;
     }
     int status = machine_run(m);
@@ -526,5 +624,6 @@ int main(int argc, char **argv)
         machine_print_stats(m, stderr);
     }
     machine_destroy(m);
+    qopt_free(&qst);
     return status;
 }

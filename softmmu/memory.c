@@ -223,7 +223,8 @@ uint32_t io_read(IOSpace *io, uint32_t port, unsigned size)
     const IOHandler *h = io_handler(io, port);
     if (!h || !h->read) {
         if (io->log_unassigned) {
-            fprintf(stderr, "xlat: read of unassigned port 0x%04x (size %u)\n", port, size);
+            fprintf(io->log ? io->log : stderr, "xlat: read of unassigned port 0x%04x (size %u)\n",
+                    port, size);
         }
         return ones;
     }
@@ -238,8 +239,8 @@ void io_write(IOSpace *io, uint32_t port, uint32_t val, unsigned size)
     const IOHandler *h = io_handler(io, port);
     if (!h || !h->write) {
         if (io->log_unassigned) {
-            fprintf(stderr, "xlat: write of 0x%x to unassigned port 0x%04x (size %u)\n", val, port,
-                    size);
+            fprintf(io->log ? io->log : stderr,
+                    "xlat: write of 0x%x to unassigned port 0x%04x (size %u)\n", val, port, size);
         }
         return;
     }

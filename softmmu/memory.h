@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 typedef uint64_t (*IOReadFn)(void *opaque, uint64_t offset, unsigned size);
 typedef void (*IOWriteFn)(void *opaque, uint64_t offset, uint64_t val, unsigned size);
@@ -85,7 +86,8 @@ typedef struct IOSpace {
     IOHandler handlers[IO_MAX_HANDLERS];
     int nb;
     uint8_t map[65536]; /* port -> handler index + 1, or 0 */
-    bool log_unassigned;
+    bool log_unassigned; /* -d unimp: report accesses to ports nobody decodes ... */
+    FILE *log;           /* ... here (NULL: stderr) */
 } IOSpace;
 
 int io_register(IOSpace *io, const char *name, uint32_t base, uint32_t len, IOReadFn rd,

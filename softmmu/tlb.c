@@ -198,7 +198,8 @@ uint64_t softmmu_ld_slow(CPUCommon *env, uint64_t addr, uint32_t memop)
     } else {
         /* both pages translate before any device sees a read */
         tlb_entry_for(env, addr, ACCESS_READ, mmu);
-        tlb_entry_for(env, (addr + size - 1) & amask, ACCESS_READ, mmu);
+        /* the second page from its first byte: that is where a fault is (CR2, SDM 4.7) */
+        tlb_entry_for(env, ((addr | PAGE_OFFSET_MASK) + 1) & amask, ACCESS_READ, mmu);
         v = 0;
         for (unsigned i = 0; i < size; i++) {
             v |= ld_page(env, (addr + i) & amask, 1, mmu) << (8 * i);

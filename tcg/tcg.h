@@ -49,6 +49,7 @@ enum {
     LOG_CPU = 1 << 5,
     LOG_INT = 1 << 6,
     LOG_UNIMP = 1 << 7,
+    LOG_POST = 1 << 8, /* POST codes written to port 0x80 (hw/port80.c) */
 };
 
 typedef struct TCGStats {

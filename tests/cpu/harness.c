@@ -22,6 +22,12 @@ Machine *harness_create(const char *accel, uint64_t ram_size)
         .debugcon = "none",
         .code_cache_size = 32u << 20,
     };
+    /* HARNESS_LOG=FILE: the translator's -d in_asm,op,op_opt log, for debugging a test */
+    const char *log = getenv("HARNESS_LOG");
+    if (log && *log) {
+        opt.log_mask = LOG_IN_ASM | LOG_OP | LOG_OP_OPT;
+        opt.log_file = log;
+    }
     Machine *m = machine_create(&opt);
     if (!m) {
         return NULL;
@@ -33,6 +39,11 @@ Machine *harness_create(const char *accel, uint64_t ram_size)
     }
     tlb_flush(m);
     return m;
+}
+
+void harness_unplug_ports(Machine *m)
+{
+    memset(m->io.map, 0, sizeof(m->io.map)); /* port -> handler: none */
 }
 
 void harness_write(Machine *m, uint64_t addr, const void *buf, size_t n)
@@ -97,7 +108,9 @@ int harness_run(Machine *m, int64_t max_insns)
     while (left > 0) {
         env->exit_request = 0;
         env->budget = left;
+        m->clock.slice = left; /* as machine_run does: the virtual clock reads the slice */
         tcg_cpu_exec(&m->tcg, env);
+        m->clock.slice = 0;
         int64_t used = left - env->budget;
         m->icount += (uint64_t)used;
         left -= used;

@@ -31,8 +31,9 @@
 
 static sigjmp_buf run_jb;
 static VshCtrl *ctrl;
-static uintptr_t jump_target;              /* read by the trampoline's indirect jump */
-static uintptr_t reg_block[17];            /* popped into the registers by the trampoline */
+/* named by the trampoline's assembly, so global */
+uintptr_t jump_target;                     /* read by the trampoline's indirect jump */
+uintptr_t reg_block[17];                   /* popped into the registers by the trampoline */
 static char alt_stack[64 * 1024];
 
 static void on_signal(int sig, siginfo_t *si, void *ucv)

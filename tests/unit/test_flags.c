@@ -21,7 +21,7 @@
 /* ---- the host CPU as the reference ---- */
 
 typedef enum { OP_ADD, OP_ADC, OP_SUB, OP_SBB, OP_AND, OP_OR, OP_XOR, OP_INC, OP_DEC,
-               OP_SHL, OP_SHR, OP_SAR, OP_NB } HostOp;
+               OP_SHL, OP_SHR, OP_SAR, OP_SHLD, OP_SHRD, OP_NB } HostOp;
 
 static uint32_t lahf_seto(uint16_t ax)
 {
@@ -56,6 +56,27 @@ static uint32_t lahf_seto(uint16_t ax)
         *res = (uint64_t)r;                                                                   \
         return lahf_seto(ax);                                                                 \
     }
+/* SHLD/SHRD dst, src, cl: the flags are the SHL/SHR kinds of (result, dst, count); the source
+   is derived from the inputs, it only reaches the flags through the result */
+#define HOST_SHIFTD(NAME, INSN, T, SFX, CONS)                                                 \
+    static uint32_t NAME##_##SFX(uint64_t a, uint64_t b, uint64_t cin, uint64_t *res)      \
+    {                                                                                         \
+        T r = (T)a, src = (T)((a ^ 0x5a5a5a5a5a5a5a5aull) * 0x9e3779b97f4a7c15ull >> 17);   \
+        uint64_t c = cin;                                                                     \
+        uint8_t cnt = (uint8_t)b;                                                             \
+        uint16_t ax;                                                                          \
+        __asm__("bt $0, %[c]\n\t" INSN "\n\tlahf\n\tseto %%al"                                \
+                : [r] "+" CONS(r), "=&a"(ax)                                                  \
+                : [s] "r"(src), "c"(cnt), [c] "r"(c)                                          \
+                : "cc");                                                                      \
+        *res = (uint64_t)r;                                                                   \
+        return lahf_seto(ax);                                                                 \
+    }
+HOST_SHIFTD(h_shld, "shldw %%cl, %[s], %[r]", uint16_t, 16, "r")
+HOST_SHIFTD(h_shld, "shldl %%cl, %[s], %[r]", uint32_t, 32, "r")
+HOST_SHIFTD(h_shrd, "shrdw %%cl, %[s], %[r]", uint16_t, 16, "r")
+HOST_SHIFTD(h_shrd, "shrdl %%cl, %[s], %[r]", uint32_t, 32, "r")
+
 #define ALL_SIZES(M, NAME, INSN8, INSN16, INSN32)                                             \
     M(NAME, INSN8, uint8_t, 8, "q")                                                           \
     M(NAME, INSN16, uint16_t, 16, "r")                                                        \
@@ -79,10 +100,12 @@ typedef uint32_t (*HostFn)(uint64_t, uint64_t, uint64_t, uint64_t *);
 static const HostFn host_fn[OP_NB][3] = {
     ROW(h_add), ROW(h_adc), ROW(h_sub), ROW(h_sbb), ROW(h_and), ROW(h_or),
     ROW(h_xor), ROW(h_inc), ROW(h_dec), ROW(h_shl), ROW(h_shr), ROW(h_sar),
+    {NULL, h_shld_16, h_shld_32}, {NULL, h_shrd_16, h_shrd_32}, /* no 8-bit SHLD/SHRD */
 };
 static const IRFlagsOp ir_kind_of[OP_NB] = {
     IR_FL_ADD, IR_FL_ADC, IR_FL_SUB, IR_FL_SBB, IR_FL_LOGIC, IR_FL_LOGIC,
     IR_FL_LOGIC, IR_FL_INC, IR_FL_DEC, IR_FL_SHL, IR_FL_SHR, IR_FL_SAR,
+    IR_FL_SHL, IR_FL_SHR, /* SHLD and SHRD use the SHL and SHR kinds (cpu/translate-shift.c) */
 };
 
 /* Flags the SDM leaves undefined for this operation (Vol. 2, "Flags Affected"). */
@@ -91,6 +114,15 @@ static uint32_t mask_undefined(HostOp op, int bits, uint64_t count)
     switch (op) {
     case OP_AND: case OP_OR: case OP_XOR:
         return ~(uint32_t)IR_EFL_AF; /* AND/OR/XOR: "The state of the AF flag is undefined" */
+    case OP_SHLD: case OP_SHRD: {
+        uint32_t m = ~(uint32_t)IR_EFL_AF; /* SHLD/SHRD: "the AF flag is undefined" */
+        if (count != 1) {
+            m &= ~(uint32_t)IR_EFL_OF; /* "For a 1-bit shift, the OF flag is set if a sign
+                                          change occurred; otherwise, it is cleared. For
+                                          shifts greater than 1 bit, the OF flag is undefined" */
+        }
+        return m; /* (counts above the operand size are not generated: all undefined) */
+    }
     case OP_SHL: case OP_SHR: case OP_SAR: {
         uint32_t m = ~(uint32_t)IR_EFL_AF; /* SAL/SAR/SHL/SHR: AF undefined for nonzero counts */
         if (count != 1) {
@@ -133,6 +165,9 @@ static void make_case(HostOp op, int bits, uint64_t *a, uint64_t *b, uint64_t *c
     if (op >= OP_SHL) {
         *b = 1 + rnd() % 31; /* masked counts, zero excluded (the translator skips those) */
     }
+    if ((op == OP_SHLD || op == OP_SHRD) && *b > (uint64_t)bits) {
+        *b = 1 + *b % bits; /* up to the operand size: beyond it the result is undefined */
+    }
     if (op == OP_INC || op == OP_DEC) {
         *b = 1;
     }
@@ -144,6 +179,9 @@ START_TEST(test_compute_matches_host)
     for (int op = 0; op < OP_NB; op++) {
         for (int sz = 0; sz < 3; sz++) {
             int bits = 8 << sz;
+            if (!host_fn[op][sz]) {
+                continue;
+            }
             for (int i = 0; i < 20000; i++) {
                 uint64_t a, b, cin, res;
                 make_case((HostOp)op, bits, &a, &b, &cin);
@@ -265,6 +303,9 @@ static void check_conditions(const Backend *be)
     for (int op = 0; op < OP_NB; op++) {
         for (int sz = 0; sz < 3; sz++) {
             int bits = 8 << sz;
+            if (!host_fn[op][sz]) {
+                continue;
+            }
             for (int i = 0; i < 60; i++) {
                 uint64_t a, b, cin, res;
                 make_case((HostOp)op, bits, &a, &b, &cin);

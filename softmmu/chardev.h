@@ -1,0 +1,46 @@
+/*
+ * softmmu/chardev.h — the host end of a character device (a UART's "cable"): the terminal, a
+ * file, or nothing (softmmu/chardev.c).
+ *
+ * Output goes straight to the host. Input is read only between CPU slices, by
+ * machine_poll_host_input, into a small buffer the guest's device takes bytes from when it has
+ * room: the device never touches the host itself (DESIGN.md: devices get input as events).
+ * On the terminal, stdin is put in raw mode and QEMU's escape character works: Ctrl-A x quits,
+ * Ctrl-A h lists the keys, Ctrl-A Ctrl-A sends a Ctrl-A.
+ */
+#ifndef XLAT_SOFTMMU_CHARDEV_H
+#define XLAT_SOFTMMU_CHARDEV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CHR_ESCAPE 0x01 /* Ctrl-A */
+
+typedef struct CharBackend {
+    FILE *out;        /* NULL: output discarded */
+    bool close_out;
+    int in_fd;        /* -1: no input */
+    bool raw_tty;     /* stdin was put in raw mode (restored by chr_close and at exit) */
+    bool escape;      /* Ctrl-A seen, waiting for the command key */
+    bool quit;        /* Ctrl-A x */
+    FILE *msg;        /* where Ctrl-A h and the quit note go (stderr) */
+    uint8_t in[4096]; /* bytes from the host the guest has not taken yet */
+    size_t in_len;
+} CharBackend;
+
+/* "stdio" | "file:PATH" | "none" (or NULL). Returns -1 after a clear error message. */
+int chr_open(CharBackend *c, const char *spec);
+void chr_close(CharBackend *c);
+void chr_write(CharBackend *c, uint8_t byte);
+void chr_flush(CharBackend *c);
+/* Wait up to timeout_ns (0: just look; -1: until input comes) for host input and take what is
+   there into c->in. Returns false when there is no input source (or it has ended). */
+bool chr_poll(CharBackend *c, int64_t timeout_ns);
+/* One byte typed on the host, through the Ctrl-A escape: appended to c->in, or acted on. */
+void chr_input_byte(CharBackend *c, uint8_t byte);
+/* The guest took n bytes from the front of c->in. */
+void chr_consume(CharBackend *c, size_t n);
+
+#endif

@@ -1,0 +1,232 @@
+/*
+ * tests/cpu/insn-test.c — directed tests of the instructions the differential and single-step
+ * tests cannot check against a reference: CPUID (xlat's own CPU model), RDTSC (the virtual
+ * clock), UD0/UD1/UD2 and invalid opcodes (#UD), INT3/INTO/INT n delivery, and how a REP string
+ * instruction retires (one instruction, whatever its count). Each runs a few bytes of real-mode
+ * or flat 32-bit code in an in-process machine (tests/cpu/harness.h) on both backends.
+ *
+ *   o/rel/tests/cpu/insn-test          prints "ok - NAME" per check and "N passed, M failed"
+ */
+#include "cpu/cpu-models.h"
+#include "harness.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static int passed, failed;
+
+static void check(bool ok, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    printf("%s - ", ok ? "ok" : "not ok");
+    vprintf(fmt, ap);
+    printf("\n");
+    va_end(ap);
+    if (ok) {
+        passed++;
+    } else {
+        failed++;
+    }
+}
+
+enum { CODE = 0x20000, CODE16 = 0x1000, STACK_TOP = 0x30000, HANDLER = 0x8000 };
+
+/* flat 32-bit protected mode at CODE */
+static int run32(Machine *m, const uint8_t *code, size_t n, int64_t limit)
+{
+    harness_write(m, CODE, code, n);
+    harness_set_flat32(m);
+    CPUX86State *c = &m->cpu;
+    memset(c->regs, 0, sizeof(c->regs));
+    c->regs[R_ESP] = STACK_TOP;
+    c->eip = CODE;
+    x86_set_eflags(c, 0x2, ~0u);
+    return harness_run(m, limit);
+}
+
+/* real mode, CS = DS = SS = 0, code at CODE16; every IVT vector points at a HLT at HANDLER + 4 *
+   vector, so the vector delivered shows in IP */
+static int run16(Machine *m, const uint8_t *code, size_t n)
+{
+    uint8_t ivt[256 * 4];
+    uint8_t hlts[256 * 4];
+    for (int v = 0; v < 256; v++) {
+        uint16_t ip = (uint16_t)(HANDLER + 4 * v);
+        ivt[4 * v] = (uint8_t)ip;
+        ivt[4 * v + 1] = (uint8_t)(ip >> 8);
+        ivt[4 * v + 2] = 0;
+        ivt[4 * v + 3] = 0;
+        memset(hlts + 4 * v, 0xf4, 4);
+    }
+    harness_write(m, 0, ivt, sizeof(ivt));
+    harness_write(m, HANDLER, hlts, sizeof(hlts));
+    harness_write(m, CODE16, code, n);
+    harness_set_real(m);
+    for (int s = 0; s < R_NB_SEGS; s++) {
+        harness_load_seg_real(m, s, 0);
+    }
+    CPUX86State *c = &m->cpu;
+    memset(c->regs, 0, sizeof(c->regs));
+    c->regs[R_ESP] = 0x7000;
+    c->eip = CODE16;
+    c->idt.base = 0;
+    c->idt.limit = 0x3ff;
+    x86_set_eflags(c, 0x2, ~0u);
+    return harness_run(m, 1000);
+}
+
+/* the vector a real-mode run ended in (its HLT at HANDLER + 4 * vector), or -1 */
+static int vector_taken(Machine *m)
+{
+    uint32_t ip = (uint32_t)m->cpu.eip - 1;
+    if (ip < HANDLER || ip >= HANDLER + 0x400) {
+        return -1;
+    }
+    return (int)((ip - HANDLER) / 4);
+}
+
+static void test_cpuid(Machine *m, const char *be)
+{
+    /* leaf 0: vendor; leaf 1: the features of xlat's default CPU */
+    static const uint8_t code[] = {
+        0x31, 0xc0,       /* xor eax, eax */
+        0x0f, 0xa2,       /* cpuid */
+        0x89, 0xc5,       /* mov ebp, eax (max leaf) */
+        0x89, 0xde,       /* mov esi, ebx */
+        0x89, 0xd7,       /* mov edi, edx */
+        0x89, 0x0d, 0x00, 0x10, 0x00, 0x00, /* mov [0x1000], ecx */
+        0xb8, 0x01, 0x00, 0x00, 0x00,       /* mov eax, 1 */
+        0x0f, 0xa2,       /* cpuid */
+        0xf4,             /* hlt */
+    };
+    int r = run32(m, code, sizeof(code), 100);
+    CPUX86State *c = &m->cpu;
+    char vendor[13];
+    uint32_t ecx0;
+    harness_read(m, 0x1000, &ecx0, 4);
+    memcpy(vendor, &c->regs[R_ESI], 4);
+    memcpy(vendor + 4, &c->regs[R_EDI], 4);
+    memcpy(vendor + 8, &ecx0, 4);
+    vendor[12] = 0;
+    check(r == HARNESS_HALTED && c->regs[R_EBP] >= 1 && strcmp(vendor, "GenuineIntel") == 0,
+          "%s: CPUID leaf 0: max leaf %u, vendor '%s'", be, (unsigned)c->regs[R_EBP], vendor);
+    check((uint32_t)c->regs[R_EDX] == x86_cpu_implemented(FEAT_1_EDX) &&
+              (uint32_t)c->regs[R_ECX] == x86_cpu_implemented(FEAT_1_ECX) &&
+              (c->regs[R_EDX] & (1u << 4 | 1u << 8 | 1u << 15)) == (1u << 4 | 1u << 8 | 1u << 15),
+          "%s: CPUID leaf 1 reports what xlat implements (EDX %08x ECX %08x), TSC CX8 CMOV among "
+          "them", be, (uint32_t)c->regs[R_EDX], (uint32_t)c->regs[R_ECX]);
+}
+
+static void test_rdtsc(Machine *m, const char *be)
+{
+    /* two RDTSCs 3 instructions apart: the virtual clock advances by exactly 3 (1 ns each) */
+    static const uint8_t code[] = {
+        0x0f, 0x31,       /* rdtsc */
+        0x89, 0xc3,       /* mov ebx, eax */
+        0x90,             /* nop */
+        0x0f, 0x31,       /* rdtsc */
+        0x29, 0xd8,       /* sub eax, ebx */
+        0xf4,
+    };
+    int r = run32(m, code, sizeof(code), 100);
+    check(r == HARNESS_HALTED && m->cpu.regs[R_EAX] == 3,
+          "%s: RDTSC counts retired instructions (delta %u, want 3)", be,
+          (unsigned)m->cpu.regs[R_EAX]);
+}
+
+static void test_rep_retires_once(Machine *m, const char *be)
+{
+    /* mov ecx, 100; mov edi, 0x2000; rep stosb; hlt: 4 instructions retire */
+    static const uint8_t code[] = {0xb9, 100, 0, 0, 0, 0xbf, 0x00, 0x20, 0, 0, 0xf3, 0xaa, 0xf4};
+    uint64_t before = m->icount;
+    int r = run32(m, code, sizeof(code), 100);
+    uint64_t n = m->icount - before;
+    check(r == HARNESS_HALTED && n == 4 && m->cpu.regs[R_ECX] == 0,
+          "%s: REP STOSB of 100 bytes retires as one instruction (%llu retired, want 4)", be,
+          (unsigned long long)n);
+}
+
+static void test_ud(Machine *m, const char *be)
+{
+    static const struct {
+        const char *name;
+        uint8_t bytes[4];
+        int n;
+    } ud[] = {
+        {"UD2", {0x0f, 0x0b}, 2},
+        {"UD1", {0x0f, 0xb9, 0xc0}, 3},
+        {"UD0", {0x0f, 0xff, 0xc0}, 3},
+        {"LOCK NOP (invalid LOCK)", {0xf0, 0x90}, 2},
+        {"LEA with a register operand", {0x8d, 0xc0}, 2},
+    };
+    for (size_t i = 0; i < sizeof(ud) / sizeof(ud[0]); i++) {
+        uint8_t code[8];
+        memcpy(code, ud[i].bytes, (size_t)ud[i].n);
+        code[ud[i].n] = 0xf4;
+        int r = run16(m, code, (size_t)ud[i].n + 1);
+        /* #UD is a fault: the return address pushed is the instruction itself */
+        uint16_t ret;
+        harness_read(m, (uint32_t)m->cpu.regs[R_ESP] & 0xffff, &ret, 2);
+        check(r == HARNESS_HALTED && vector_taken(m) == EXCP_UD && ret == CODE16,
+              "%s: %s raises #UD at the instruction (vector %d, return %04x)", be, ud[i].name,
+              vector_taken(m), ret);
+    }
+}
+
+static void test_traps(Machine *m, const char *be)
+{
+    static const struct {
+        const char *name;
+        uint8_t bytes[8];
+        int n;
+        int vector;
+        int len; /* of the trapping instruction: the pushed IP is after it */
+        int at;  /* its offset in bytes[] */
+    } t[] = {
+        {"INT3", {0xcc}, 1, 3, 1, 0},
+        {"INT 0x41", {0xcd, 0x41}, 2, 0x41, 2, 0},
+        {"INTO with OF = 1", {0xb0, 0x7f, 0x04, 0x01, 0xce}, 5, 4, 1, 4}, /* mov al,7f; add al,1 */
+        {"BOUND out of range (#BR, a fault)", {0x62, 0x06, 0x00, 0x30}, 4, 5, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        uint8_t code[16];
+        memcpy(code, t[i].bytes, (size_t)t[i].n);
+        code[t[i].n] = 0xf4;
+        uint8_t bounds[4] = {0x10, 0x00, 0x20, 0x00}; /* [0x3000]: 16..32; AX = 0 is outside */
+        harness_write(m, 0x3000, bounds, 4);
+        int r = run16(m, code, (size_t)t[i].n + 1);
+        uint16_t ret;
+        harness_read(m, (uint32_t)m->cpu.regs[R_ESP] & 0xffff, &ret, 2);
+        uint16_t want = (uint16_t)(CODE16 + t[i].at + t[i].len);
+        check(r == HARNESS_HALTED && vector_taken(m) == t[i].vector && ret == want,
+              "%s: %s delivers vector %d with return address %04x (got vector %d, %04x)", be,
+              t[i].name, t[i].vector, want, vector_taken(m), ret);
+    }
+    /* INTO with OF = 0 falls through to the HLT */
+    static const uint8_t no[] = {0x31, 0xc0, 0xce, 0xf4}; /* xor ax,ax; into; hlt */
+    int r = run16(m, no, sizeof(no));
+    check(r == HARNESS_HALTED && m->cpu.eip == CODE16 + 4,
+          "%s: INTO with OF = 0 does nothing", be);
+}
+
+int main(void)
+{
+    const char *names[2] = {"jit", "interp"};
+    for (int b = 0; b < 2; b++) {
+        Machine *m = harness_create(names[b], 1u << 20);
+        if (!m) {
+            check(false, "%s: machine", names[b]);
+            continue;
+        }
+        test_cpuid(m, names[b]);
+        test_rdtsc(m, names[b]);
+        test_rep_retires_once(m, names[b]);
+        test_ud(m, names[b]);
+        test_traps(m, names[b]);
+        machine_destroy(m);
+    }
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
