@@ -171,6 +171,28 @@ $(CPU_TEST_DIR)/vs-host-child32: tests/cpu/vs-host-child.c tests/cpu/vs-host.h
 	    rm -f $@; \
 	fi
 
+# The decoder's: decode-vs-capstone (differential test against Capstone) and decode-bench link
+# the library; fuzz-decode is a libFuzzer target built by clang with ASan/UBSan, skipped (with
+# a note) where clang's libFuzzer is missing. tests/cpu/run-cpu-tests runs them.
+DECODE_TESTS := $(CPU_TEST_DIR)/decode-vs-capstone $(CPU_TEST_DIR)/decode-bench
+FUZZ_CC ?= clang
+
+$(DECODE_TESTS): %: %.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+
+$(CPU_TEST_DIR)/fuzz-decode: tests/cpu/fuzz-decode.c cpu/decode.c cpu/decode.h cpu/opcodes.def \
+                             cpu/mnemonics.def
+	@mkdir -p $(@D)
+	@if $(FUZZ_CC) -std=gnu11 -O1 -g -I. -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=undefined -o $@ tests/cpu/fuzz-decode.c cpu/decode.c 2>$@.log; then \
+	    rm -f $@.log; \
+	else \
+	    echo "note: $(FUZZ_CC) with libFuzzer is unavailable: fuzz-decode is not built" >&2; \
+	    rm -f $@; \
+	fi
+
+CPU_TESTS += $(DECODE_TESTS) $(CPU_TEST_DIR)/fuzz-decode
+
 cpu-tests: $(CPU_TESTS)
 .PHONY: cpu-tests
 

@@ -237,8 +237,8 @@ static void triple_fault(CPUX86State *env)
         machine_request_exit(m, XLAT_EXIT_GUEST_ERROR);
         return;
     }
-    x86_cpu_reset(env);
-    tlb_flush(m);
+    /* the whole board resets (devices, A20, the interrupt wiring), between slices */
+    machine_request_reset(m);
 }
 
 bool x86_deliver_event(CPUX86State *env, int vector, bool soft, bool ext)
@@ -251,7 +251,7 @@ bool x86_deliver_event(CPUX86State *env, int vector, bool soft, bool ext)
         env->delivering = -1;
         if (first == CLASS_DF) {
             triple_fault(env);
-            return !env->common.machine->exit_requested;
+            return false;
         }
         if ((first == CLASS_CONTRIBUTORY && second == CLASS_CONTRIBUTORY) ||
             (first == CLASS_PF && second != CLASS_BENIGN)) {

@@ -202,10 +202,13 @@ int tcg_cpu_exec(TCGContext *s, CPUCommon *env)
             ret = TCG_EXIT_STOP;
             break;
         }
-        if (s->fe->exec_pending && s->fe->exec_pending(env)) {
-            if (env->exit_request) {
-                take_exit_request(env);
-            }
+        bool stop = s->fe->exec_pending && s->fe->exec_pending(env);
+        if (env->exit_request) {
+            /* delivering an event may itself ask to stop (a reset, an error) */
+            take_exit_request(env);
+            stop = true;
+        }
+        if (stop) {
             ret = TCG_EXIT_STOP;
             break;
         }

@@ -104,7 +104,7 @@ typedef struct Tmpl {
     int8_t reg;       /* ModRM.reg of a group member, else -1 */
     uint16_t mn;
     uint8_t ops[3];   /* X86OperandSpec */
-    uint16_t flags;   /* F_* */
+    uint32_t flags;   /* F_* */
     uint8_t mandatory; /* a mandatory prefix (F3 0F B8/BC/BD), else 0 */
 } Tmpl;
 
@@ -112,14 +112,14 @@ typedef struct RawOp {
     uint8_t map, opcode;
     uint16_t mn;
     uint8_t ops[3];
-    uint16_t flags;
+    uint32_t flags;
 } RawOp;
 
 typedef struct RawGrp {
     uint8_t grp, reg;
     uint16_t mn;
     uint8_t ops[3];
-    uint16_t flags;
+    uint32_t flags;
 } RawGrp;
 
 static const RawOp raw_ops[] = {
@@ -246,7 +246,7 @@ static void build_templates(void)
             }
             Tmpl t = {r->map, r->opcode, (int8_t)gr->reg, gr->mn,
                       {r->ops[0], r->ops[1], r->ops[2]},
-                      (uint16_t)((r->flags & ~(0xffu << F_GRP_SHIFT)) | gr->flags), 0};
+                      (uint32_t)((r->flags & ~(0xffu << F_GRP_SHIFT)) | gr->flags), 0};
             for (int k = 0; k < 3; k++) {
                 if (gr->ops[k] != OPS___) {
                     t.ops[k] = gr->ops[k];
@@ -681,7 +681,7 @@ static int spec_index(const Tmpl *t, uint8_t s1, uint8_t s2, uint8_t s3)
 static bool is_e(uint8_t s)
 {
     return s == OPS_Eb || s == OPS_Ew || s == OPS_Ed || s == OPS_Ev || s == OPS_M ||
-           s == OPS_Ma || s == OPS_Mb;
+           s == OPS_Ma || s == OPS_Mb || s == OPS_Mq;
 }
 
 static bool is_g(uint8_t s)
@@ -798,7 +798,7 @@ static bool build_unit(Unit *u, const Tmpl *t)
     bool modrm = ie >= 0 || ig >= 0 || t->reg >= 0;
     bd.has_modrm = modrm;
     bool mem_only = ie >= 0 && (t->ops[ie] == OPS_M || t->ops[ie] == OPS_Ma ||
-                                t->ops[ie] == OPS_Mb);
+                                t->ops[ie] == OPS_Mq || t->ops[ie] == OPS_Mb);
     bool use_mem = ie >= 0 && (mem_only || chance(45));
     if (t->mn == MN_CMPXCHG8B) {
         use_mem = true;
