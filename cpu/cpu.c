@@ -50,6 +50,8 @@ void x86_cpu_reset(CPUX86State *env)
     env->tr.limit = env->ldt.limit = 0xffff;
     env->tr.flags = DESC_P_MASK | (0xbu << 8);  /* busy 32-bit TSS */
     env->ldt.flags = DESC_P_MASK | (0x2u << 8); /* LDT */
+    env->dr[6] = DR6_FIXED1;
+    env->dr[7] = DR7_FIXED1;
     x86_update_hflags(env);
 }
 
@@ -67,6 +69,9 @@ void x86_set_eflags(CPUX86State *env, uint32_t v, uint32_t mask)
     env->cc.kind = IR_FL_KIND(IR_FL_EFLAGS, 2);
     env->cc.res = v & IR_EFL_ARITH;
     env->eflags = (v & ~(uint32_t)IR_EFL_ARITH) | EFL_FIXED1;
+    if ((cur ^ v) & (EFL_TF | EFL_VM)) {
+        x86_update_hflags(env); /* single-stepping, v8086 mode: how blocks are made */
+    }
     if ((env->eflags & EFL_IF) && !(cur & EFL_IF) && env->intr_line) {
         cpu_exit(&env->common); /* POPF/IRET enabled a pending interrupt: take it next */
     }
@@ -80,13 +85,17 @@ void x86_update_hflags(CPUX86State *env)
     }
     if (env->cr[0] & CR0_PE) {
         h |= HF_PE;
-        if (env->seg[R_CS].flags & DESC_B_MASK) {
-            h |= HF_CS32;
+        if (env->eflags & EFL_VM) {
+            h |= HF_VM | (3u << HF_CPL_SHIFT); /* 16-bit code at CPL 3 (SDM Vol. 3A 20.2.1) */
+        } else {
+            if (env->seg[R_CS].flags & DESC_B_MASK) {
+                h |= HF_CS32;
+            }
+            if (env->seg[R_SS].flags & DESC_B_MASK) {
+                h |= HF_SS32;
+            }
+            h |= (env->seg[R_CS].selector & 3) << HF_CPL_SHIFT;
         }
-        if (env->seg[R_SS].flags & DESC_B_MASK) {
-            h |= HF_SS32;
-        }
-        h |= (env->seg[R_CS].selector & 3) << HF_CPL_SHIFT;
     }
     for (int i = 0; i < R_NB_SEGS; i++) {
         const SegmentCache *sc = &env->seg[i];
@@ -97,9 +106,15 @@ void x86_update_hflags(CPUX86State *env)
         uint32_t type = (sc->flags >> 8) & 0x1f; /* S and the four type bits */
         bool flat_rw = (sc->flags & DESC_P_MASK) && (type & 0x1a) == 0x12 && !(type & 0x04) &&
                        sc->limit == 0xffffffffu;
-        if ((env->cr[0] & CR0_PE) && i != R_CS && !flat_rw) {
+        if ((env->cr[0] & CR0_PE) && !(env->eflags & EFL_VM) && i != R_CS && !flat_rw) {
             h |= 1u << (HF_SEG_CHECK_SHIFT + i);
         }
+    }
+    if (env->eflags & EFL_TF) {
+        h |= HF_TF;
+    }
+    if (x86_exec_breakpoints(env)) {
+        h |= HF_BP;
     }
     env->hflags = h;
 }
@@ -131,6 +146,10 @@ bool x86_exec_pending(CPUCommon *c)
         if (m->exit_requested) {
             return true;
         }
+    }
+    /* the single-step trap of the instruction that just retired (cpu/debug.c) */
+    if (env->ss_pending && x86_single_step_trap(env) && m->exit_requested) {
+        return true;
     }
     bool want = env->intr_line && (env->eflags & EFL_IF) && env->intr_ack;
     if (env->inhibit_irq) {

@@ -60,6 +60,13 @@ enum {
     /* segments whose limit or rights can fault (protected mode, not a flat writable 4 GiB
        data segment): translated accesses through them call a check first */
     HF_SEG_CHECK_SHIFT = 16,
+    /* EFLAGS.TF: every block is one instruction followed by a single-step #DB (cpu/debug.c) */
+    HF_TF = 1 << 24,
+    /* an instruction breakpoint is enabled in DR7: each instruction checks DR0-DR3 first */
+    HF_BP = 1 << 25,
+    /* virtual-8086 mode (EFLAGS.VM with PE): CPL 3, 16-bit, real-mode segments, IOPL-sensitive
+       PUSHF/POPF/INT n/IRET (SDM Vol. 3A 20.2) */
+    HF_VM = 1 << 26,
 };
 
 /* Segment descriptor cache (SDM Vol. 3A 3.4.3): what a segment load leaves behind. */
@@ -103,6 +110,10 @@ typedef struct CPUX86State {
         uint64_t mtrr_def_type, mtrr_fixed[11], mtrr_var[16];
     } msr;
     uint64_t tsc_offset; /* what WRMSR to the TSC added to the virtual clock's count */
+    /* debug registers DR0-DR7 (SDM Vol. 3A 17.2; DR4/DR5 are not stored: they alias DR6/DR7
+       or are #UD), and the single-step trap owed by the instruction running now */
+    uint32_t dr[8];
+    uint32_t ss_pending;
 
     uint32_t halted;
     int32_t exception;   /* pending exception vector, or -1 */
@@ -153,6 +164,22 @@ void x86_far_call_pm(CPUX86State *env, uint32_t sel, uint32_t off, int opsize,
                      uint32_t next_eip);
 void x86_far_ret_pm(CPUX86State *env, int opsize, uint32_t imm);
 void x86_iret_pm(CPUX86State *env, int opsize);
+/* Hardware task switches (cpu/task.c, SDM Vol. 3A chapter 7). x86_task_jmp_call takes the
+   descriptor a far JMP/CALL selected and returns false unless it is a TSS or a task gate. */
+enum { X86_TASK_JMP, X86_TASK_CALL, X86_TASK_IRET, X86_TASK_INT };
+bool x86_task_jmp_call(CPUX86State *env, uint32_t sel, uint32_t lo, uint32_t hi, bool call,
+                       uint32_t next_eip);
+void x86_task_iret(CPUX86State *env, uint32_t next_eip);
+void x86_task_gate_event(CPUX86State *env, uint32_t gate_lo, bool ext, bool push_err,
+                         uint32_t err);
+/* Debug (cpu/debug.c, SDM Vol. 3A chapter 17): the bits of DR6/DR7 that read as 1, whether
+   DR7 enables an instruction breakpoint, and the single-step #DB owed after an instruction
+   (delivered between blocks; returns true if it delivered one). */
+#define DR6_FIXED1 0xffff0ff0u
+#define DR7_FIXED1 0x00000400u
+enum { DR6_BS = 1 << 14 };
+bool x86_exec_breakpoints(const CPUX86State *env);
+bool x86_single_step_trap(CPUX86State *env);
 /* Deliver vector now (cpu/excp.c): soft for INT n/INT3/INTO, ext for external interrupts; the
    error code, if the vector has one, is env->error_code. Faults during delivery longjmp to the
    loop (double and triple faults are handled there). */

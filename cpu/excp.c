@@ -3,7 +3,8 @@
  *
  * Real mode: through the IVT (20.1.4). Protected mode: through IDT interrupt and trap gates,
  * 16- and 32-bit (6.11-6.12), with the privilege checks of software interrupts, the stack switch
- * through the TSS for a handler at a more privileged level (6.12.1), and error codes (6.13). A
+ * through the TSS for a handler at a more privileged level (6.12.1), task gates (6.12.2, the switch
+ * itself in cpu/task.c), and error codes (6.13). A
  * fault while delivering an exception combines with it as Table 6-5 says: into a double fault,
  * and a fault while delivering a double fault is a triple fault (6.15, interrupt 8), which
  * resets the machine (or stops it with -no-reboot).
@@ -123,11 +124,15 @@ static void deliver_protected(CPUX86State *env, int vector, bool soft, bool ext,
     switch (type) {
     case 0x06: case 0x07: gate32 = false; break; /* 16-bit interrupt / trap gate */
     case 0x0e: case 0x0f: gate32 = true; break;  /* 32-bit interrupt / trap gate */
-    case 0x05:
-        fprintf(stderr, "xlat: vector %d through a task gate: task switching is not "
-                        "implemented yet\n", vector);
-        machine_request_exit(env->common.machine, XLAT_EXIT_GUEST_ERROR);
-        tcg_raise(&env->common);
+    case 0x05: /* task gate (SDM 6.12.2): the handler is a task */
+        if (soft && ((hi >> 13) & 3) < cpl_of(env)) {
+            x86_raise_exception(env, EXCP_GP, idt_err); /* SDM 6.12.1.1 */
+        }
+        if (!(hi & DESC_P_MASK)) {
+            x86_raise_exception(env, 11, idt_err);
+        }
+        x86_task_gate_event(env, lo, ext || !soft, push_err, err);
+        return;
     default:
         x86_raise_exception(env, EXCP_GP, idt_err);
     }
@@ -154,6 +159,12 @@ static void deliver_protected(CPUX86State *env, int vector, bool soft, bool ext,
     }
     if (!(chi & DESC_P_MASK)) {
         x86_raise_exception(env, 11, (sel & ~3u) + ext_bit);
+    }
+    bool vm = env->eflags & EFL_VM;
+    if (vm && (conforming || dpl != 0)) {
+        /* from virtual-8086 mode only to ring 0 (SDM Vol. 3A 20.3.1.1, INT n "INTERRUPT-FROM-
+           VIRTUAL-8086-MODE") */
+        x86_raise_exception(env, EXCP_GP, (sel & ~3u) + ext_bit);
     }
     unsigned new_cpl = conforming ? cpl : dpl;
     int size = gate32 ? 4 : 2;
@@ -194,6 +205,13 @@ static void deliver_protected(CPUX86State *env, int vector, bool soft, bool ext,
         if (!st.big) {
             st.sp &= 0xffff;
         }
+        if (vm) {
+            /* the v8086 data segment registers go on the ring-0 stack first (Figure 20-4) */
+            push(env, &st, size, env->seg[R_GS].selector);
+            push(env, &st, size, env->seg[R_FS].selector);
+            push(env, &st, size, env->seg[R_DS].selector);
+            push(env, &st, size, env->seg[R_ES].selector);
+        }
         push(env, &st, size, old_ss);
         push(env, &st, size, old_esp);
     } else {
@@ -212,6 +230,13 @@ static void deliver_protected(CPUX86State *env, int vector, bool soft, bool ext,
     /* commit: nothing below can fault */
     if (switch_stack) {
         env->seg[R_SS] = new_ss;
+    }
+    if (vm) {
+        /* and are loaded with null selectors: ring 0 cannot use real-mode values */
+        static const int data_segs[] = {R_ES, R_DS, R_FS, R_GS};
+        for (unsigned i = 0; i < 4; i++) {
+            env->seg[data_segs[i]] = (SegmentCache){0, 0, 0, 0};
+        }
     }
     if (st.big) {
         env->regs[R_ESP] = st.sp;
@@ -245,6 +270,9 @@ bool x86_deliver_event(CPUX86State *env, int vector, bool soft, bool ext)
 {
     bool push_err = !soft && has_error_code(vector) && (env->cr[0] & CR0_PE);
     uint32_t err = env->error_code;
+    /* an event ends the instruction some other way than retiring into the next one: no
+       single-step trap for it (a fault restarts it; INT n clears TF, SDM Vol. 3A 17.3.1.4) */
+    env->ss_pending = 0;
     if (env->delivering >= 0 && !soft) {
         /* this exception happened while delivering another one (SDM Table 6-5) */
         int first = exception_class(env->delivering), second = exception_class(vector);

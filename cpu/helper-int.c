@@ -366,7 +366,11 @@ static void helper_write_eflags(CPUX86State *env, uint32_t val, uint32_t opsize)
     if (opsize == 2) {
         mask &= 0xffff;
     }
+    uint32_t old = env->eflags;
     env->eflags = ((env->eflags & ~mask) | (val & mask) | EFL_FIXED1) & ~(uint32_t)EFL_RF;
+    if ((old ^ env->eflags) & EFL_TF) {
+        x86_update_hflags(env); /* single-stepping starts or stops (cpu/debug.c) */
+    }
 }
 IRHelper helper_write_eflags_desc = {"write_eflags", (void *)helper_write_eflags,
                                      IR_CALL_NO_READ_GLOBALS | IR_CALL_NO_WRITE_GLOBALS,
@@ -426,7 +430,7 @@ static void set_sp(CPUX86State *env, uint32_t sp)
 static void helper_far_call(CPUX86State *env, uint32_t sel, uint32_t off, uint32_t opsize,
                             uint32_t next_eip)
 {
-    if (env->cr[0] & CR0_PE) {
+    if ((env->cr[0] & CR0_PE) && !(env->eflags & EFL_VM)) {
         x86_far_call_pm(env, sel, off, (int)opsize, next_eip); /* cpu/seg.c */
         return;
     }
@@ -443,7 +447,7 @@ IRHelper helper_far_call_desc = {"far_call", (void *)helper_far_call, IR_CALL_MA
 /* RET far [imm16] in real mode: pop the offset and CS, then release imm16 bytes */
 static void helper_far_ret(CPUX86State *env, uint32_t opsize, uint32_t imm)
 {
-    if (env->cr[0] & CR0_PE) {
+    if ((env->cr[0] & CR0_PE) && !(env->eflags & EFL_VM)) {
         x86_far_ret_pm(env, (int)opsize, imm); /* cpu/seg.c */
         return;
     }

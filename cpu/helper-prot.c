@@ -206,7 +206,6 @@ static uint64_t *msr_slot(CPUX86State *env, uint32_t index)
     case MSR_IA32_SYSENTER_EIP: return &env->msr.sysenter_eip;
     case MSR_IA32_MISC_ENABLE: return &env->msr.misc_enable;
     case MSR_IA32_PAT: return &env->msr.pat;
-    case MSR_IA32_APIC_BASE: return &env->msr.apic_base;
     case MSR_MTRR_DEF_TYPE: return &env->msr.mtrr_def_type;
     case MSR_MTRR_FIX64K: return &env->msr.mtrr_fixed[0];
     case MSR_MTRR_FIX16K_80000: return &env->msr.mtrr_fixed[1];
@@ -225,6 +224,12 @@ static uint64_t *msr_slot(CPUX86State *env, uint32_t index)
 uint64_t x86_read_msr(CPUX86State *env, uint32_t index, bool *ok)
 {
     *ok = true;
+    if (apic_msr_owns(index)) {
+        /* IA32_APIC_BASE, IA32_TSC_DEADLINE and the x2APIC registers: the local APIC's */
+        uint64_t v = 0;
+        *ok = apic_read_msr(&env->common.machine->apic, index, &v);
+        return v;
+    }
     uint64_t *slot = msr_slot(env, index);
     if (slot) {
         return *slot;
@@ -244,6 +249,9 @@ uint64_t x86_read_msr(CPUX86State *env, uint32_t index, bool *ok)
 
 bool x86_write_msr(CPUX86State *env, uint32_t index, uint64_t v)
 {
+    if (apic_msr_owns(index)) {
+        return apic_write_msr(&env->common.machine->apic, index, v);
+    }
     uint64_t *slot = msr_slot(env, index);
     if (slot) {
         *slot = v;
@@ -367,7 +375,9 @@ IRHelper helper_desc_check_desc = {"desc_check", (void *)helper_desc_check,
 static void helper_check_io(CPUX86State *env, uint32_t port, uint32_t size)
 {
     unsigned cpl = cpl_of(env), iopl = (env->eflags >> 12) & 3;
-    if (cpl <= iopl) {
+    /* in virtual-8086 mode port I/O always goes by the bitmap, whatever IOPL says (SDM Vol. 3A
+       20.2.8.1); port < 0 is then also PUSHF/POPF/INT n/IRET, IOPL-sensitive there (20.2.7) */
+    if (cpl <= iopl && !((env->eflags & EFL_VM) && (int32_t)port >= 0)) {
         return;
     }
     if ((int32_t)port < 0) {

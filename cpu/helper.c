@@ -97,7 +97,13 @@ void x86_load_seg_real(CPUX86State *env, int seg, uint16_t selector)
     SegmentCache *s = &env->seg[seg];
     s->selector = selector;
     s->base = (uint32_t)selector << 4;
-    /* real mode keeps the limit and attributes of the cache (the "unreal mode" behaviour) */
+    /* real mode keeps the limit and attributes of the cache (the "unreal mode" behaviour);
+       virtual-8086 mode sets them: 64 KiB, present read/write data at DPL 3 (SDM Vol. 3A
+       20.1.1, 20.2.1) */
+    if (env->eflags & EFL_VM) {
+        s->limit = 0xffff;
+        s->flags = DESC_P_MASK | (3u << 13) | (1u << 12) | (3u << 8);
+    }
     x86_update_hflags(env);
 }
 
@@ -142,7 +148,7 @@ static void helper_load_seg(CPUX86State *env, uint32_t seg, uint32_t selector)
     if (seg == R_SS) {
         env->inhibit_irq = 1;
     }
-    if (!(env->cr[0] & CR0_PE)) {
+    if (!(env->cr[0] & CR0_PE) || (env->eflags & EFL_VM)) {
         x86_load_seg_real(env, (int)seg, (uint16_t)selector);
         return;
     }
@@ -193,7 +199,7 @@ IRHelper helper_load_seg_desc = {"load_seg", (void *)helper_load_seg, IR_CALL_MA
 static void helper_ljmp(CPUX86State *env, uint32_t selector, uint32_t offset)
 {
     selector &= 0xffff;
-    if (!(env->cr[0] & CR0_PE)) {
+    if (!(env->cr[0] & CR0_PE) || (env->eflags & EFL_VM)) {
         x86_load_seg_real(env, R_CS, (uint16_t)selector);
         env->eip = offset & 0xffff;
         x86_update_hflags(env);
@@ -204,6 +210,12 @@ static void helper_ljmp(CPUX86State *env, uint32_t selector, uint32_t offset)
     }
     uint32_t lo, hi;
     load_descriptor(env, (uint16_t)selector, &lo, &hi);
+    /* a TSS or a task gate: a task switch; the translator left EIP after the JMP in env->eip
+       (cpu/task.c, SDM Vol. 3A 7.3) */
+    if (!(hi & (1u << 12)) &&
+        x86_task_jmp_call(env, selector, lo, hi, false, (uint32_t)env->eip)) {
+        return;
+    }
     /* must be a code segment (S = 1, type bit 3 = 1) */
     if ((hi & (1u << 12)) == 0 || (hi & (1u << 11)) == 0) {
         x86_raise_exception(env, EXCP_GP, selector & ~3u);

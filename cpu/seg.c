@@ -2,7 +2,9 @@
  * cpu/seg.c — protected-mode far control transfers: CALL far (to a code segment, or through a
  * call gate to the same or a more privileged level with a stack switch and parameter copy),
  * RET far (to the same or a less privileged level), and IRET (to the same or a less privileged
- * level). Intel SDM Vol. 2A CALL/RET/IRET "Operation", Vol. 3A 5.8 (privilege level checks for
+ * level, or from ring 0 to virtual-8086 mode, and in virtual-8086 mode); CALL to a TSS or task
+ * gate and IRET with NT = 1 are task switches (cpu/task.c). Intel
+ * SDM Vol. 2A CALL/RET/IRET "Operation", Vol. 3A 5.8 (privilege level checks for
  * transfers of control), 5.8.6 (call gates), 5.8.5-5.8.6 (stack switching), 6.14 (IRET).
  *
  * Every check runs before any state changes, so a fault leaves the CPU as it was (the stack
@@ -184,14 +186,14 @@ void x86_far_call_pm(CPUX86State *env, uint32_t sel, uint32_t off, int opsize,
         x86_update_hflags(env);
         return;
     }
+    /* a TSS or a task gate: a task switch (cpu/task.c, SDM Vol. 3A 7.3) */
+    if (x86_task_jmp_call(env, sel, lo, hi, true, next_eip)) {
+        return;
+    }
     /* a call gate (types 4: 16-bit, 12: 32-bit) (SDM 5.8.6) */
     unsigned type = (hi >> 8) & 0xf;
     if (type != 4 && type != 12) {
-        fprintf(stderr, "xlat: far CALL through system descriptor type %u at %04x:%08" PRIx64
-                        ": task switching is not implemented yet\n",
-                type, env->seg[R_CS].selector, env->eip);
-        machine_request_exit(env->common.machine, XLAT_EXIT_GUEST_ERROR);
-        tcg_raise(&env->common);
+        x86_raise_exception(env, EXCP_GP, SEL_ERR(sel));
     }
     unsigned gdpl = dpl_of(hi);
     if (gdpl < cpl || gdpl < (sel & 3)) {
@@ -338,25 +340,71 @@ void x86_far_ret_pm(CPUX86State *env, int opsize, uint32_t imm)
     far_return(env, &st, opsize, imm, eip, cs, false, 0);
 }
 
+/* IRET in virtual-8086 mode (SDM Vol. 2A IRET, "IF VM = 1"): with IOPL = 3 as in real mode,
+   except that IOPL (and VM) keep their values; otherwise #GP(0) (the translator checks IOPL
+   first, cpu/translate-dispatch.c). */
+static void iret_in_vm86(CPUX86State *env, int opsize)
+{
+    if (((env->eflags >> 12) & 3) != 3) {
+        x86_raise_exception(env, EXCP_GP, 0);
+    }
+    Stack st = stack_of(env);
+    uint32_t eip = st_pop(env, &st, opsize);
+    uint32_t cs = st_pop(env, &st, opsize) & 0xffff;
+    uint32_t fl = st_pop(env, &st, opsize);
+    uint32_t mask = 0x257fd5u & ~(uint32_t)EFL_IOPL; /* ID AC RF NT DF IF TF and arithmetic */
+    if (opsize == 2) {
+        mask &= 0xffff;
+    }
+    set_esp(env, &st);
+    x86_load_seg_real(env, R_CS, (uint16_t)cs);
+    env->eip = opsize == 2 ? (eip & 0xffff) : eip;
+    x86_set_eflags(env, fl, mask);
+}
+
+/* IRET at CPL 0 to an EFLAGS image with VM = 1 (SDM Vol. 2A IRET "RETURN-TO-VIRTUAL-8086-MODE",
+   Vol. 3A 20.2.5): after EIP, CS and EFLAGS, pop ESP, SS, ES, DS, FS, GS (doublewords, high
+   halves ignored) and load them all as real-mode segments; CPL becomes 3. */
+static void iret_to_vm86(CPUX86State *env, Stack *st, uint32_t eip, uint32_t cs, uint32_t fl)
+{
+    uint32_t esp = st_pop(env, st, 4);
+    uint32_t ss = st_pop(env, st, 4) & 0xffff;
+    uint32_t segs[4]; /* ES DS FS GS */
+    for (int i = 0; i < 4; i++) {
+        segs[i] = st_pop(env, st, 4) & 0xffff;
+    }
+    /* commit: the whole EFLAGS image (CPL 0 may change IOPL, and VM is what this is about) */
+    x86_set_eflags(env, fl, 0x003f7fd5u);
+    x86_load_seg_real(env, R_CS, (uint16_t)cs);
+    x86_load_seg_real(env, R_SS, (uint16_t)ss);
+    x86_load_seg_real(env, R_ES, (uint16_t)segs[0]);
+    x86_load_seg_real(env, R_DS, (uint16_t)segs[1]);
+    x86_load_seg_real(env, R_FS, (uint16_t)segs[2]);
+    x86_load_seg_real(env, R_GS, (uint16_t)segs[3]);
+    env->regs[R_ESP] = esp;
+    env->eip = eip & 0xffff;
+    x86_update_hflags(env);
+}
+
 void x86_iret_pm(CPUX86State *env, int opsize)
 {
+    if (env->eflags & EFL_VM) {
+        iret_in_vm86(env, opsize);
+        return;
+    }
     if (env->eflags & EFL_NT) {
-        fprintf(stderr, "xlat: IRET with NT set at %04x:%08" PRIx64
-                        ": task switching is not implemented yet\n",
-                env->seg[R_CS].selector, env->eip);
-        machine_request_exit(env->common.machine, XLAT_EXIT_GUEST_ERROR);
-        tcg_raise(&env->common);
+        /* a return to the task in the back link (SDM IRET "TASK-RETURN"); the translator left
+           EIP after the IRET in env->eip */
+        x86_task_iret(env, (uint32_t)env->eip);
+        return;
     }
     Stack st = stack_of(env);
     uint32_t eip = st_pop(env, &st, opsize);
     uint32_t cs = st_pop(env, &st, opsize) & 0xffff;
     uint32_t fl = st_pop(env, &st, opsize);
     if (opsize == 4 && (fl & EFL_VM) && cpl_of(env) == 0) {
-        fprintf(stderr, "xlat: IRET to virtual-8086 mode at %04x:%08" PRIx64
-                        ": not implemented yet\n",
-                env->seg[R_CS].selector, env->eip);
-        machine_request_exit(env->common.machine, XLAT_EXIT_GUEST_ERROR);
-        tcg_raise(&env->common);
+        iret_to_vm86(env, &st, eip, cs, fl);
+        return;
     }
     far_return(env, &st, opsize, 0, eip, cs, true, fl);
 }

@@ -111,6 +111,9 @@ bool gen_far(DisasContext *dc)
     if (mn == MN_RETF || mn == MN_IRET) {
         int imm = gen_const(dc, in->nb_ops ? in->imm & 0xffff : 0);
         int args[3] = {f->env, gen_const(dc, size), imm};
+        /* EIP after the instruction, for the helpers that save it in a TSS (task switches); a
+           fault restores it from the block */
+        ir_emit_movi(f, IR_I32, dc->g->eip, dc->next_eip);
         ir_emit_call(f, mn == MN_RETF ? &helper_far_ret_desc : &helper_iret_desc, -1, args);
         ir_emit_exit_tb(f, IR_EXIT_NOCHAIN);
         dc->state = DISAS_JUMPED;
@@ -129,6 +132,7 @@ bool gen_far(DisasContext *dc)
     }
     if (mn == MN_JMPF) {
         int args[3] = {f->env, sel, off};
+        ir_emit_movi(f, IR_I32, dc->g->eip, dc->next_eip); /* as for IRET above */
         ir_emit_call(f, &helper_ljmp_desc, -1, args);
     } else {
         int args[5] = {f->env, sel, off, gen_const(dc, size), gen_const(dc, dc->next_eip)};

@@ -66,9 +66,11 @@ static const X86TranslateFn translate_fn[MN_NB] = {
     /* system (translate-system.c) */
     [MN_IN] = gen_io, [MN_OUT] = gen_io,
     [MN_HLT] = gen_hlt,
-    [MN_NOP] = gen_nop, [MN_PAUSE] = gen_nop, [MN_WAIT] = gen_nop,
+    [MN_NOP] = gen_nop, [MN_INVD] = gen_nop, [MN_WBINVD] = gen_nop, /* no caches to write back */ [MN_PAUSE] = gen_nop, [MN_WAIT] = gen_nop,
     [MN_LGDT] = gen_desc_table, [MN_LIDT] = gen_desc_table,
     [MN_MOVCR] = gen_mov_cr,
+    [MN_MOVDR] = gen_mov_dr,
+    [MN_SYSENTER] = gen_sysenter_sysexit, [MN_SYSEXIT] = gen_sysenter_sysexit,
     [MN_CPUID] = gen_cpuid,
     [MN_RDTSC] = gen_rdtsc,
     /* protection and system management (translate-prot.c) */
@@ -89,7 +91,8 @@ static const X86TranslateFn translate_fn[MN_NB] = {
  *  - MA_PRIV instructions outside ring 0 are #GP(0) (SDM Vol. 3A 5.9, "privileged
  *    instructions");
  *  - CLI/STI and port I/O outside ring 0 depend on IOPL (and for I/O the TSS permission
- *    bitmap, SDM Vol. 1 18.3), which is dynamic: a helper checks it before the instruction.
+ *    bitmap, SDM Vol. 1 18.3), which is dynamic: a helper checks it before the instruction;
+ *    so do PUSHF/POPF/INT n/IRET in virtual-8086 mode.
  * Returns true if the instruction was fully handled (it faults unconditionally).
  */
 static bool gen_protection_checks(DisasContext *dc)
@@ -100,12 +103,29 @@ static bool gen_protection_checks(DisasContext *dc)
         return false;
     }
     uint8_t attrs = x86_mnemonic_info[in->mnemonic].attrs;
+    if (dc->hflags & HF_VM) {
+        /* "not recognized in virtual-8086 mode" (SDM Vol. 2 LLDT, LTR, SLDT, STR, LAR, LSL,
+           VERR, VERW, ARPL): #UD before any privilege check */
+        switch (in->mnemonic) {
+        case MN_LLDT: case MN_LTR: case MN_SLDT: case MN_STR: case MN_LAR: case MN_LSL:
+        case MN_VERR: case MN_VERW: case MN_ARPL:
+            gen_raise(dc, EXCP_UD);
+            return true;
+        default:
+            break;
+        }
+    }
     if (attrs & MA_PRIV) {
         gen_raise(dc, EXCP_GP);
         return true;
     }
     bool io = attrs & MA_IO;
-    if (io || in->mnemonic == MN_CLI || in->mnemonic == MN_STI) {
+    /* virtual-8086 mode: PUSHF, POPF, INT n and IRET are IOPL-sensitive too (SDM Vol. 3A
+       20.2.7; without VME) */
+    bool vm_iopl = (dc->hflags & HF_VM) &&
+                   (in->mnemonic == MN_PUSHF || in->mnemonic == MN_POPF ||
+                    in->mnemonic == MN_IRET || (in->mnemonic == MN_INT && in->nb_ops));
+    if (io || vm_iopl || in->mnemonic == MN_CLI || in->mnemonic == MN_STI) {
         int port = gen_const(dc, -1), size = gen_const(dc, 0);
         if (io) {
             bool imm_port = in->map == 0 && (in->opcode & 0xf4) == 0xe4; /* E4-E7 */

@@ -80,6 +80,42 @@ bool gen_mov_cr(DisasContext *dc)
     return true;
 }
 
+/* MOV DRn, r32 / MOV r32, DRn (SDM Vol. 2B; helpers in cpu/debug.c). A write ends the block:
+   DR7 decides whether instructions check breakpoints. */
+bool gen_mov_dr(DisasContext *dc)
+{
+    X86Insn *in = &dc->insn;
+    IRFunc *f = dc->f;
+    const X86Operand *d = &in->op[0], *s = &in->op[1];
+    if (d->kind == OPK_DREG) {
+        int args[3] = {f->env, gen_const(dc, d->reg), gen_reg_read(dc, s->reg, 4, false)};
+        ir_emit_call(f, &helper_write_dr_desc, -1, args);
+        gen_exit_to_loop(dc, dc->next_eip);
+    } else {
+        int v = gen_temp(dc);
+        int args[2] = {f->env, gen_const(dc, s->reg)};
+        ir_emit_call(f, &helper_read_dr_desc, v, args);
+        gen_reg_write(dc, d->reg, 4, false, v);
+    }
+    return true;
+}
+
+/* SYSENTER / SYSEXIT (helpers in cpu/sysenter.c): CS, SS, ESP and EIP change, so back to the
+   loop with the EIP the helper set */
+bool gen_sysenter_sysexit(DisasContext *dc)
+{
+    IRFunc *f = dc->f;
+    if (dc->insn.opsize > 4) {
+        return false; /* SYSEXIT to 64-bit mode comes with long mode */
+    }
+    int args[1] = {f->env};
+    ir_emit_call(f, dc->insn.mnemonic == MN_SYSENTER ? &helper_sysenter_desc
+                                                     : &helper_sysexit_desc, -1, args);
+    ir_emit_exit_tb(f, IR_EXIT_NOCHAIN);
+    dc->state = DISAS_JUMPED;
+    return true;
+}
+
 /* CPUID: the CPU model of cpu/helper-int.c, from EAX (leaf) and ECX (subleaf) */
 bool gen_cpuid(DisasContext *dc)
 {

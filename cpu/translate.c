@@ -349,7 +349,8 @@ void gen_goto_tb(DisasContext *dc, int slot, uint32_t eip)
     /* Under paging a direct chain is safe only within the block's own page: a jump to another
        page goes through the jump cache, whose lookup checks the physical page again. */
     uint64_t target = (uint32_t)(dc->cs_base + eip);
-    if ((dc->hflags & HF_PG) && (target & TLB_PAGE_MASK) != (dc->tb->pc & TLB_PAGE_MASK)) {
+    if ((dc->hflags & HF_TF) ||
+        ((dc->hflags & HF_PG) && (target & TLB_PAGE_MASK) != (dc->tb->pc & TLB_PAGE_MASK))) {
         gen_jmp_indirect(dc, gen_const(dc, eip));
         return;
     }
@@ -365,7 +366,12 @@ void gen_goto_tb(DisasContext *dc, int slot, uint32_t eip)
 void gen_jmp_indirect(DisasContext *dc, int eip_val)
 {
     ir_emit_mov(dc->f, IR_I32, dc->g->eip, eip_val);
-    ir_emit_lookup_and_goto(dc->f);
+    if (dc->hflags & HF_TF) {
+        /* single-stepping: back to the loop, which owes the trap (cpu/debug.c) */
+        ir_emit_exit_tb(dc->f, IR_EXIT_NOCHAIN);
+    } else {
+        ir_emit_lookup_and_goto(dc->f);
+    }
     dc->state = DISAS_JUMPED;
 }
 
@@ -412,6 +418,9 @@ static int x86_translate(TCGContext *s, CPUCommon *c, TranslationBlock *tb, IRFu
         .mmu_idx = ((tb->flags & HF_CPL_MASK) >> HF_CPL_SHIFT) == 3 ? 1 : 0,
     };
     unsigned max = (tb->cflags & CF_COUNT_MASK) ? (tb->cflags & CF_COUNT_MASK) : MAX_INSNS;
+    if (tb->flags & HF_TF) {
+        max = 1; /* single-stepping (cpu/debug.c) */
+    }
     uint64_t first_page = tb->pc & TLB_PAGE_MASK;
     uint64_t phys0;
 
@@ -454,6 +463,15 @@ static int x86_translate(TCGContext *s, CPUCommon *c, TranslationBlock *tb, IRFu
         int mark = f->nb_ops;
         tb->insn_pc[tb->icount] = pc;
         ir_emit_insn_start(f, pc);
+        if (dc.hflags & HF_TF) {
+            /* the loop delivers the single-step trap unless an event ends the insn first */
+            ir_emit_st(f, IR_I32, gen_const(&dc, 1), f->env, IR_MO_32,
+                       offsetof(CPUX86State, ss_pending));
+        }
+        if (dc.hflags & HF_BP) {
+            int args[2] = {f->env, gen_const(&dc, dc.eip)};
+            ir_emit_call(f, &helper_check_bp_desc, -1, args);
+        }
         dc.addr = -1;
         dc.state = DISAS_NEXT;
         bool ok = false;
@@ -538,6 +556,7 @@ static void x86_restore_state(CPUCommon *c, TranslationBlock *tb, int insn_index
 {
     CPUX86State *env = x86_env(c);
     env->eip = (uint32_t)(tb->insn_pc[insn_index] - tb->cs_base);
+    env->ss_pending = 0; /* the instruction did not retire (a fault, a restart): no trap */
 }
 
 void x86_disas_tb(TCGContext *s, CPUCommon *env, TranslationBlock *tb, FILE *out);

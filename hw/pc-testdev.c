@@ -117,7 +117,7 @@ int pctestdev_init(Machine *m, PCTestDev *d)
         return -1;
     }
     for (int i = 0; i < TESTDEV_ISA_IRQS; i++) {
-        d->irq[i] = pic_irq_line(&m->pic, i);
+        d->irq[i] = machine_isa_irq(m, i);
     }
     if (io_register(&m->io, "pc-testdev", TESTDEV_IOPORT, 4, testdev_reg_read,
                     testdev_reg_write, d) < 0 ||

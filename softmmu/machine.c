@@ -112,6 +112,96 @@ static void reset_handler(void *opaque, int n, int level)
     }
 }
 
+/* ---- interrupt wiring: devices -> 8259 + I/O APIC -> local APIC -> CPU (hardware order) ---- */
+
+static void cpu_intr_handler(void *opaque, int n, int level);
+
+/* ISA IRQ n goes to 8259 input n and to I/O APIC pin n, except IRQ 0, which is on pin 2 (pin 0
+   carries the 8259's own INTR, as on the PIIX boards; the MP/ACPI tables say IRQ 0 -> pin 2) */
+static void irq_set_isa(Machine *m, int n, int level)
+{
+    pic_set_irq(&m->pic, n, level);
+    ioapic_set_irq(&m->ioapic, n == 0 ? 2 : n, level);
+}
+
+static void isa_irq_handler(void *opaque, int n, int level)
+{
+    irq_set_isa(opaque, n, level);
+}
+
+IRQLine machine_isa_irq(Machine *m, int n)
+{
+    return irq_line(isa_irq_handler, m, n);
+}
+
+/* The 8254 (IRQ 0) and the RTC (IRQ 8) are cut off while the HPET's legacy replacement route
+   owns those lines (HPET specification 1.0a, 2.3.5, LEG_RT_CNF). */
+static void legacy_timer_irq_handler(void *opaque, int n, int level)
+{
+    Machine *m = opaque;
+    if (!hpet_legacy_route(&m->hpet)) {
+        irq_set_isa(m, n, level);
+    }
+}
+
+/* The 8259's INT output: the local APIC's LINT0 (virtual wire) and I/O APIC pin 0 (ExtINT). */
+static void pic_intr_handler(void *opaque, int n, int level)
+{
+    Machine *m = opaque;
+    (void)n;
+    apic_set_lint(&m->apic, 0, level);
+    ioapic_set_irq(&m->ioapic, 0, level);
+}
+
+static void ioapic_deliver_handler(void *opaque, uint32_t dest, bool logical, int mode,
+                                   int vector, bool level)
+{
+    apic_deliver(opaque, dest, logical, mode, vector, level);
+}
+
+static uint64_t apic_tsc_handler(void *opaque)
+{
+    return x86_read_tsc(opaque);
+}
+
+/* A device armed a timer from inside a slice: leave translated code at the next block boundary
+   so machine_run sizes the slice for the new deadline. */
+static void cpu_kick_handler(void *opaque)
+{
+    cpu_exit(opaque);
+}
+
+static void apic_remapped_handler(void *opaque)
+{
+    tlb_flush(opaque); /* the APIC page moved: no TLB entry may keep the old decoding */
+}
+
+/* The local APIC, the I/O APIC and the HPET, and their wiring; before any device can raise an
+   interrupt. */
+static int apic_board_init(Machine *m)
+{
+    APICState *a = &m->apic;
+    if (apic_init(a, &m->mem, &m->clock, irq_line(cpu_intr_handler, &m->cpu, 0)) < 0 ||
+        ioapic_init(&m->ioapic, &m->mem, ioapic_deliver_handler, a) < 0 ||
+        hpet_init(&m->hpet, &m->mem, &m->clock, machine_isa_irq(m, 0), machine_isa_irq(m, 8),
+                  irq_line(ioapic_set_irq, &m->ioapic, 0)) < 0) {
+        fprintf(stderr, "xlat: cannot map the APIC, I/O APIC and HPET\n");
+        return -1;
+    }
+    a->extint_ack = pic_intack;
+    a->extint_opaque = &m->pic;
+    a->eoi = ioapic_eoi;
+    a->eoi_opaque = &m->ioapic;
+    a->read_tsc = apic_tsc_handler;
+    a->tsc_opaque = &m->cpu;
+    a->remapped = apic_remapped_handler;
+    a->remapped_opaque = m;
+    a->log = (m->opt.log_mask & LOG_UNIMP) ? m->tcg.log : NULL;
+    a->kick = m->hpet.kick = cpu_kick_handler;
+    a->kick_opaque = m->hpet.kick_opaque = &m->cpu.common;
+    return 0;
+}
+
 /* COM1 and COM3 share IRQ 4, COM2 and COM4 IRQ 3: each UART drives the line only while its
    OUT2 lets it, so the line is their OR */
 static void serial_irq_handler(void *opaque, int n, int level)
@@ -119,7 +209,7 @@ static void serial_irq_handler(void *opaque, int n, int level)
     Machine *m = opaque;
     uint8_t bit = (uint8_t)(1u << n), pair = (n & 1) ? 0x0a : 0x05;
     m->serial_irq_levels = level ? m->serial_irq_levels | bit : m->serial_irq_levels & ~bit;
-    pic_set_irq(&m->pic, (n & 1) ? 3 : 4, (m->serial_irq_levels & pair) != 0);
+    irq_set_isa(m, (n & 1) ? 3 : 4, (m->serial_irq_levels & pair) != 0);
 }
 
 /* the CPU's INTR pin, as an IRQ line for the interrupt controller's output */
@@ -129,17 +219,200 @@ static void cpu_intr_handler(void *opaque, int n, int level)
     x86_cpu_set_intr(opaque, level != 0);
 }
 
+/* ---- the chipset: PCI, PAM, ACPI power management, fw_cfg ---------------------------------- */
+
+static void pci_mem_changed(void *opaque)
+{
+    tlb_flush(opaque); /* a BAR moved: no TLB entry may keep the old decoding */
+}
+
+static void poweroff_handler(void *opaque, int n, int level)
+{
+    (void)n;
+    if (level) {
+        machine_request_exit(opaque, 0); /* S5: the guest turned the machine off */
+    }
+}
+
+/* PAM mode "write-only DRAM": reads still reach what lies below (the BIOS ROM alias or RAM),
+   writes go to DRAM */
+static uint64_t pam_wo_read(void *opaque, uint64_t off, unsigned size)
+{
+    PAMSegment *seg = opaque;
+    Machine *m = seg->m;
+    uint64_t a = seg->base + off;
+    uint64_t low = m->bios_size < BIOS_LOW_MAX ? m->bios_size : BIOS_LOW_MAX;
+    if (m->bios && a >= BIOS_LOW_END - low) {
+        return mem_ld_le(m->bios + m->bios_size - (BIOS_LOW_END - a), size);
+    }
+    return mem_ld_le(m->ram + a, size);
+}
+
+static void pam_wo_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
+{
+    PAMSegment *seg = opaque;
+    mem_st_le(seg->m->ram + seg->base + off, val, size);
+}
+
+/* i440FX PAM0-6 (82441FX datasheet 3.2.13): PAM0 bits 5-4 for 0xF0000-0xFFFFF; PAM1-6 a nibble
+   per 16 KiB from 0xC0000. Attribute 0 leaves the segment to what lies below it (the BIOS
+   alias, or RAM where xlat has no option ROM yet); 1 read-only DRAM; 2 write-only DRAM; 3 DRAM. */
+static void pam_changed(void *opaque, const uint8_t *pam)
+{
+    Machine *m = opaque;
+    bool changed = false;
+    for (int i = 0; i < MACHINE_PAM_SEGMENTS; i++) {
+        PAMSegment *seg = &m->pam[i];
+        if (seg->region < 0) {
+            continue;
+        }
+        uint8_t attr = i == 0 ? (pam[0] >> 4) & 3 : (pam[(i + 1) / 2] >> (i & 1 ? 0 : 4)) & 3;
+        if (attr == seg->attr) {
+            continue;
+        }
+        seg->attr = attr;
+        changed = true;
+        MemRegion *r = &m->mem.regions[seg->region];
+        r->host = m->ram + seg->base;
+        r->read = pam_wo_read;
+        r->write = pam_wo_write;
+        r->opaque = seg;
+        r->kind = attr == 3 ? MR_RAM : attr == 1 ? MR_ROM : MR_MMIO;
+        as_move_region(&m->mem, seg->region, seg->base, attr ? seg->size : 0);
+        /* the bytes behind these addresses changed: so did any code translated from them */
+        for (uint64_t p = seg->base; p < seg->base + seg->size; p += TLB_PAGE_SIZE) {
+            if (tb_page_has_code(&m->tcg, p)) {
+                tb_invalidate_phys_page(&m->tcg, p);
+            }
+        }
+    }
+    if (changed) {
+        tlb_flush(m);
+    }
+}
+
+static int pam_init(Machine *m)
+{
+    for (int i = 0; i < MACHINE_PAM_SEGMENTS; i++) {
+        PAMSegment *seg = &m->pam[i];
+        seg->m = m;
+        seg->base = i == 0 ? 0xf0000 : 0xc0000 + 0x4000 * (uint32_t)(i - 1);
+        seg->size = i == 0 ? 0x10000 : 0x4000;
+        seg->region = -1;
+        if (m->ram_size < BIOS_LOW_END) {
+            continue; /* no DRAM behind the segments: PAM changes nothing */
+        }
+        /* above the BIOS alias (priority 1) when enabled; empty until then */
+        seg->region = as_add_mmio(&m->mem, "pam", seg->base, seg->size, pam_wo_read,
+                                  pam_wo_write, seg, 2);
+        if (seg->region < 0 || as_move_region(&m->mem, seg->region, seg->base, 0) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* fw_cfg DMA: guest RAM through the CPU's physical path (translated code it overwrites is
+   invalidated) */
+static void fw_cfg_dma_rw(void *opaque, uint64_t addr, uint8_t *buf, uint32_t len, bool write)
+{
+    Machine *m = opaque;
+    for (uint32_t i = 0; i < len; i++) {
+        if (write) {
+            softmmu_write_phys(m, addr + i, buf[i], 1);
+        } else {
+            buf[i] = (uint8_t)softmmu_read_phys(m, addr + i, 1);
+        }
+    }
+}
+
+/* The items SeaBIOS reads (QEMU docs/specs/fw_cfg.rst) */
+static int fw_cfg_setup(Machine *m)
+{
+    FWCfgState *f = &m->fw_cfg;
+    static const uint8_t uuid[16];
+    /* etc/e820: RAM from 0 (SeaBIOS carves out the low holes itself); entries of le64 address,
+       le64 length, le32 type (1: RAM) */
+    uint8_t e820[20] = {0};
+    mem_st_le(e820 + 8, m->ram_size, 8);
+    mem_st_le(e820 + 16, 1, 4);
+    if (fw_cfg_init(f, &m->io, fw_cfg_dma_rw, m) < 0 ||
+        fw_cfg_add_bytes(f, FW_CFG_UUID, uuid, sizeof(uuid)) < 0 ||
+        fw_cfg_add_i64(f, FW_CFG_RAM_SIZE, m->ram_size) < 0 ||
+        fw_cfg_add_i16(f, FW_CFG_NOGRAPHIC, 0) < 0 ||
+        fw_cfg_add_i16(f, FW_CFG_NB_CPUS, 1) < 0 || fw_cfg_add_i16(f, FW_CFG_MAX_CPUS, 1) < 0 ||
+        fw_cfg_add_i16(f, FW_CFG_BOOT_MENU, 0) < 0 ||
+        fw_cfg_add_file(f, "etc/e820", e820, sizeof(e820)) < 0 ||
+        fw_cfg_add_file(f, "bootorder", "", 0) < 0) {
+        return -1;
+    }
+    return 0;
+}
+
+/* Booting a kernel without firmware (-kernel, no -bios): do what SeaBIOS would for ACPI, the
+   PM I/O block at its usual base with the SCI enabled (the FADT says there is no SMI command,
+   so the machine is always in ACPI mode), and tables in the BIOS area the Multiboot memory map
+   reserves (0xF0000-0xFFFFF); the MADT lists the local APIC and the I/O APIC (ID 0). */
+#define FIRMWARELESS_PM_BASE     0xb000
+#define FIRMWARELESS_ACPI_TABLES 0xf0000
+static void firmwareless_acpi(Machine *m)
+{
+    if (m->bios || m->ram_size < BIOS_LOW_END) {
+        return;
+    }
+    pci_config_write(&m->piix.pm, PIIX4_PMBA, FIRMWARELESS_PM_BASE, 4);
+    pci_config_write(&m->piix.pm, PIIX4_PMREGMISC, 1, 1);
+    io_write(&m->io, FIRMWARELESS_PM_BASE + ACPI_PM1_CNT, ACPI_SCI_EN, 2);
+    ACPITablesConfig c = {.pm_base = FIRMWARELESS_PM_BASE, .sci_irq = 9,
+                          .lapic_addr = APIC_DEFAULT_BASE, .ioapic = true,
+                          .ioapic_addr = IOAPIC_BASE};
+    acpi_build_tables(m->ram + FIRMWARELESS_ACPI_TABLES, FIRMWARELESS_ACPI_TABLES,
+                      (uint32_t)(BIOS_LOW_END - FIRMWARELESS_ACPI_TABLES), &c);
+}
+
+static int chipset_init(Machine *m)
+{
+    IRQLine isa_irq[16];
+    for (int i = 0; i < 16; i++) {
+        isa_irq[i] = machine_isa_irq(m, i);
+    }
+    if (pci_bus_init(&m->pci, &m->io, &m->mem) < 0 || piix_init(&m->piix, &m->pci, isa_irq) < 0) {
+        return -1;
+    }
+    m->pci.mem_changed = pci_mem_changed;
+    m->pci.mem_changed_opaque = m;
+    /* the SCI on ISA IRQ 9, as the PIIX4 routes it on the PC */
+    acpi_init(&m->acpi, &m->io, &m->clock, machine_isa_irq(m, 9), irq_line(reset_handler, m, 0),
+              irq_line(poweroff_handler, m, 0));
+    m->piix.pm_io_changed = acpi_pm_io_changed;
+    m->piix.pm_opaque = &m->acpi;
+    m->pci.cf8_other_read = acpi_cf9_read;
+    m->pci.cf8_other_write = acpi_cf9_write;
+    m->pci.cf8_other_opaque = &m->acpi;
+    if (pam_init(m) < 0) {
+        return -1;
+    }
+    m->piix.pam_changed = pam_changed;
+    m->piix.pam_opaque = m;
+    return fw_cfg_setup(m);
+}
+
 /* The PC's devices and their wiring (a port already taken is a wiring bug). */
 static int board_init(Machine *m)
 {
-    if (pic_init(&m->pic, &m->io, irq_line(cpu_intr_handler, &m->cpu, 0)) < 0) {
+    if (apic_board_init(m) < 0) {
+        return -1;
+    }
+    if (pic_init(&m->pic, &m->io, irq_line(pic_intr_handler, m, 0)) < 0) {
         fprintf(stderr, "xlat: cannot register the board's I/O ports\n");
         return -1;
     }
-    /* after the CPU's reset, which clears its INTA hook */
-    x86_cpu_set_intr_ack(&m->cpu, pic_intack, &m->pic);
+    /* after the CPU's reset, which clears its INTA hook: the local APIC answers INTA (and
+       asks the 8259 for ExtINT vectors) */
+    x86_cpu_set_intr_ack(&m->cpu, apic_intack, &m->apic);
     /* the 8254: IRQ 0 (-machine pit=off leaves it out, as QEMU does) */
-    if (!m->opt.no_pit && pit_init(&m->pit, &m->io, &m->clock, pic_irq_line(&m->pic, 0)) < 0) {
+    if (!m->opt.no_pit && pit_init(&m->pit, &m->io, &m->clock,
+                                        irq_line(legacy_timer_irq_handler, m, 0)) < 0) {
         fprintf(stderr, "xlat: cannot register the 8254's I/O ports\n");
         return -1;
     }
@@ -155,7 +428,8 @@ static int board_init(Machine *m)
             m->rtc_start += lt.tm_gmtoff;
         }
     }
-    if (rtc_init(&m->rtc, &m->io, &m->clock, pic_irq_line(&m->pic, 8), m->rtc_start) < 0) {
+    if (rtc_init(&m->rtc, &m->io, &m->clock, irq_line(legacy_timer_irq_handler, m, 8),
+                 m->rtc_start) < 0) {
         fprintf(stderr, "xlat: cannot register the RTC's I/O ports\n");
         return -1;
     }
@@ -175,7 +449,7 @@ static int board_init(Machine *m)
     /* the keyboard controller: its output port leaves reset with A20 on, so the gate starts
        open; port 0x92 ORs its own request in */
     m->a20_requests = 0;
-    if (i8042_init(&m->kbc, &m->io, pic_irq_line(&m->pic, 1), pic_irq_line(&m->pic, 12),
+    if (i8042_init(&m->kbc, &m->io, machine_isa_irq(m, 1), machine_isa_irq(m, 12),
                    irq_line(kbc_a20_handler, m, 0), irq_line(reset_handler, m, 0)) < 0) {
         fprintf(stderr, "xlat: cannot register the keyboard controller's I/O ports\n");
         return -1;
@@ -185,6 +459,10 @@ static int board_init(Machine *m)
                     irq_line(reset_handler, m, 0)) < 0 ||
         port80_init(&m->port80, &m->io, (m->opt.log_mask & LOG_POST) ? m->tcg.log : NULL) < 0) {
         fprintf(stderr, "xlat: cannot register the board's I/O ports\n");
+        return -1;
+    }
+    if (chipset_init(m) < 0) {
+        fprintf(stderr, "xlat: cannot set up the PCI chipset and fw_cfg\n");
         return -1;
     }
     return 0;
@@ -215,6 +493,9 @@ static void machine_reset(Machine *m)
 {
     m->reset_requested = false;
     x86_cpu_reset(&m->cpu);
+    apic_reset(&m->apic); /* RESET reaches the local APIC (SDM Vol. 3A 10.4.7.1) */
+    ioapic_reset(&m->ioapic);
+    hpet_reset(&m->hpet);
     pic_reset(&m->pic);
     for (int i = 0; i < MACHINE_SERIALS; i++) {
         serial_reset(&m->serial[i]);
@@ -224,12 +505,17 @@ static void machine_reset(Machine *m)
     }
     port92_reset(&m->port92);
     i8042_reset(&m->kbc); /* its output port turns A20 on again */
+    pci_bus_reset(&m->pci);
+    piix_reset(&m->piix); /* PAM back to the ROM, PIRQs and the PM block off */
+    acpi_reset(&m->acpi);
+    fw_cfg_reset(&m->fw_cfg);
     if (m->multiboot.loaded) {
         multiboot_enter(m); /* as QEMU re-runs its Multiboot option ROM */
+        firmwareless_acpi(m);
     }
-    /* the CPU's reset forgot its INTA hook; its INTR pin follows the PIC again */
-    x86_cpu_set_intr_ack(&m->cpu, pic_intack, &m->pic);
-    x86_cpu_set_intr(&m->cpu, m->pic.int_out);
+    /* the CPU's reset forgot its INTA hook; its INTR pin follows the local APIC again */
+    x86_cpu_set_intr_ack(&m->cpu, apic_intack, &m->apic);
+    x86_cpu_set_intr(&m->cpu, m->apic.intr_out);
     tlb_flush(m);
 }
 
@@ -340,6 +626,9 @@ Machine *machine_create(const MachineOptions *opt)
     if (board_init(m) < 0) {
         goto fail;
     }
+    if (m->multiboot.loaded) {
+        firmwareless_acpi(m);
+    }
 
     if (debugcon_open(&m->debugcon, opt->debugcon) < 0) {
         goto fail;
@@ -400,6 +689,7 @@ void machine_destroy(Machine *m)
     }
     free(m->bios);
     pctestdev_free(&m->testdev);
+    fw_cfg_free(&m->fw_cfg);
     free(m);
 }
 
@@ -539,11 +829,23 @@ uint64_t machine_state_hash(Machine *m)
     /* the virtual clock and every device, through their snapshot tables */
     h = vmstate_hash(&vclock_vmstate, &m->clock, h);
     h = vmstate_hash(&pic_vmstate, &m->pic, h);
+    h = vmstate_hash(&apic_vmstate, &m->apic, h);
+    h = vmstate_hash(&ioapic_vmstate, &m->ioapic, h);
+    h = vmstate_hash(&hpet_vmstate, &m->hpet, h);
     h = vmstate_hash(&pit_vmstate, &m->pit, h);
     h = vmstate_hash(&rtc_vmstate, &m->rtc, h);
     h = vmstate_hash(&port92_vmstate, &m->port92, h);
     h = vmstate_hash(&i8042_vmstate, &m->kbc, h);
     h = vmstate_hash(&port80_vmstate, &m->port80, h);
+    h = vmstate_hash(&pci_bus_vmstate, &m->pci, h);
+    for (int i = 0; i < 256; i++) {
+        if (m->pci.devices[i]) {
+            h = vmstate_hash(&pci_device_vmstate, m->pci.devices[i], h);
+        }
+    }
+    h = vmstate_hash(&piix_vmstate, &m->piix, h);
+    h = vmstate_hash(&acpi_vmstate, &m->acpi, h);
+    h = vmstate_hash(&fw_cfg_vmstate, &m->fw_cfg, h);
     for (int i = 0; i < MACHINE_SERIALS; i++) {
         h = vmstate_hash(&serial_vmstate, &m->serial[i], h);
     }

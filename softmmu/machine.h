@@ -12,10 +12,16 @@
 
 #include "cpu/cpu-models.h"
 #include "cpu/cpu.h"
+#include "hw/acpi.h"
+#include "hw/apic.h"
+#include "hw/fw_cfg.h"
+#include "hw/hpet.h"
 #include "hw/i8042.h"
 #include "hw/i8254.h"
 #include "hw/i8259.h"
+#include "hw/ioapic.h"
 #include "hw/mc146818.h"
+#include "hw/pci.h"
 #include "hw/port92.h"
 #include "hw/serial.h"
 #include "softmmu/clock.h"
@@ -45,6 +51,16 @@ struct PCTestDev {
     IRQLine irq[16];      /* ports 0x2000 + n drive ISA interrupt n */
     PCTestDevByte byte[4];
 };
+
+/* One PAM segment of the i440FX (0xC0000-0xFFFFF): its region, retargeted as the PAM register
+   says (softmmu/machine.c) */
+typedef struct PAMSegment {
+    struct Machine *m;
+    uint32_t base, size;
+    int region; /* in m->mem */
+    uint8_t attr; /* bit 0 read enable, bit 1 write enable (to DRAM) */
+} PAMSegment;
+#define MACHINE_PAM_SEGMENTS 13
 
 /* What the Multiboot loader left for a reset to re-enter the kernel (hw/multiboot.c). */
 typedef struct MultibootBoot {
@@ -115,7 +131,10 @@ typedef struct Machine {
 
     DebugCon debugcon;
     DebugExit debugexit;
-    PICState pic; /* the 8259A pair: ISA IRQ 0-15 -> the CPU's INTR */
+    PICState pic; /* the 8259A pair: ISA IRQ 0-15 -> the local APIC's LINT0 (and IOAPIC pin 0) */
+    APICState apic;     /* the local APIC: drives the CPU's INTR */
+    IOAPICState ioapic; /* ISA IRQ n -> pin n (IRQ 0 -> pin 2), PCI and HPET pins */
+    HPETState hpet;     /* legacy route: IRQ 0 and 8 (then the PIT and RTC are cut off) */
     PITState pit; /* the 8254 and port 0x61: IRQ 0 */
     RTCState rtc; /* the MC146818 and the CMOS RAM: IRQ 8 */
     /* the RTC's start time (seconds since 1970 in its time zone): an input, taken once */
@@ -128,6 +147,11 @@ typedef struct Machine {
     uint8_t serial_irq_levels;   /* each UART's IRQ output: COM1/COM3 share IRQ 4, COM2/4 IRQ 3 */
     PCTestDev testdev;
     MultibootBoot multiboot;
+    PCIBus pci;       /* bus 0, configuration mechanism #1 */
+    PIIXState piix;   /* i440FX, PIIX3 ISA/IDE, PIIX4 PM functions */
+    ACPIState acpi;   /* PM I/O block, PM timer, 0xCF9 */
+    FWCfgState fw_cfg; /* QEMU-compatible firmware configuration */
+    PAMSegment pam[MACHINE_PAM_SEGMENTS];
 
     /* physical address mask of the A20 gate: ~0, or bit 20 clear when the gate is off (the
        page walk applies it to every address it produces) */
@@ -181,6 +205,8 @@ enum {
 void machine_poll_host_input(Machine *m, int64_t wait_ns);
 
 /* devices (hw/) */
+/* ISA interrupt n as the board wires it: to 8259 input n and to I/O APIC pin n (IRQ 0: pin 2) */
+IRQLine machine_isa_irq(Machine *m, int n);
 /* -kernel: load m->opt.kernel (with .append, .initrd) as a Multiboot v1 kernel into RAM and
    put the CPU at its entry (hw/multiboot.c). Prints a clear error and returns -1 on failure. */
 int multiboot_load(Machine *m);

@@ -89,6 +89,18 @@ static int as_find(const AddressSpace *as, uint64_t addr)
     return best;
 }
 
+int as_move_region(AddressSpace *as, int idx, uint64_t base, uint64_t size)
+{
+    if (idx < 0 || idx >= as->nb || (size && base + size - 1 < base)) {
+        return -1;
+    }
+    /* size 0: the region stays in its slot (and keeps its place in the overlay order) but
+       contains no address */
+    as->regions[idx].base = base;
+    as->regions[idx].size = size;
+    return 0;
+}
+
 const MemRegion *as_lookup(const AddressSpace *as, uint64_t addr)
 {
     int i = as_find(as, addr);
@@ -106,7 +118,8 @@ static int as_find_range(const AddressSpace *as, uint64_t first, uint64_t last, 
     }
     for (int i = 0; i < as->nb; i++) {
         const MemRegion *q = &as->regions[i];
-        if (i != w && q->base <= last && first <= q->base + q->size - 1 && region_beats(as, i, w)) {
+        if (i != w && q->size && q->base <= last && first <= q->base + q->size - 1 &&
+            region_beats(as, i, w)) {
             return w;
         }
     }
@@ -186,7 +199,7 @@ int io_register(IOSpace *io, const char *name, uint32_t base, uint32_t len, IORe
                 IOWriteFn wr, void *opaque)
 {
     /* the x86 I/O space is 64 KiB of byte ports (SDM Vol. 1 18.2) */
-    if (io->nb >= IO_MAX_HANDLERS || len == 0 || base > 0xffff || len > 0x10000 - base) {
+    if (len == 0 || base > 0xffff || len > 0x10000 - base) {
         return -1;
     }
     for (uint32_t p = base; p < base + len; p++) {
@@ -194,16 +207,36 @@ int io_register(IOSpace *io, const char *name, uint32_t base, uint32_t len, IORe
             return -1; /* two devices decoding one port is a wiring bug, not an overlay */
         }
     }
-    IOHandler *h = &io->handlers[io->nb];
+    /* a slot freed by io_unregister first (BARs move), else a new one */
+    int idx = 0;
+    while (idx < io->nb && io->handlers[idx].len) {
+        idx++;
+    }
+    if (idx >= IO_MAX_HANDLERS) {
+        return -1;
+    }
+    IOHandler *h = &io->handlers[idx];
     h->base = base;
     h->len = len;
     h->read = rd;
     h->write = wr;
     h->opaque = opaque;
     h->name = name;
-    io->nb++;
-    memset(&io->map[base], io->nb, len); /* index + 1; IO_MAX_HANDLERS fits in a byte */
-    return io->nb - 1;
+    if (idx == io->nb) {
+        io->nb++;
+    }
+    memset(&io->map[base], idx + 1, len); /* index + 1; IO_MAX_HANDLERS fits in a byte */
+    return idx;
+}
+
+void io_unregister(IOSpace *io, int handle)
+{
+    if (handle < 0 || handle >= io->nb || !io->handlers[handle].len) {
+        return;
+    }
+    IOHandler *h = &io->handlers[handle];
+    memset(&io->map[h->base], 0, h->len);
+    *h = (IOHandler){0};
 }
 
 static const IOHandler *io_handler(const IOSpace *io, uint32_t port)

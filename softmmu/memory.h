@@ -38,6 +38,9 @@ int as_add_rom(AddressSpace *as, const char *name, uint64_t base, uint64_t size,
                int priority);
 int as_add_mmio(AddressSpace *as, const char *name, uint64_t base, uint64_t size, IOReadFn rd,
                 IOWriteFn wr, void *opaque, int priority);
+/* Move region `idx` (what as_add_* returned) to [base, base + size); size 0 unmaps it, keeping
+   its slot. For BARs and chipset decoders; the caller flushes the TLB. -1 if invalid. */
+int as_move_region(AddressSpace *as, int idx, uint64_t base, uint64_t size);
 /* the region that owns addr (highest priority), or NULL */
 const MemRegion *as_lookup(const AddressSpace *as, uint64_t addr);
 /* physical accesses by devices and loaders; unassigned reads give all ones */
@@ -92,6 +95,8 @@ typedef struct IOSpace {
 
 int io_register(IOSpace *io, const char *name, uint32_t base, uint32_t len, IOReadFn rd,
                 IOWriteFn wr, void *opaque);
+/* Undo io_register (its return value): the ports become unassigned and the slot reusable. */
+void io_unregister(IOSpace *io, int handle);
 /* Port reads of unassigned ports return all ones, as on a PC; writes are dropped. */
 uint32_t io_read(IOSpace *io, uint32_t port, unsigned size);
 void io_write(IOSpace *io, uint32_t port, uint32_t val, unsigned size);

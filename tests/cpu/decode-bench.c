@@ -1,8 +1,8 @@
 /*
  * tests/cpu/decode-bench.c — how fast cpu/decode.c decodes real code: the .text sections of
- * ELF binaries (e.g. the programs in /usr/bin) decoded linearly, instruction after instruction (an invalid
- * byte is skipped), repeated for about a second; Capstone's speed on the same bytes is printed
- * next to it for scale.
+ * ELF binaries (e.g. the programs in /usr/bin) decoded linearly, instruction after instruction
+ * (an invalid byte is skipped), repeated for about a second; Capstone's speed on the same bytes
+ * is printed next to it for scale.
  *
  * Usage: decode-bench [--mode 32|64] [--seconds S] [--no-capstone] ELF...
  * Prints the instructions decoded per second (and MB/s) for xlat and for Capstone.
@@ -111,7 +111,8 @@ int main(int argc, char **argv)
         }
     }
     if (!nt) {
-        fprintf(stderr, "usage: decode-bench [--mode 32|64] [--seconds S] [--no-capstone] ELF...\n");
+        fprintf(stderr,
+                "usage: decode-bench [--mode 32|64] [--seconds S] [--no-capstone] ELF...\n");
         return 2;
     }
 

@@ -342,7 +342,7 @@ static bool ex_mov_cr_dr(const Case *c, int depth)
         return false;
     }
     int rex_r = 0;
-    if (c->mode == 64 && (c->b[i - 2] & 0xf0) == 0x40) {
+    if (c->mode == 64 && i >= 2 && (c->b[i - 2] & 0xf0) == 0x40) {
         rex_r = (c->b[i - 2] & 4) << 1; /* REX right before 0F */
     }
     int reg = ((c->b[i + 1] >> 3) & 7) | rex_r;
@@ -513,7 +513,7 @@ static bool ex_sreg_rex_r(const Case *c, int depth)
     (void)depth;
     int map, i = opcode_at(c, &map);
     return c->mode == 64 && xlat_valid_cs_invalid(c) && map == 0 &&
-           (c->b[i] == 0x8c || c->b[i] == 0x8e) && (c->b[i - 1] & 0xf4) == 0x44;
+           (c->b[i] == 0x8c || c->b[i] == 0x8e) && i >= 1 && (c->b[i - 1] & 0xf4) == 0x44;
 }
 
 static bool ex_evex_reg_length(const Case *c, int depth)
@@ -535,7 +535,8 @@ static bool ex_67_rexw(const Case *c, int depth)
     }
     Case o;
     copy_without(c, &o, is_67);
-    bool same_xlat = (o.xlen > 0) == (c->xlen > 0) && (o.xlen <= 0 || o.xlen == c->xlen - n67);
+    int k = np - prefix_count(&o); /* the 67s, and REX bytes that were not last */
+    bool same_xlat = (o.xlen > 0) == (c->xlen > 0) && (o.xlen <= 0 || o.xlen == c->xlen - k);
     return same_xlat && explained(&o, depth + 1);
 }
 
@@ -851,7 +852,8 @@ static const char *compare_details(const Case *c, char *why, size_t n)
                           mem->mem.segment == X86_REG_INVALID;
             if ((x86_reg)mem->mem.base != base || (x86_reg)mem->mem.index != index ||
                 (index != X86_REG_INVALID && mem->mem.scale != m->scale) ||
-                mask_bytes((uint64_t)mem->mem.disp, dbytes) != mask_bytes((uint64_t)m->disp, dbytes) ||
+                mask_bytes((uint64_t)mem->mem.disp, dbytes) !=
+                    mask_bytes((uint64_t)m->disp, dbytes) ||
                 !seg_ok) {
                 snprintf(why, n, "mem: xlat base %d index %d scale %d disp %#" PRIx64
                          " seg %d; capstone base %d index %d scale %d disp %#" PRIx64 " seg %d",
