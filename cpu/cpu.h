@@ -123,7 +123,9 @@ typedef struct CPUX86State {
 
     /* the INTR pin (level, driven by the interrupt controller) and where to ask for the
        vector when the CPU accepts it (INTA cycle) */
-    uint32_t inhibit_irq; /* the interrupt shadow after STI, MOV SS, POP SS (one instruction) */
+    /* the interrupt shadow after STI, MOV SS, POP SS (one instruction): bit 0 holds off
+       interrupts, bit 1 (MOV SS, POP SS only) the single-step trap too */
+    uint32_t inhibit_irq;
     uint32_t intr_line;
     int (*intr_ack)(void *opaque);
     void *intr_opaque;

@@ -38,9 +38,10 @@ bool x86_exec_breakpoints(const CPUX86State *env)
 bool x86_single_step_trap(CPUX86State *env)
 {
     env->ss_pending = 0;
-    if (env->inhibit_irq) {
+    if (env->inhibit_irq & 2) {
         /* after MOV SS/POP SS debug traps wait one instruction (SDM Vol. 3A 6.8.3); that
-           instruction's block marks the trap again */
+           instruction's block marks the trap again; STI's shadow (bit 0 only) holds off
+           interrupts, not this trap: SDM Vol. 3A 6.8.3 names MOV SS and POP SS */
         return false;
     }
     env->dr[6] |= DR6_BS;

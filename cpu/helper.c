@@ -146,7 +146,7 @@ static void helper_load_seg(CPUX86State *env, uint32_t seg, uint32_t selector)
 {
     selector &= 0xffff;
     if (seg == R_SS) {
-        env->inhibit_irq = 1;
+        env->inhibit_irq = 3; /* interrupts and debug traps too (SDM Vol. 3A 6.8.3) */
     }
     if (!(env->cr[0] & CR0_PE) || (env->eflags & EFL_VM)) {
         x86_load_seg_real(env, (int)seg, (uint16_t)selector);

@@ -79,6 +79,16 @@ void timer_mod(Timer *t, int64_t expire)
     }
     t->next = *p;
     *p = t;
+    /* Armed from inside a running slice (a device's I/O callback) for a time before the slice
+       ends: the slice must end sooner, or the timer would fire late. The CPU leaves translated
+       code after the current block, and the main loop sizes the next slice to the deadline. */
+    VClock *c = t->clock;
+    if (c->slice && c->cpu) {
+        int64_t end = (int64_t)((*c->icount + (uint64_t)c->slice) << c->shift) + c->idle_ns;
+        if (expire < end) {
+            cpu_exit((CPUCommon *)c->cpu);
+        }
+    }
 }
 
 void timer_del(Timer *t)

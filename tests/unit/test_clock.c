@@ -102,6 +102,34 @@ START_TEST(test_time_inside_slice)
 }
 END_TEST
 
+static void count_cb(void *opaque)
+{
+    (*(int *)opaque)++;
+}
+
+START_TEST(test_timer_armed_inside_slice_ends_it)
+{
+    /* a device arms a timer from its I/O callback while a slice runs: a deadline before the
+       slice's end must end the slice (cpu_exit), a later one must not */
+    uint64_t icount = 0;
+    CPUCommon cpu;
+    memset(&cpu, 0, sizeof(cpu));
+    VClock c;
+    vclock_init(&c, &icount, &cpu, 0);
+    c.slice = 10000;
+    cpu.budget = 9000; /* 1000 instructions have run: now = 1000 ns, the slice ends at 10000 */
+    int fired = 0;
+    Timer late, soon;
+    timer_init(&late, &c, "late", count_cb, &fired);
+    timer_init(&soon, &c, "soon", count_cb, &fired);
+    timer_mod(&late, 20000);
+    ck_assert_int_eq(cpu.exit_request, 0);
+    timer_mod(&soon, 1500);
+    ck_assert_int_eq(cpu.exit_request, 1);
+    ck_assert_int_eq(cpu.budget_saved, 9000); /* the real budget is parked, not lost */
+}
+END_TEST
+
 START_TEST(test_timer_order)
 {
     uint64_t icount = 0;
@@ -475,6 +503,7 @@ static Suite *clock_suite(void)
     TCase *tc = tcase_create("vclock");
     tcase_add_test(tc, test_time_from_icount);
     tcase_add_test(tc, test_time_inside_slice);
+    tcase_add_test(tc, test_timer_armed_inside_slice_ends_it);
     tcase_add_test(tc, test_timer_order);
     tcase_add_test(tc, test_periodic_rearm);
     tcase_add_test(tc, test_slice_insns);

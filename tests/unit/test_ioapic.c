@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hw/apic.h"
 #include "hw/ioapic.h"
 
 static AddressSpace as;
@@ -153,6 +154,41 @@ START_TEST(test_extint)
 }
 END_TEST
 
+/* The chain as the board wires it: a level-triggered pin through the local APIC (SDM Vol. 3A
+   10.8.4 TMR, 10.8.5 EOI broadcast) back to the remote IRR (3.2.4). */
+static void to_apic(void *opaque, uint32_t dest, bool logical, int mode, int vector, bool level)
+{
+    apic_deliver(opaque, dest, logical, mode, vector, level);
+}
+
+START_TEST(test_level_through_local_apic)
+{
+    static APICState apic;
+    memset(&apic, 0, sizeof(apic));
+    ck_assert_int_eq(apic_init(&apic, NULL, NULL, (IRQLine){0}), 0);
+    apic.eoi = ioapic_eoi;
+    apic.eoi_opaque = &io;
+    apic_mmio_write(&apic, 0xf0, 0x1ff, 4); /* software enable */
+    io.deliver = to_apic;
+    io.deliver_opaque = &apic;
+    wr(0x10 + 2 * 10, 0x8061); /* level, fixed, vector 0x61, destination 0 */
+    ioapic_set_irq(&io, 10, 1);
+    ck_assert_int_eq(apic.intr_out, 1);
+    ck_assert_int_eq(apic_intack(&apic), 0x61);
+    ck_assert_uint_eq(rd(0x10 + 2 * 10) & 0x4000, 0x4000);
+    ioapic_set_irq(&io, 10, 0); /* the device is serviced ... */
+    apic_mmio_write(&apic, 0xb0, 0, 4); /* ... then the EOI */
+    ck_assert_uint_eq(rd(0x10 + 2 * 10) & 0x4000, 0);
+    ck_assert_int_eq(apic.intr_out, 0);
+    /* still asserted at EOI: it comes again */
+    ioapic_set_irq(&io, 10, 1);
+    ck_assert_int_eq(apic_intack(&apic), 0x61);
+    apic_mmio_write(&apic, 0xb0, 0, 4);
+    ck_assert_int_eq(apic.intr_out, 1);
+    ck_assert_int_eq(apic_intack(&apic), 0x61);
+}
+END_TEST
+
 START_TEST(test_snapshot_fields)
 {
     uint64_t h = vmstate_hash(&ioapic_vmstate, &io, 0);
@@ -172,6 +208,7 @@ static Suite *ioapic_suite(void)
     tcase_add_test(tc, test_level_remote_irr);
     tcase_add_test(tc, test_unmask_level);
     tcase_add_test(tc, test_extint);
+    tcase_add_test(tc, test_level_through_local_apic);
     tcase_add_test(tc, test_snapshot_fields);
     suite_add_tcase(s, tc);
     return s;

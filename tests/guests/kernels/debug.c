@@ -122,6 +122,28 @@ static void test_single_step(void)
            db_count);
 }
 
+extern char mss_a[], mss_b[], mss_c[], mss_d[];
+
+/* MOV SS holds the single-step trap off for one instruction (SDM Vol. 3A 6.8.3) */
+static void test_shadows(void)
+{
+    db_reset();
+    asm volatile("pushfl\n\t"
+                 "orl $0x100, (%%esp)\n\t"
+                 "popfl\n"
+                 "mss_a:\tmovw %%ss, %%ax\n"  /* trap, EIP = mss_b */
+                 "mss_b:\tmovw %%ax, %%ss\n"  /* no trap here... */
+                 "mss_c:\tnop\n"              /* ...but after this one: EIP = mss_d */
+                 "mss_d:\tpushfl\n\t"
+                 "andl $~0x100, (%%esp)\n\t"
+                 "popfl"
+                 :
+                 :
+                 : "eax", "memory", "cc");
+    tap_ok(db_count == 5 && db_eip[0] == (uint32_t)mss_b && db_eip[1] == (uint32_t)mss_d,
+           "MOV SS delays the single-step trap past the next instruction (%u traps)", db_count);
+}
+
 extern char int_after[], ud_at[], ud_fix[];
 
 /* events under TF: INT n and faults are delivered instead of the trap, and the handler runs
@@ -221,9 +243,10 @@ static void test_breakpoints(void)
 
 void kmain(void)
 {
-    tap_plan(13);
+    tap_plan(14);
     idt_set_raw(1, (uint32_t)db_handler, SEL_KCODE, GATE_INT32, 0, true);
     test_single_step();
     test_events_while_stepping();
+    test_shadows();
     test_breakpoints();
 }

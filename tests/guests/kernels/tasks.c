@@ -443,6 +443,7 @@ static void test_cr3(void)
     *(volatile uint32_t *)0x300000 = 0xaaaa;
     *(volatile uint32_t *)0x700000 = 0xbbbb;
     write_cr3((uint32_t)pd_main);
+    tss.cr3 = (uint32_t)pd_main; /* the IRET back loads it: the caller's TSS must hold it */
     write_cr4(read_cr4() | CR4_PSE);
     write_cr0(read_cr0() | CR0_PG);
     prepare_b();
