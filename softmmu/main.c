@@ -62,7 +62,7 @@ static void print_usage(FILE *out)
             "  -smp 1   -nodefaults   -display none   -vnc none   -serial stdio|file:PATH|none\n"
             "  -chardev stdio|file|null,id=ID[,path=PATH]\n"
             "  -device isa-debugcon[,iobase=N][,chardev=ID]   -device pc-testdev\n"
-            "  -device pci-testdev (accepted; there is no PCI bus yet)\n"
+            "  -device pci-testdev (accepted; not implemented: the device is absent)\n"
             "\n"
             "Time (virtual time counts retired instructions; runs are deterministic):\n"
             "  -icount [shift=]N[,sleep=on|off]\n"
@@ -226,7 +226,7 @@ static void parse_device(MachineOptions *opt, const char *arg)
                "isa-debug-exit       iobase=0xf4, iosize=0x04\n"
                "isa-debugcon         iobase=0xe9, chardev=ID\n"
                "pc-testdev           QEMU's ISA test device\n"
-               "pci-testdev          accepted, absent (no PCI bus yet)\n");
+               "pci-testdev          accepted, absent (not implemented yet)\n");
         exit(0);
     }
     if (len != strlen("isa-debug-exit") || strncmp(arg, "isa-debug-exit", len) != 0) {
