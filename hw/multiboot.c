@@ -186,6 +186,19 @@ static bool in_ram(Machine *m, uint64_t addr, uint64_t len)
     return addr <= m->ram_size && len <= m->ram_size - addr;
 }
 
+/* Is there a header with a good checksum (3.1)? Quiet: the -kernel dispatch asks it. */
+static bool has_valid_header(const Image *k)
+{
+    size_t limit = k->size < MB_SEARCH_LEN ? k->size : MB_SEARCH_LEN;
+    for (size_t off = 0; off + 12 <= limit; off += 4) {
+        if (ld32(k->data + off) == MB_HEADER_MAGIC &&
+            (uint32_t)(MB_HEADER_MAGIC + ld32(k->data + off + 4) + ld32(k->data + off + 8)) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Find the header (3.1): returns its offset, or -1 after a clear message. */
 static long find_header(const Image *k)
 {
@@ -214,7 +227,8 @@ static long find_header(const Image *k)
     } else {
         fprintf(stderr,
                 "xlat: -kernel '%s': no Multiboot header (magic 0x1BADB002, 4-byte aligned) in "
-                "its first 8192 bytes; xlat boots Multiboot v1 kernels only\n",
+                "its first 8192 bytes, and it is not a Linux bzImage (\"HdrS\" at 0x202) either; "
+                "xlat boots Multiboot v1 kernels and bzImages\n",
                 k->path);
     }
     return -1;
@@ -496,6 +510,11 @@ int multiboot_load(Machine *m)
 
     if (read_file(opt->kernel, "kernel", &k) < 0) {
         return -1;
+    }
+    /* Multiboot first, as QEMU does; then a Linux bzImage (hw/linux-boot.c) */
+    if (!has_valid_header(&k) && linux_is_bzimage(k.data, k.size)) {
+        ret = linux_boot_load(m, k.path, k.data, k.size);
+        goto out;
     }
     long hoff = find_header(&k);
     if (hoff < 0) {

@@ -512,6 +512,9 @@ static void machine_reset(Machine *m)
     if (m->multiboot.loaded) {
         multiboot_enter(m); /* as QEMU re-runs its Multiboot option ROM */
         firmwareless_acpi(m);
+    } else if (m->linux_boot.loaded) {
+        linux_boot_enter(m); /* the kernel again, as QEMU re-runs its linuxboot option ROM */
+        firmwareless_acpi(m);
     }
     /* the CPU's reset forgot its INTA hook; its INTR pin follows the local APIC again */
     x86_cpu_set_intr_ack(&m->cpu, apic_intack, &m->apic);
@@ -626,7 +629,7 @@ Machine *machine_create(const MachineOptions *opt)
     if (board_init(m) < 0) {
         goto fail;
     }
-    if (m->multiboot.loaded) {
+    if (m->multiboot.loaded || m->linux_boot.loaded) {
         firmwareless_acpi(m);
     }
 
@@ -688,6 +691,7 @@ void machine_destroy(Machine *m)
         munmap(m->ram, m->ram_size);
     }
     free(m->bios);
+    linux_boot_free(m);
     pctestdev_free(&m->testdev);
     fw_cfg_free(&m->fw_cfg);
     free(m);

@@ -20,6 +20,7 @@
 #include "hw/i8254.h"
 #include "hw/i8259.h"
 #include "hw/ioapic.h"
+#include "hw/linux-boot.h"
 #include "hw/mc146818.h"
 #include "hw/pci.h"
 #include "hw/port92.h"
@@ -98,7 +99,8 @@ typedef struct MachineOptions {
        the CMOS boot order; NULL: "cad" */
     const char *boot_order;
     /* -kernel FILE [-append STR] [-initrd "FILE ARGS,FILE..."]: boot a Multiboot kernel
-       directly (hw/multiboot.c); -bios is then optional */
+       directly (hw/multiboot.c), or a Linux bzImage with one initrd file (hw/linux-boot.c);
+       -bios is then optional */
     const char *kernel;
     const char *append;
     const char *initrd;
@@ -147,6 +149,7 @@ typedef struct Machine {
     uint8_t serial_irq_levels;   /* each UART's IRQ output: COM1/COM3 share IRQ 4, COM2/4 IRQ 3 */
     PCTestDev testdev;
     MultibootBoot multiboot;
+    LinuxBoot linux_boot; /* -kernel with a bzImage (hw/linux-boot.c) */
     PCIBus pci;       /* bus 0, configuration mechanism #1 */
     PIIXState piix;   /* i440FX, PIIX3 ISA/IDE, PIIX4 PM functions */
     ACPIState acpi;   /* PM I/O block, PM timer, 0xCF9 */
@@ -208,7 +211,9 @@ void machine_poll_host_input(Machine *m, int64_t wait_ns);
 /* ISA interrupt n as the board wires it: to 8259 input n and to I/O APIC pin n (IRQ 0: pin 2) */
 IRQLine machine_isa_irq(Machine *m, int n);
 /* -kernel: load m->opt.kernel (with .append, .initrd) as a Multiboot v1 kernel into RAM and
-   put the CPU at its entry (hw/multiboot.c). Prints a clear error and returns -1 on failure. */
+   put the CPU at its entry (hw/multiboot.c); a file without a Multiboot header that is a Linux
+   bzImage goes to linux_boot_load (hw/linux-boot.c). Prints a clear error and returns -1 on
+   failure. */
 int multiboot_load(Machine *m);
 /* The CPU state Multiboot specifies at the kernel's entry (also after a reset). */
 void multiboot_enter(Machine *m);
