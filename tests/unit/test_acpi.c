@@ -17,6 +17,7 @@
 #include "config.h"
 #include "hw/acpi.h"
 #include "softmmu/machine.h"
+#include "tests/unit/board.h"
 
 static IOSpace io;
 static uint64_t icount;
@@ -252,34 +253,12 @@ END_TEST
 /* ---- on the board --------------------------------------------------------------------------- */
 
 #define RAM_SIZE  (4u << 20)
-#define BIOS_SIZE (64u << 10)
-static uint8_t image[BIOS_SIZE];
 
-static const char *const accels[] = {
-    "interp",
-#ifdef CONFIG_HOST_X86_64
-    "jit",
-#endif
-};
-#define NB_ACCELS ((int)(sizeof(accels) / sizeof(accels[0])))
 
 static Machine *board(const char *accel, const uint8_t *code, size_t len)
 {
-    static const uint8_t reset[] = {0xea, 0x00, 0x00, 0x00, 0xf0}; /* jmp F000:0000 */
-    memset(image, 0xf4, sizeof(image));
-    memcpy(image, code, len);
-    memcpy(image + BIOS_SIZE - 16, reset, sizeof(reset));
-    MachineOptions o = {.ram_size = RAM_SIZE,
-                        .bios_image = image,
-                        .bios_image_size = BIOS_SIZE,
-                        .accel = accel,
-                        .debugcon = "none",
-                        .code_cache_size = 4 << 20,
-                        .no_reboot = true,
-                        .rtc_base_set = true};
-    Machine *m = machine_create(&o);
-    ck_assert_ptr_nonnull(m);
-    return m;
+    return test_board((MachineOptions){.ram_size = RAM_SIZE, .accel = accel, .no_reboot = true},
+                      code, len);
 }
 
 START_TEST(test_board_poweroff)
@@ -292,7 +271,7 @@ START_TEST(test_board_poweroff)
                                    0xef, 0xb2, 0xfc, 0xb8, 0x00, 0xb0, 0xef, 0xb2, 0xf8, 0x66,
                                    0xb8, 0x80, 0x0b, 0x00, 0x80, 0x66, 0xef, 0xb2, 0xfc, 0xb0,
                                    0x01, 0xee, 0xba, 0x04, 0xb0, 0xb8, 0x00, 0x20, 0xef, 0xf4};
-    Machine *m = board(accels[_i], code, sizeof(code));
+    Machine *m = board(test_accels[_i], code, sizeof(code));
     ck_assert_int_eq(machine_run(m), 0);
     ck_assert(m->exit_requested);
     ck_assert_uint_eq(m->acpi.io_base, 0xb000);
@@ -304,7 +283,7 @@ START_TEST(test_board_cf9_reset)
 {
     /* mov dx,0xcf9 / mov al,6 / out dx,al / hlt: with -no-reboot the reset ends the run (0) */
     static const uint8_t code[] = {0xba, 0xf9, 0x0c, 0xb0, 0x06, 0xee, 0xf4};
-    Machine *m = board(accels[_i], code, sizeof(code));
+    Machine *m = board(test_accels[_i], code, sizeof(code));
     ck_assert_int_eq(machine_run(m), 0);
     ck_assert(!m->exit_requested);
     machine_destroy(m);
@@ -353,7 +332,7 @@ START_TEST(test_firmwareless)
     ck_assert_int_eq(write(fd, f, sizeof(f)), (ssize_t)sizeof(f));
     close(fd);
     MachineOptions o = {.ram_size = RAM_SIZE,
-                        .accel = accels[_i],
+                        .accel = test_accels[_i],
                         .debugcon = "none",
                         .code_cache_size = 4 << 20,
                         .kernel = path,
@@ -389,9 +368,9 @@ static Suite *acpi_suite(void)
     tcase_add_test(tc, test_tables);
     suite_add_tcase(s, tc);
     tc = tcase_create("board");
-    tcase_add_loop_test(tc, test_board_poweroff, 0, NB_ACCELS);
-    tcase_add_loop_test(tc, test_board_cf9_reset, 0, NB_ACCELS);
-    tcase_add_loop_test(tc, test_firmwareless, 0, NB_ACCELS);
+    tcase_add_loop_test(tc, test_board_poweroff, 0, test_nb_accels);
+    tcase_add_loop_test(tc, test_board_cf9_reset, 0, test_nb_accels);
+    tcase_add_loop_test(tc, test_firmwareless, 0, test_nb_accels);
     suite_add_tcase(s, tc);
     return s;
 }

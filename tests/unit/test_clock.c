@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "softmmu/machine.h"
+#include "tests/unit/board.h"
 
 /* ---- the clock alone ------------------------------------------------------------------------ */
 
@@ -281,13 +282,6 @@ static Machine *new_machine(const char *accel, unsigned shift)
     return mm;
 }
 
-static const char *const accels[] = {
-    "interp",
-#ifdef CONFIG_HOST_X86_64
-    "jit",
-#endif
-};
-#define NB_ACCELS ((int)(sizeof(accels) / sizeof(accels[0])))
 
 /* a timer that stops the machine and records when */
 typedef struct Stopper {
@@ -322,7 +316,7 @@ START_TEST(test_timer_at_exact_instruction)
     /* 1 ns per instruction: a deadline at 1234567 ns fires after exactly 1234567 instructions,
        although the loop's blocks are two instructions long (the slice ends mid-block) */
     write_bios(busy_loop, sizeof(busy_loop), NULL, 0);
-    Machine *m = new_machine(accels[_i], 0);
+    Machine *m = new_machine(test_accels[_i], 0);
     Stopper s;
     stopper_arm(&s, m, 1234567, 3);
     ck_assert_int_eq(machine_run(m), 3);
@@ -335,7 +329,7 @@ START_TEST(test_timer_at_exact_instruction)
 
     /* 8 ns per instruction: the first boundary at or past 1000001 ns is instruction 125001 */
     write_bios(busy_loop, sizeof(busy_loop), NULL, 0);
-    m = new_machine(accels[_i], 3);
+    m = new_machine(test_accels[_i], 3);
     stopper_arm(&s, m, 1000001, 3);
     ck_assert_int_eq(machine_run(m), 3);
     ck_assert_uint_eq(s.icount_at, 125001);
@@ -348,7 +342,7 @@ START_TEST(test_long_run_crosses_slices)
 {
     /* past MACHINE_SLICE: the count stays exact across slices */
     write_bios(busy_loop, sizeof(busy_loop), NULL, 0);
-    Machine *m = new_machine(accels[_i], 0);
+    Machine *m = new_machine(test_accels[_i], 0);
     Stopper s;
     stopper_arm(&s, m, 3 * MACHINE_SLICE + 17, 5);
     ck_assert_int_eq(machine_run(m), 5);
@@ -363,7 +357,7 @@ START_TEST(test_halt_skips_to_deadline)
        Two instructions retire; the idle time costs no host time worth speaking of. */
     static const uint8_t code[] = {0xfb, 0xf4, 0xeb, 0xfd};
     write_bios(code, sizeof(code), NULL, 0);
-    Machine *m = new_machine(accels[_i], 0);
+    Machine *m = new_machine(test_accels[_i], 0);
     Stopper s;
     stopper_arm(&s, m, 10 * NANOSECONDS_PER_SECOND, 9);
     struct timespec t0, t1;
@@ -383,7 +377,7 @@ START_TEST(test_halt_no_timer)
     /* sti / hlt, and nothing armed: nothing can wake the CPU */
     static const uint8_t code[] = {0xfb, 0xf4};
     write_bios(code, sizeof(code), NULL, 0);
-    Machine *m = new_machine(accels[_i], 0);
+    Machine *m = new_machine(test_accels[_i], 0);
     ck_assert_int_eq(machine_run(m), XLAT_EXIT_HALTED);
     machine_destroy(m);
 }
@@ -395,7 +389,7 @@ START_TEST(test_halt_if0_with_timer)
        armed further on does not change that */
     static const uint8_t code[] = {0xfa, 0xf4};
     write_bios(code, sizeof(code), NULL, 0);
-    Machine *m = new_machine(accels[_i], 0);
+    Machine *m = new_machine(test_accels[_i], 0);
     Stopper s;
     stopper_arm(&s, m, 1000, 9);
     ck_assert_int_eq(machine_run(m), XLAT_EXIT_HALTED);
@@ -433,7 +427,7 @@ START_TEST(test_interrupt_wakes_halt)
     static const uint8_t code[] = {0xfb, 0xf4, 0xeb, 0xfd};
     static const uint8_t handler[] = {0xb0, 0x03, 0xe6, 0xf4};
     write_bios(code, sizeof(code), handler, sizeof(handler));
-    Machine *m = new_machine(accels[_i], 0);
+    Machine *m = new_machine(test_accels[_i], 0);
     m->ram[0x80] = 0x00; /* IVT entry 0x20: offset 0000, segment F000 */
     m->ram[0x81] = 0x00;
     m->ram[0x82] = 0x00;
@@ -462,7 +456,7 @@ START_TEST(test_interrupt_at_exact_instruction)
     static const uint8_t code[] = {0xfb, 0x40, 0xeb, 0xfd};
     static const uint8_t handler[] = {0xb0, 0x03, 0xe6, 0xf4};
     write_bios(code, sizeof(code), handler, sizeof(handler));
-    Machine *m = new_machine(accels[_i], 0);
+    Machine *m = new_machine(test_accels[_i], 0);
     m->ram[0x83] = 0xf0;
     Irq q = {.m = m};
     timer_init(&q.t, &m->clock, "irq", irq_cb, &q);
@@ -481,7 +475,7 @@ START_TEST(test_pacing_only_sleeps)
        at least 50 ms of wall time */
     static const uint8_t code[] = {0xfb, 0xf4, 0xeb, 0xfd};
     write_bios(code, sizeof(code), NULL, 0);
-    Machine *m = new_machine(accels[_i], 0);
+    Machine *m = new_machine(test_accels[_i], 0);
     m->clock.pace = true;
     Stopper s;
     stopper_arm(&s, m, 50 * 1000000, 9);
@@ -510,14 +504,14 @@ static Suite *clock_suite(void)
     tcase_add_test(tc, test_tick_conversion);
     suite_add_tcase(s, tc);
     tc = tcase_create("main loop");
-    tcase_add_loop_test(tc, test_timer_at_exact_instruction, 0, NB_ACCELS);
-    tcase_add_loop_test(tc, test_long_run_crosses_slices, 0, NB_ACCELS);
-    tcase_add_loop_test(tc, test_halt_skips_to_deadline, 0, NB_ACCELS);
-    tcase_add_loop_test(tc, test_halt_no_timer, 0, NB_ACCELS);
-    tcase_add_loop_test(tc, test_halt_if0_with_timer, 0, NB_ACCELS);
-    tcase_add_loop_test(tc, test_interrupt_wakes_halt, 0, NB_ACCELS);
-    tcase_add_loop_test(tc, test_interrupt_at_exact_instruction, 0, NB_ACCELS);
-    tcase_add_loop_test(tc, test_pacing_only_sleeps, 0, NB_ACCELS);
+    tcase_add_loop_test(tc, test_timer_at_exact_instruction, 0, test_nb_accels);
+    tcase_add_loop_test(tc, test_long_run_crosses_slices, 0, test_nb_accels);
+    tcase_add_loop_test(tc, test_halt_skips_to_deadline, 0, test_nb_accels);
+    tcase_add_loop_test(tc, test_halt_no_timer, 0, test_nb_accels);
+    tcase_add_loop_test(tc, test_halt_if0_with_timer, 0, test_nb_accels);
+    tcase_add_loop_test(tc, test_interrupt_wakes_halt, 0, test_nb_accels);
+    tcase_add_loop_test(tc, test_interrupt_at_exact_instruction, 0, test_nb_accels);
+    tcase_add_loop_test(tc, test_pacing_only_sleeps, 0, test_nb_accels);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "hw/i8042.h"
 #include "softmmu/machine.h"
+#include "tests/unit/board.h"
 
 static IOSpace io;
 static I8042State kbc;
@@ -290,36 +291,15 @@ END_TEST
 
 /* ---- on the machine ------------------------------------------------------------------------- */
 
-#define BIOS_SIZE (64u << 10)
-static uint8_t image[BIOS_SIZE];
 
-static const char *const accels[] = {
-    "interp",
-#ifdef CONFIG_HOST_X86_64
-    "jit",
-#endif
-};
-#define NB_ACCELS ((int)(sizeof(accels) / sizeof(accels[0])))
 
 static Machine *new_machine(const char *accel, const uint8_t *code, size_t len)
 {
-    static const uint8_t reset[] = {0xea, 0x00, 0x00, 0x00, 0xf0}; /* jmp F000:0000 */
-    memset(image, 0xf4, sizeof(image));
-    memcpy(image, code, len);
-    memcpy(image + BIOS_SIZE - 16, reset, sizeof(reset));
-    MachineOptions o = {.ram_size = 4u << 20,
-                        .bios_image = image,
-                        .bios_image_size = BIOS_SIZE,
-                        .accel = accel,
-                        .debugcon = "none",
-                        .code_cache_size = 4 << 20,
-                        .debug_exit = true,
-                        .debug_exit_iobase = 0xf4,
-                        .debug_exit_iosize = 4,
-                        .rtc_base_set = true};
-    Machine *m = machine_create(&o);
-    ck_assert_ptr_nonnull(m);
-    return m;
+    return test_board((MachineOptions){.accel = accel,
+                                       .debug_exit = true,
+                                       .debug_exit_iobase = 0xf4,
+                                       .debug_exit_iosize = 4},
+                      code, len);
 }
 
 START_TEST(test_a20_through_kbc)
@@ -334,7 +314,7 @@ START_TEST(test_a20_through_kbc)
                                    0xff, 0xff, 0x8e, 0xd8, 0xc6, 0x06, 0x10, 0x00, 0x5a,
                                    0xb0, 0xd1, 0xe6, 0x64, 0xb0, 0xdf, 0xe6, 0x60, 0xc6,
                                    0x06, 0x11, 0x00, 0xa5, 0xb0, 0x00, 0xe6, 0xf4, 0xf4};
-    Machine *m = new_machine(accels[_i], code, sizeof(code));
+    Machine *m = new_machine(test_accels[_i], code, sizeof(code));
     ck_assert_int_eq(machine_run(m), 1);
     ck_assert_uint_eq(m->ram[0x000000], 0x5a);
     ck_assert_uint_eq(m->ram[0x100000], 0x00);
@@ -352,7 +332,7 @@ START_TEST(test_reset_through_kbc)
     static const uint8_t code[] = {0x31, 0xc0, 0x8e, 0xd8, 0xfe, 0x06, 0x00, 0x05, 0x80,
                                    0x3e, 0x00, 0x05, 0x03, 0x74, 0x05, 0xb0, 0xfe, 0xe6,
                                    0x64, 0xf4, 0xb0, 0x00, 0xe6, 0xf4, 0xf4};
-    Machine *m = new_machine(accels[_i], code, sizeof(code));
+    Machine *m = new_machine(test_accels[_i], code, sizeof(code));
     ck_assert_int_eq(machine_run(m), 1);
     ck_assert_uint_eq(m->ram[0x500], 3);
     machine_destroy(m);
@@ -373,8 +353,8 @@ static Suite *i8042_suite(void)
     tcase_add_test(tc, test_snapshot_fields);
     suite_add_tcase(s, tc);
     tc = tcase_create("board");
-    tcase_add_loop_test(tc, test_a20_through_kbc, 0, NB_ACCELS);
-    tcase_add_loop_test(tc, test_reset_through_kbc, 0, NB_ACCELS);
+    tcase_add_loop_test(tc, test_a20_through_kbc, 0, test_nb_accels);
+    tcase_add_loop_test(tc, test_reset_through_kbc, 0, test_nb_accels);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "softmmu/machine.h"
+#include "tests/unit/board.h"
 
 #define MiB (1u << 20)
 
@@ -201,13 +202,6 @@ START_TEST(test_boot_params_and_entry)
 }
 END_TEST
 
-static const char *const accels[] = {
-    "interp",
-#ifdef CONFIG_HOST_X86_64
-    "jit",
-#endif
-};
-#define NB_ACCELS ((int)(sizeof(accels) / sizeof(accels[0])))
 
 START_TEST(test_runs_payload)
 {
@@ -220,7 +214,7 @@ START_TEST(test_runs_payload)
     close(fd);
     char spec[80];
     snprintf(spec, sizeof(spec), "file:%s", out);
-    Machine *m = boot(accels[_i], k, "console=ttyS0", NULL, 8 * MiB, spec);
+    Machine *m = boot(test_accels[_i], k, "console=ttyS0", NULL, 8 * MiB, spec);
     ck_assert_ptr_nonnull(m);
     ck_assert_uint_eq(mem_ld_le(m->ram + 0x10000 + 0x218, 4), 0); /* no initrd */
     ck_assert_int_eq(machine_run(m), 0x21);
@@ -251,7 +245,7 @@ START_TEST(test_reset_reenters)
 {
     static uint8_t f[IMAGE_SIZE];
     make_bzimage_with(f, 0x020f, 0x01, 0, reset_payload, sizeof(reset_payload));
-    Machine *m = boot(accels[_i], write_temp(f, sizeof(f)), "console=ttyS0", NULL, 8 * MiB, NULL);
+    Machine *m = boot(test_accels[_i], write_temp(f, sizeof(f)), "console=ttyS0", NULL, 8 * MiB, NULL);
     ck_assert_ptr_nonnull(m);
     ck_assert_int_eq(machine_run(m), 0x21);
     ck_assert_uint_eq(rd32(m, 0x500), 2);
@@ -302,8 +296,8 @@ static Suite *linux_boot_suite(void)
     Suite *s = suite_create("linux-boot");
     TCase *tc = tcase_create("loader");
     tcase_add_test(tc, test_boot_params_and_entry);
-    tcase_add_loop_test(tc, test_runs_payload, 0, NB_ACCELS);
-    tcase_add_loop_test(tc, test_reset_reenters, 0, NB_ACCELS);
+    tcase_add_loop_test(tc, test_runs_payload, 0, test_nb_accels);
+    tcase_add_loop_test(tc, test_reset_reenters, 0, test_nb_accels);
     tcase_add_test(tc, test_load_errors);
     suite_add_tcase(s, tc);
     return s;

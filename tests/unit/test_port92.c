@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "softmmu/machine.h"
+#include "tests/unit/board.h"
 
 /* ---- the devices alone ---------------------------------------------------------------------- */
 
@@ -96,47 +97,30 @@ END_TEST
 /* ---- on the machine ------------------------------------------------------------------------- */
 
 #define RAM_SIZE  (4u << 20)
-#define BIOS_SIZE (64u << 10)
+/* the code the next new_machine runs (tests/unit/board.h puts it at F000:0000) */
+static const uint8_t *rom_code;
+static size_t rom_len;
 
-static uint8_t image[BIOS_SIZE];
-
-/* HLTs, `code` at image offset 0 (F000:0000) and a far jump there at the reset vector */
 static void build_bios(const uint8_t *code, size_t len)
 {
-    static const uint8_t reset[] = {0xea, 0x00, 0x00, 0x00, 0xf0}; /* jmp F000:0000 */
-    memset(image, 0xf4, sizeof(image));
-    memcpy(image, code, len);
-    memcpy(image + BIOS_SIZE - 16, reset, sizeof(reset));
+    rom_code = code;
+    rom_len = len;
 }
 
 static Machine *new_machine(const char *accel, bool no_reboot, unsigned log_mask,
                             const char *log_file)
 {
-    MachineOptions o = {.ram_size = RAM_SIZE,
-                        .bios_image = image,
-                        .bios_image_size = BIOS_SIZE,
-                        .accel = accel,
-                        .debugcon = "none",
-                        .code_cache_size = 4 << 20,
-                        .debug_exit = true,
-                        .debug_exit_iobase = 0xf4,
-                        .debug_exit_iosize = 4,
-                        .no_reboot = no_reboot,
-                        .log_mask = log_mask,
-                        .log_file = log_file,
-                        .rtc_base_set = true};
-    Machine *m = machine_create(&o);
-    ck_assert_ptr_nonnull(m);
-    return m;
+    return test_board((MachineOptions){.ram_size = RAM_SIZE,
+                                       .accel = accel,
+                                       .debug_exit = true,
+                                       .debug_exit_iobase = 0xf4,
+                                       .debug_exit_iosize = 4,
+                                       .no_reboot = no_reboot,
+                                       .log_mask = log_mask,
+                                       .log_file = log_file},
+                      rom_code, rom_len);
 }
 
-static const char *const accels[] = {
-    "interp",
-#ifdef CONFIG_HOST_X86_64
-    "jit",
-#endif
-};
-#define NB_ACCELS ((int)(sizeof(accels) / sizeof(accels[0])))
 
 START_TEST(test_a20_wraps)
 {
@@ -148,7 +132,7 @@ START_TEST(test_a20_wraps)
                                    0xb0, 0x02, 0xe6, 0x92, 0xc6, 0x06, 0x11, 0x00, 0xa5, 0xe4,
                                    0x92, 0xa2, 0x12, 0x00, 0xb0, 0x00, 0xe6, 0xf4, 0xf4};
     build_bios(code, sizeof(code));
-    Machine *m = new_machine(accels[_i], false, 0, NULL);
+    Machine *m = new_machine(test_accels[_i], false, 0, NULL);
     /* the gate starts open (the keyboard controller's request); close it as a BIOS would,
        and start where the reset vector's far jump lands (with A20 off, the first fetch at
        0xFFFFFFF0 would be from 0xFFEFFFF0, where this board has nothing) */
@@ -182,7 +166,7 @@ START_TEST(test_fast_reset)
     /* each boot counts itself in RAM and resets through port 0x92 bit 0, which the reset
        clears; the third boot exits. RAM survives the resets. */
     build_bios(reboot_code, sizeof(reboot_code));
-    Machine *m = new_machine(accels[_i], false, 0, NULL);
+    Machine *m = new_machine(test_accels[_i], false, 0, NULL);
     ck_assert_int_eq(machine_run(m), 1);
     ck_assert_uint_eq(m->ram[0x500], 3);
     machine_destroy(m);
@@ -193,7 +177,7 @@ START_TEST(test_no_reboot)
 {
     /* -no-reboot: the first reset ends the run with status 0 */
     build_bios(reboot_code, sizeof(reboot_code));
-    Machine *m = new_machine(accels[_i], true, 0, NULL);
+    Machine *m = new_machine(test_accels[_i], true, 0, NULL);
     ck_assert_int_eq(machine_run(m), 0);
     ck_assert_uint_eq(m->ram[0x500], 1);
     machine_destroy(m);
@@ -210,7 +194,7 @@ START_TEST(test_logs)
     char path[] = "/tmp/xlat-test-port92-XXXXXX";
     close(mkstemp(path));
     build_bios(code, sizeof(code));
-    Machine *m = new_machine(accels[_i], false, LOG_POST | LOG_UNIMP, path);
+    Machine *m = new_machine(test_accels[_i], false, LOG_POST | LOG_UNIMP, path);
     ck_assert_int_eq(machine_run(m), 1);
     ck_assert_uint_eq(m->ram[0x600], 0xff);
     machine_destroy(m);
@@ -234,10 +218,10 @@ static Suite *port92_suite(void)
     tcase_add_test(tc, test_port80);
     suite_add_tcase(s, tc);
     tc = tcase_create("board");
-    tcase_add_loop_test(tc, test_a20_wraps, 0, NB_ACCELS);
-    tcase_add_loop_test(tc, test_fast_reset, 0, NB_ACCELS);
-    tcase_add_loop_test(tc, test_no_reboot, 0, NB_ACCELS);
-    tcase_add_loop_test(tc, test_logs, 0, NB_ACCELS);
+    tcase_add_loop_test(tc, test_a20_wraps, 0, test_nb_accels);
+    tcase_add_loop_test(tc, test_fast_reset, 0, test_nb_accels);
+    tcase_add_loop_test(tc, test_no_reboot, 0, test_nb_accels);
+    tcase_add_loop_test(tc, test_logs, 0, test_nb_accels);
     suite_add_tcase(s, tc);
     return s;
 }
