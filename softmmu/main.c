@@ -86,7 +86,8 @@ static void print_usage(FILE *out)
             "                       a reset the guest asks for ends it with status 0\n"
             "  -serial stdio|file:PATH|none   COM1's host end (default none); on the terminal,\n"
             "                       Ctrl-A x quits, Ctrl-A h lists the keys\n"
-            "Accepted for compatibility, no effect yet: -nographic, -display none,\n"
+            "  -nographic           no display: COM1 on the terminal unless -serial says otherwise\n"
+            "Accepted for compatibility, no effect yet: -display none,\n"
             "  -monitor none, -vnc none\n"
             "\n"
             "  -h, --help           this text\n"
@@ -497,6 +498,7 @@ int main(int argc, char **argv)
     QemuOptState qst = {0}; /* -chardev and what refers to it (softmmu/qemu-options.c) */
     char err[512];
     bool nodefaults = false;
+    bool nographic = false;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -524,6 +526,7 @@ int main(int argc, char **argv)
             continue;
         }
         if (strcmp(a, "-nographic") == 0) {
+            nographic = true;
             continue;
         }
         if (strcmp(a, "-nodefaults") == 0) {
@@ -610,6 +613,9 @@ int main(int argc, char **argv)
     }
     if (nodefaults && !opt.debugcon) {
         opt.debugcon = "none"; /* no default devices: the debug console's output goes nowhere */
+    }
+    if (nographic && !nodefaults && !opt.serial) {
+        opt.serial = "stdio"; /* as in QEMU: with no display, COM1 is the terminal */
     }
     if ((opt.initrd || opt.append) && !opt.kernel) {
         usage_error("-initrd and -append need -kernel");
