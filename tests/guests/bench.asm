@@ -55,15 +55,7 @@ pm_main:
     xor edi, edi
     mov ecx, LOOPS
 .step:
-    mov eax, ebx
-    shl eax, 13
-    xor ebx, eax
-    mov eax, ebx
-    shr eax, 17
-    xor ebx, eax
-    mov eax, ebx
-    shl eax, 5
-    xor ebx, eax
+    XORSHIFT32                      ; EBX = the next xorshift32 value (EAX clobbered)
     add esi, ebx
     adc edi, 0
     dec ecx

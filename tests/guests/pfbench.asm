@@ -100,15 +100,7 @@ pm_main:
     mov ebx, 2463534242
     mov ecx, RANDOM_STEPS
 .rand:
-    mov eax, ebx
-    shl eax, 13
-    xor ebx, eax
-    mov eax, ebx
-    shr eax, 17
-    xor ebx, eax
-    mov eax, ebx
-    shl eax, 5
-    xor ebx, eax
+    XORSHIFT32                      ; EBX = the next xorshift32 value (EAX clobbered)
     mov edi, ebx
     and edi, 0xFFFFC
     add edi, REGION

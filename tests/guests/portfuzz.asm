@@ -21,15 +21,7 @@ pm_main:
     mov ebx, 2463534242             ; xorshift32 state
     mov esi, STEPS
 .step:
-    mov eax, ebx
-    shl eax, 13
-    xor ebx, eax
-    mov eax, ebx
-    shr eax, 17
-    xor ebx, eax
-    mov eax, ebx
-    shl eax, 5
-    xor ebx, eax
+    XORSHIFT32                      ; EBX = the next xorshift32 value (EAX clobbered)
     mov edx, ebx
     shr edx, 16                     ; port
     mov ecx, edx
