@@ -271,29 +271,17 @@ static void parse_device(MachineOptions *opt, const char *arg)
 
 /* ---- -icount and -rtc -------------------------------------------------------------------- */
 
-/* Split "a=b,c=d" option strings: the next NAME=VALUE (or bare VALUE) item of *p, advancing it.
-   Returns false at the end. */
+/* The next NAME=VALUE (or bare VALUE) item of *p (softmmu/qemu-options.c splits it); an item too
+   long for the buffers is a usage error. Returns false at the end. */
 static bool next_item(const char **p, char *name, size_t nlen, char *val, size_t vlen)
 {
-    if (!**p) {
-        return false;
+    char err[160];
+    bool too_long;
+    bool more = qopt_next_prop(p, name, nlen, val, vlen, err, sizeof(err), &too_long);
+    if (too_long) {
+        usage_error("%s", err);
     }
-    size_t len = strcspn(*p, ",");
-    const char *eq = memchr(*p, '=', len);
-    size_t name_len = eq ? (size_t)(eq - *p) : 0;
-    size_t val_len = eq ? len - name_len - 1 : len;
-    if (name_len >= nlen || val_len >= vlen) {
-        usage_error("option value '%.*s' is too long", (int)len, *p);
-    }
-    memcpy(name, *p, name_len);
-    name[name_len] = '\0';
-    memcpy(val, eq ? eq + 1 : *p, val_len);
-    val[val_len] = '\0';
-    *p += len;
-    if (**p == ',') {
-        (*p)++;
-    }
-    return true;
+    return more;
 }
 
 static bool parse_on_off(const char *opt, const char *name, const char *val)

@@ -26,8 +26,8 @@
 
 /* The next "name=value" (or bare "value") item of *p; advances *p past it and its comma.
    Returns false at the end. */
-static bool next_prop(const char **p, char *name, size_t nlen, char *val, size_t vlen,
-                      char *err, size_t n, bool *too_long)
+bool qopt_next_prop(const char **p, char *name, size_t nlen, char *val, size_t vlen,
+                    char *err, size_t n, bool *too_long)
 {
     *too_long = false;
     if (!**p) {
@@ -105,7 +105,7 @@ int qopt_machine(MachineOptions *o, const char *arg, char *err, size_t n)
                "Properties: accel=tcg, pit=on|off\n");
         return 1;
     }
-    while (next_prop(&p, name, sizeof(name), val, sizeof(val), err, n, &too_long)) {
+    while (qopt_next_prop(&p, name, sizeof(name), val, sizeof(val), err, n, &too_long)) {
         if ((first && !*name) || strcmp(name, "type") == 0) {
             if (!pc_machine_type(val)) {
                 snprintf(err, n, "-machine %s: unsupported machine type '%s' (xlat emulates a PC: "
@@ -162,7 +162,7 @@ int qopt_smp(MachineOptions *o, const char *arg, char *err, size_t n)
     bool too_long, first = true;
     const char *p = arg;
     unsigned long cpus = 0, sockets = 1, cores = 1, threads = 1, maxcpus = 0, dies = 1;
-    while (next_prop(&p, name, sizeof(name), val, sizeof(val), err, n, &too_long)) {
+    while (qopt_next_prop(&p, name, sizeof(name), val, sizeof(val), err, n, &too_long)) {
         unsigned long *dst;
         if ((first && !*name) || strcmp(name, "cpus") == 0) {
             dst = &cpus;
@@ -242,12 +242,12 @@ int qopt_chardev(QemuOptState *st, const char *arg, char *err, size_t n)
     char backend[16] = "";
     char id[32] = "";
     char path[4096] = "";
-    if (!next_prop(&p, name, sizeof(name), backend, sizeof(backend), err, n, &too_long) ||
+    if (!qopt_next_prop(&p, name, sizeof(name), backend, sizeof(backend), err, n, &too_long) ||
         *name) {
         snprintf(err, n, "-chardev %s: give the backend first (stdio, file or null)", arg);
         return -1;
     }
-    while (next_prop(&p, name, sizeof(name), val, sizeof(val), err, n, &too_long)) {
+    while (qopt_next_prop(&p, name, sizeof(name), val, sizeof(val), err, n, &too_long)) {
         if (strcmp(name, "id") == 0 && strlen(val) < sizeof(id)) {
             strcpy(id, val);
         } else if (strcmp(name, "path") == 0) {
@@ -317,7 +317,7 @@ static int device_debugcon(MachineOptions *o, QemuOptState *st, const char *arg,
         return -1;
     }
     st->debugcon_device = true;
-    while (next_prop(&p, name, sizeof(name), val, sizeof(val), err, n, &too_long)) {
+    while (qopt_next_prop(&p, name, sizeof(name), val, sizeof(val), err, n, &too_long)) {
         if (strcmp(name, "iobase") == 0) {
             char *end;
             errno = 0;

@@ -31,6 +31,10 @@ typedef struct QemuOptState {
     bool debugcon_option;   /* -debugcon was given */
 } QemuOptState;
 
+/* The next "name=value" (or bare "value") item of a comma-separated option string *p; advances
+   *p past it. Returns false at the end, or with *too_long and a message in err. */
+bool qopt_next_prop(const char **p, char *name, size_t nlen, char *val, size_t vlen, char *err,
+                    size_t n, bool *too_long);
 int qopt_machine(MachineOptions *o, const char *arg, char *err, size_t n);
 int qopt_cpu(MachineOptions *o, const char *arg, char *err, size_t n);
 int qopt_smp(MachineOptions *o, const char *arg, char *err, size_t n);
