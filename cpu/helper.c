@@ -37,6 +37,7 @@ _Noreturn void x86_raise_exception(CPUX86State *env, int vector, uint32_t error_
 
 static uint32_t helper_in(CPUX86State *env, uint32_t port, uint32_t size)
 {
+    vclock_io_cycle(&machine_of(env)->clock);
     return io_read(&machine_of(env)->io, port & 0xffff, size);
 }
 IRHelper helper_in_desc = {"in", (void *)helper_in,
@@ -45,6 +46,7 @@ IRHelper helper_in_desc = {"in", (void *)helper_in,
 
 static void helper_out(CPUX86State *env, uint32_t port, uint32_t val, uint32_t size)
 {
+    vclock_io_cycle(&machine_of(env)->clock);
     io_write(&machine_of(env)->io, port & 0xffff, val, size);
 }
 IRHelper helper_out_desc = {"out", (void *)helper_out,

@@ -140,6 +140,19 @@ void vclock_idle_until(VClock *c, int64_t t)
     }
 }
 
+void vclock_io_cycle(VClock *c)
+{
+    c->idle_ns += VCLOCK_IO_NS;
+    /* the slice was sized for a deadline in instructions; time just moved without any */
+    int64_t d = vclock_next_deadline(c);
+    if (d >= 0 && c->slice && c->cpu) {
+        int64_t end = (int64_t)((*c->icount + (uint64_t)c->slice) << c->shift) + c->idle_ns;
+        if (d < end) {
+            cpu_exit((CPUCommon *)c->cpu);
+        }
+    }
+}
+
 void vclock_warp(VClock *c, int64_t t)
 {
     for (;;) {

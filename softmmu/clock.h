@@ -3,7 +3,8 @@
  *
  * Virtual time is derived from the retired-instruction count: one instruction is 2^shift ns
  * (-icount shift=N, default 0: one instruction per nanosecond), plus the time skipped while the
- * CPU was halted waiting for the next timer. Nothing else moves it, so the same run gives the
+ * CPU was halted waiting for the next timer, plus the bus time of port I/O (VCLOCK_IO_NS per
+ * access, as a PC's I/O cycles take about a microsecond). Nothing else moves it, so the same run gives the
  * same times, instruction for instruction; the wall clock is only looked at to pace the guest
  * (vclock_pace_wait_ns), which sleeps and never changes what the guest sees.
  *
@@ -49,7 +50,7 @@ struct VClock {
     const CPUCommon *cpu;
     int64_t slice;   /* the budget the running slice was given; 0 between slices */
     unsigned shift;  /* one instruction = 2^shift ns */
-    int64_t idle_ns; /* virtual time skipped while the CPU was halted */
+    int64_t idle_ns; /* virtual time not counted in instructions: halted, or in I/O cycles */
     int64_t last_ns; /* the latest time handed out, so time never runs backwards */
     Timer *armed;    /* ordered by expire, then by arming order */
     /* pacing to the host's wall clock (no effect on the guest) */
@@ -90,6 +91,13 @@ void vclock_run_timers(VClock *c);
 int64_t vclock_slice_insns(VClock *c, int64_t max);
 /* The CPU is halted: let virtual time jump forward to `t` (no instruction runs meanwhile). */
 void vclock_idle_until(VClock *c, int64_t t);
+/* A port access from the CPU: its bus cycle takes VCLOCK_IO_NS. On a PC an I/O cycle to the
+   chipset or an ISA device takes about a microsecond, and guests count on it: Linux reads the
+   PIT back once "to wait for the next edge" before its fast TSC calibration (a 1 ns access
+   would read the counter before it is loaded), and its io_delay writes port 0x80 as a ~1 us
+   delay. Ends the running slice if a timer falls due. */
+#define VCLOCK_IO_NS 1000
+void vclock_io_cycle(VClock *c);
 /* Move virtual time to `t` as an idle CPU would, firing each timer due on the way at its own
    deadline. For tests of devices and for the idle path of the main loop. */
 void vclock_warp(VClock *c, int64_t t);

@@ -440,7 +440,8 @@ START_TEST(test_interrupt_wakes_halt)
     ck_assert_int_eq(q.acks, 1);
     ck_assert_uint_eq(q.ack_icount, 2); /* taken in the HLT, after sti and hlt */
     ck_assert_uint_eq(m->icount, 4);    /* and the handler's two instructions */
-    ck_assert_int_eq(vclock_ns(&m->clock), 5 * NANOSECONDS_PER_SECOND + 2);
+    /* and the OUT's bus cycle */
+    ck_assert_int_eq(vclock_ns(&m->clock), 5 * NANOSECONDS_PER_SECOND + 2 + VCLOCK_IO_NS);
     /* the return frame: FLAGS (IF set), CS F000, IP of the jmp after hlt (SDM 20.1.4) */
     ck_assert_uint_eq(m->ram[0xfffa] | m->ram[0xfffb] << 8, 0xfff2);
     ck_assert_uint_eq(m->ram[0xfffc] | m->ram[0xfffd] << 8, 0xf000);
