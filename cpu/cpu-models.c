@@ -34,13 +34,13 @@ static const FeatureName features[] = {
     {"pae", NULL, FEAT_1_EDX, 6, true}, /* cpu/paging.c */
     {"mce", NULL, FEAT_1_EDX, 7, false},
     {"cx8", NULL, FEAT_1_EDX, 8, true},
-    {"apic", NULL, FEAT_1_EDX, 9, false},
-    {"sep", NULL, FEAT_1_EDX, 11, false},
-    {"mtrr", NULL, FEAT_1_EDX, 12, false},
-    {"pge", NULL, FEAT_1_EDX, 13, false},
+    {"apic", NULL, FEAT_1_EDX, 9, true}, /* hw/apic.c (xAPIC) */
+    {"sep", NULL, FEAT_1_EDX, 11, true}, /* cpu/sysenter.c */
+    {"mtrr", NULL, FEAT_1_EDX, 12, false}, /* the MSRs read back, but no firmware fills them */
+    {"pge", NULL, FEAT_1_EDX, 13, true}, /* allowed to flush global entries too (SDM 4.10.4.1) */
     {"mca", NULL, FEAT_1_EDX, 14, false},
     {"cmov", NULL, FEAT_1_EDX, 15, true},
-    {"pat", NULL, FEAT_1_EDX, 16, false},
+    {"pat", NULL, FEAT_1_EDX, 16, true}, /* the MSR reads back: no caches to type */
     {"pse36", NULL, FEAT_1_EDX, 17, true}, /* cpu/paging.c: PDE bits 13-20 */
     {"clflush", NULL, FEAT_1_EDX, 19, false},
     {"mmx", NULL, FEAT_1_EDX, 23, false},

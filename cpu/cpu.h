@@ -107,6 +107,7 @@ typedef struct CPUX86State {
     struct {
         uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
         uint64_t misc_enable, pat, apic_base;
+        uint64_t bios_sign_id; /* 0x8B: the microcode revision is its high half */
         uint64_t mtrr_def_type, mtrr_fixed[11], mtrr_var[16];
     } msr;
     uint64_t tsc_offset; /* what WRMSR to the TSC added to the virtual clock's count */

@@ -182,6 +182,7 @@ uint64_t x86_read_tsc(CPUX86State *env)
 enum {
     MSR_IA32_TSC = 0x10,
     MSR_IA32_APIC_BASE = 0x1b,
+    MSR_IA32_BIOS_SIGN_ID = 0x8b,
     MSR_IA32_MTRRCAP = 0xfe,
     MSR_IA32_SYSENTER_CS = 0x174,
     MSR_IA32_SYSENTER_ESP = 0x175,
@@ -205,6 +206,9 @@ static uint64_t *msr_slot(CPUX86State *env, uint32_t index)
     case MSR_IA32_SYSENTER_ESP: return &env->msr.sysenter_esp;
     case MSR_IA32_SYSENTER_EIP: return &env->msr.sysenter_eip;
     case MSR_IA32_MISC_ENABLE: return &env->msr.misc_enable;
+    /* Software writes 0, runs CPUID and reads the loaded microcode's revision from the high
+       half (SDM Vol. 3A 10.11.7.1): xlat has no microcode, so the revision reads as 0. */
+    case MSR_IA32_BIOS_SIGN_ID: return &env->msr.bios_sign_id;
     case MSR_IA32_PAT: return &env->msr.pat;
     case MSR_MTRR_DEF_TYPE: return &env->msr.mtrr_def_type;
     case MSR_MTRR_FIX64K: return &env->msr.mtrr_fixed[0];
