@@ -3,7 +3,8 @@
 #   make                 the emulator (o/$(MODE)/xlat) and the ROMs (o/roms/*.bin)
 #   make check           unit tests (tests/unit/test_*.c, Check) and guest ROM tests
 #   make check-sanitize  the same, built with ASan and UBSan under o/san/
-#   make demo            boot the demo ROM
+#   make demo            boot Debian's i386 Linux to a shell on this terminal (scripts/demo)
+#   make demo-rom        boot the demo ROM
 #   make bench           tests/bench/run: xlat (jit, interp) against qemu
 #   make clean | distclean
 #
@@ -197,7 +198,7 @@ cpu-tests: $(CPU_TESTS)
 .PHONY: cpu-tests
 
 # --- goals ----------------------------------------------------------------------------------------
-.PHONY: all xlat roms unit-tests check check-here check-sanitize demo bench clean distclean help
+.PHONY: all xlat roms unit-tests check check-here check-sanitize demo demo-rom bench clean distclean help
 
 all: $(XLAT) $(ROMS) kernels
 xlat: $(XLAT)
@@ -234,8 +235,12 @@ check-sanitize:
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=66 \
 	$(MAKE) MODE=san SANITIZE=1 check
 
-# isa-debug-exit turns the demo's final write of 0 into exit status 1: that is success.
+# The demo: Debian's Linux to a busybox shell on the terminal (scripts/demo).
 demo: all
+	@scripts/demo $(XLAT)
+
+# The demo ROM; isa-debug-exit turns its final write of 0 into exit status 1: that is success.
+demo-rom: all
 	@echo "$(XLAT) -bios o/roms/demo.bin -device isa-debug-exit,iobase=0xf4,iosize=0x04 -debugcon stdio"
 	@$(XLAT) -bios o/roms/demo.bin -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	    -debugcon stdio; status=$$?; \
@@ -243,6 +248,7 @@ demo: all
 
 bench: all
 	XLAT=$(XLAT) ROMDIR=o/roms tests/bench/run
+	XLAT=$(XLAT) tests/bench/run-linux
 
 clean:
 	rm -rf o
