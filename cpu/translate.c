@@ -370,7 +370,7 @@ void gen_jmp_indirect(DisasContext *dc, int eip_val)
         /* single-stepping: back to the loop, which owes the trap (cpu/debug.c) */
         ir_emit_exit_tb(dc->f, IR_EXIT_NOCHAIN);
     } else {
-        ir_emit_lookup_and_goto(dc->f);
+        ir_emit_lookup_and_goto(dc->f, dc->g->eip);
     }
     dc->state = DISAS_JUMPED;
 }
@@ -528,17 +528,25 @@ static int x86_translate(TCGContext *s, CPUCommon *c, TranslationBlock *tb, IRFu
 
 /* ---- the frontend object ---- */
 
-static void x86_get_tb_key(CPUCommon *c, uint64_t *pc, uint64_t *phys_pc, uint64_t *cs_base,
-                           uint32_t *flags)
+static void x86_get_pc_key(CPUCommon *c, uint64_t *pc, uint64_t *cs_base, uint32_t *flags)
 {
     CPUX86State *env = x86_env(c);
     *cs_base = env->seg[R_CS].base;
-    uint32_t eip = (uint32_t)env->eip;
+    /* translated code stores EIP as 32 bits (the i32 global): a 64-bit load right after that
+       store would stall on store forwarding, and this runs at every indirect jump */
+    uint32_t eip = *(const uint32_t *)((const char *)env + LO32(offsetof(CPUX86State, eip)));
     if (!(env->hflags & HF_CS32)) {
         eip &= 0xffff;
     }
     *pc = (uint32_t)(*cs_base + eip);
     *flags = env->hflags;
+}
+
+static void x86_get_tb_key(CPUCommon *c, uint64_t *pc, uint64_t *phys_pc, uint64_t *cs_base,
+                           uint32_t *flags)
+{
+    CPUX86State *env = x86_env(c);
+    x86_get_pc_key(c, pc, cs_base, flags);
     /* Blocks are found by linear pc and must still come from the same physical bytes: under
        paging the mapping may have changed since the block was made. A fetch that faults leaves
        an impossible address, so the lookup misses and translation raises the fault. */
@@ -569,6 +577,7 @@ static void x86_dump(CPUCommon *env, FILE *out)
 const TCGFrontend x86_frontend = {
     .translate = x86_translate,
     .get_tb_key = x86_get_tb_key,
+    .get_pc_key = x86_get_pc_key,
     .restore_state = x86_restore_state,
     .disas = x86_disas_tb,
     .exec_pending = x86_exec_pending,

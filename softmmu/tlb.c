@@ -68,12 +68,14 @@ void tlb_flush(Machine *m)
     memset(m->cpu.common.tlb, 0xff, sizeof(m->cpu.common.tlb));
     memset(m->tlb_phys, 0xff, sizeof(m->tlb_phys));
     m->tlb_flushes++;
+    m->cpu.common.jump_gen++;
 }
 
 void tlb_flush_page(Machine *m, uint64_t addr)
 {
     uint64_t page = addr & 0xfffff000u;
     unsigned idx = tlb_index(page);
+    m->cpu.common.jump_gen++;
     for (unsigned mmu = 0; mmu < TLB_NB_MMU; mmu++) {
         TLBEntry *e = &m->cpu.common.tlb[mmu][idx];
         if (tlb_hit(e->addr_read, page) || tlb_hit(e->addr_write, page) ||
