@@ -1,0 +1,615 @@
+/*
+ * tests/unit/test_float80.c — cpu/float80.c checked against the host CPU's own x87.
+ *
+ * On x86 hosts every operation runs twice: in cpu/float80.c and on the host x87 (inline asm:
+ * fninit, fldcw with the chosen RC/PC/masks, the instruction, fnstsw before anything else can
+ * fault, fnclex). Result bits, exception flags and the condition bits the SDM defines for the
+ * instruction must all match. Operands come from a seeded xorshift generator (deterministic)
+ * that favours the hard cases: denormals, pseudo-denormals, unsupported encodings, NaNs with
+ * random payloads, values near each other, near the format limits and halfway for rounding.
+ * The transcendentals, which the x87 does not round correctly either, must be within 1 ulp.
+ * On other hosts only the fixed cases, derived from the SDM by hand, run.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/float80.h"
+
+#define SW_FLAGS 0x3f
+#define SW_C0 0x100
+#define SW_C1 0x200
+#define SW_C2 0x400
+#define SW_C3 0x4000
+
+static F80Env env_of(unsigned rc, unsigned pc, unsigned masks)
+{
+    return (F80Env){.rc = (uint8_t)rc, .pc = (uint8_t)pc, .masks = (uint8_t)masks};
+}
+
+static bool same(Float80 a, Float80 b) { return a.mant == b.mant && a.se == b.se; }
+
+/* ---- fixed cases, from the SDM's rules (run on every host) ---- */
+
+START_TEST(test_fixed)
+{
+    F80Env e = env_of(F80_RC_NEAREST, F80_PC_64, 0x3f);
+    Float80 one = f80_from_int(1), three = f80_from_int(3);
+    ck_assert(same(one, (Float80){0x8000000000000000ull, 0x3fff}));
+    /* 1/3 = 1.0101...b * 2^-2: the bits after the 64th are 1010...: nearest and up round up
+       (C1), down and toward zero truncate */
+    Float80 r = f80_div(&e, one, three);
+    ck_assert(same(r, (Float80){0xaaaaaaaaaaaaaaabull, 0x3ffd}));
+    ck_assert_int_eq(e.flags, F80_PE);
+    ck_assert(e.c1);
+    e = env_of(F80_RC_ZERO, F80_PC_64, 0x3f);
+    r = f80_div(&e, one, three);
+    ck_assert(same(r, (Float80){0xaaaaaaaaaaaaaaaaull, 0x3ffd}));
+    ck_assert_int_eq(e.flags, F80_PE);
+    ck_assert(!e.c1);
+    /* 2/3 at 24 bits: 0.101010...: nearest rounds up */
+    e = env_of(F80_RC_NEAREST, F80_PC_24, 0x3f);
+    r = f80_div(&e, f80_from_int(2), three);
+    ck_assert(same(r, (Float80){0xaaaaab0000000000ull, 0x3ffe}));
+    ck_assert(e.c1);
+    /* FLDPI by RC (SDM Vol. 1 8.3.8) */
+    static const uint64_t pi[4] = {0xc90fdaa22168c235ull, 0xc90fdaa22168c234ull,
+                                   0xc90fdaa22168c235ull, 0xc90fdaa22168c234ull};
+    for (unsigned rc = 0; rc < 4; rc++) {
+        e = env_of(rc, F80_PC_64, 0x3f);
+        ck_assert(same(f80_const(&e, F80_K_PI), (Float80){pi[rc], 0x4000}));
+    }
+    /* invalid operations give the real indefinite */
+    e = env_of(F80_RC_NEAREST, F80_PC_64, 0x3f);
+    Float80 inf = {0x8000000000000000ull, 0x7fff}, zero = {0, 0};
+    ck_assert(same(f80_mul(&e, inf, zero), F80_INDEFINITE));
+    ck_assert_int_eq(e.flags, F80_IE);
+    /* x/0: ZE, signed infinity */
+    e = env_of(F80_RC_NEAREST, F80_PC_64, 0x3f);
+    r = f80_div(&e, f80_from_int(-5), zero);
+    ck_assert(same(r, (Float80){0x8000000000000000ull, 0xffff}));
+    ck_assert_int_eq(e.flags, F80_ZE);
+    /* SNaN + QNaN: the QNaN; IE for the SNaN */
+    e = env_of(F80_RC_NEAREST, F80_PC_64, 0x3f);
+    Float80 snan = {0xa000000000000000ull, 0x7fff}, qnan = {0xc000000000000001ull, 0xffff};
+    ck_assert(same(f80_add(&e, snan, qnan), qnan));
+    ck_assert_int_eq(e.flags, F80_IE);
+    /* masked overflow: +inf in nearest, largest finite toward zero */
+    Float80 big = {0xffffffffffffffffull, 0x7ffe};
+    e = env_of(F80_RC_NEAREST, F80_PC_64, 0x3f);
+    ck_assert(same(f80_add(&e, big, big), inf));
+    ck_assert_int_eq(e.flags, F80_OE | F80_PE);
+    e = env_of(F80_RC_ZERO, F80_PC_64, 0x3f);
+    ck_assert(same(f80_add(&e, big, big), big));
+    /* FIST of 2.5: 2 in nearest (even), 3 up; 40000 to 16 bits: IE and 0x8000 */
+    Float80 h = {0xa000000000000000ull, 0x4000};
+    e = env_of(F80_RC_NEAREST, F80_PC_64, 0x3f);
+    ck_assert_int_eq(f80_to_int(&e, h, 32, false), 2);
+    e = env_of(F80_RC_UP, F80_PC_64, 0x3f);
+    ck_assert_int_eq(f80_to_int(&e, h, 32, false), 3);
+    e = env_of(F80_RC_NEAREST, F80_PC_64, 0x3f);
+    ck_assert_int_eq(f80_to_int(&e, f80_from_int(40000), 16, false), -32768);
+    ck_assert_int_eq(e.flags, F80_IE);
+    /* BCD round trip and the BCD indefinite */
+    uint8_t bcd[10];
+    e = env_of(F80_RC_NEAREST, F80_PC_64, 0x3f);
+    f80_to_bcd(&e, f80_from_int(-123456789012345678ll), bcd);
+    static const uint8_t want[10] = {0x78, 0x56, 0x34, 0x12, 0x90, 0x78, 0x56, 0x34, 0x12, 0x80};
+    ck_assert_mem_eq(bcd, want, 10);
+    ck_assert(same(f80_from_bcd(bcd), f80_from_int(-123456789012345678ll)));
+    f80_to_bcd(&e, inf, bcd);
+    static const uint8_t indef[10] = {0, 0, 0, 0, 0, 0, 0, 0xc0, 0xff, 0xff};
+    ck_assert_mem_eq(bcd, indef, 10);
+    /* sqrt(2) to 64 bits, nearest: the next bits are 0.35 ulp, so it rounds down */
+    e = env_of(F80_RC_NEAREST, F80_PC_64, 0x3f);
+    ck_assert(same(f80_sqrt(&e, f80_from_int(2)), (Float80){0xb504f333f9de6484ull, 0x3fff}));
+    /* FXTRACT of 0: ZE, -inf exponent */
+    Float80 ex;
+    e = env_of(F80_RC_NEAREST, F80_PC_64, 0x3f);
+    r = f80_xtract(&e, zero, &ex);
+    ck_assert(same(r, zero));
+    ck_assert(same(ex, (Float80){0x8000000000000000ull, 0xffff}));
+    ck_assert_int_eq(e.flags, F80_ZE);
+}
+END_TEST
+
+#if defined(__x86_64__) || defined(__i386__)
+
+/* ---- the host x87 as the reference ---- */
+
+/* what one operation produced: up to two register results or an integer/memory result, and
+   the status word (exception flags, C0..C3) */
+typedef struct Out {
+    Float80 r[2];
+    uint64_t i;
+    uint8_t bcd[10];
+    uint16_t sw;
+} Out;
+
+#define X87_CLOBBERS "st", "st(1)", "st(2)", "st(3)", "st(4)", "st(5)", "st(6)", "st(7)", "memory"
+
+/* st0 = a, st1 = b; INSN; status; both stack tops stored (the second may be an empty-stack
+   indefinite when INSN popped, unused then). fnstsw and fnclex come first: with OE/UE
+   unmasked a pending exception would fault on the next waiting instruction. */
+#define HOST_REG(NAME, INSN)                                                                    \
+    static __attribute__((unused)) void NAME(uint16_t cw, Float80 a, Float80 b, Out *o)        \
+    {                                                                                           \
+        __asm__ volatile("fninit\n\tfldcw %[cw]\n\tfldt %[b]\n\tfldt %[a]\n\t" INSN "\n\t"     \
+                         "fnstsw %[sw]\n\tfnclex\n\tfstpt %[r0]\n\tfstpt %[r1]\n\tfninit"       \
+                         : [r0] "=m"(o->r[0]), [r1] "=m"(o->r[1]), [sw] "=m"(o->sw)             \
+                         : [a] "m"(a), [b] "m"(b), [cw] "m"(cw)                                 \
+                         : X87_CLOBBERS);                                                       \
+    }
+HOST_REG(host_add, "fadd %%st(1), %%st")
+HOST_REG(host_sub, "fsub %%st(1), %%st")
+HOST_REG(host_mul, "fmul %%st(1), %%st")
+HOST_REG(host_div, "fdiv %%st(1), %%st")
+HOST_REG(host_sqrt, "fsqrt")
+HOST_REG(host_rndint, "frndint")
+HOST_REG(host_scale, "fscale")
+HOST_REG(host_prem, "fprem")
+HOST_REG(host_prem1, "fprem1")
+HOST_REG(host_xtract, "fxtract")
+HOST_REG(host_com, "fcom %%st(1)")
+HOST_REG(host_ucom, "fucom %%st(1)")
+HOST_REG(host_sin, "fsin")
+HOST_REG(host_cos, "fcos")
+HOST_REG(host_ptan, "fptan")
+HOST_REG(host_patan, "fpatan")
+HOST_REG(host_2xm1, "f2xm1")
+HOST_REG(host_yl2x, "fyl2x")
+HOST_REG(host_yl2xp1, "fyl2xp1")
+
+/* a to memory by INSN */
+#define HOST_STORE(NAME, INSN, T)                                                               \
+    static void NAME(uint16_t cw, Float80 a, Float80 b, Out *o)                                 \
+    {                                                                                           \
+        (void)b;                                                                                \
+        T v = 0;                                                                                \
+        __asm__ volatile("fninit\n\tfldcw %[cw]\n\tfldt %[a]\n\t" INSN " %[v]\n\t"             \
+                         "fnstsw %[sw]\n\tfninit"                                               \
+                         : [v] "+m"(v), [sw] "=m"(o->sw)                                        \
+                         : [a] "m"(a), [cw] "m"(cw)                                             \
+                         : X87_CLOBBERS);                                                       \
+        o->i = (uint64_t)v;                                                                     \
+    }
+HOST_STORE(host_fist16, "fistps", uint16_t)
+HOST_STORE(host_fist32, "fistpl", uint32_t)
+HOST_STORE(host_fist64, "fistpll", uint64_t)
+HOST_STORE(host_fistt16, "fisttps", uint16_t)
+HOST_STORE(host_fistt32, "fisttpl", uint32_t)
+HOST_STORE(host_fistt64, "fisttpll", uint64_t)
+HOST_STORE(host_st32, "fstps", uint32_t)
+HOST_STORE(host_st64, "fstpl", uint64_t)
+
+static void host_fbstp(uint16_t cw, Float80 a, Float80 b, Out *o)
+{
+    (void)b;
+    __asm__ volatile("fninit\n\tfldcw %[cw]\n\tfldt %[a]\n\tfbstp %[v]\n\tfnstsw %[sw]\n\tfninit"
+                     : [v] "=m"(o->bcd), [sw] "=m"(o->sw)
+                     : [a] "m"(a), [cw] "m"(cw)
+                     : X87_CLOBBERS);
+}
+
+/* the low bits of a's mantissa as a 32/64-bit value or 10 BCD bytes, loaded by INSN */
+#define HOST_LOAD(NAME, INSN, T)                                                                \
+    static void NAME(uint16_t cw, Float80 a, Float80 b, Out *o)                                 \
+    {                                                                                           \
+        (void)b;                                                                                \
+        T v = (T)a.mant;                                                                        \
+        __asm__ volatile("fninit\n\tfldcw %[cw]\n\t" INSN " %[v]\n\t"                           \
+                         "fnstsw %[sw]\n\tfnclex\n\tfstpt %[r0]\n\tfninit"                      \
+                         : [r0] "=m"(o->r[0]), [sw] "=m"(o->sw)                                 \
+                         : [v] "m"(v), [cw] "m"(cw)                                             \
+                         : X87_CLOBBERS);                                                       \
+    }
+HOST_LOAD(host_ld32, "flds", uint32_t)
+HOST_LOAD(host_ld64, "fldl", uint64_t)
+static void host_fbld(uint16_t cw, Float80 a, Float80 b, Out *o)
+{
+    (void)b;
+    __asm__ volatile("fninit\n\tfldcw %[cw]\n\tfbld %[v]\n\tfnstsw %[sw]\n\tfnclex\n\t"
+                     "fstpt %[r0]\n\tfninit"
+                     : [r0] "=m"(o->r[0]), [sw] "=m"(o->sw)
+                     : [v] "m"(a), [cw] "m"(cw)
+                     : X87_CLOBBERS);
+}
+
+#define HOST_CONST(NAME, INSN)                                                                  \
+    static void NAME(uint16_t cw, Float80 a, Float80 b, Out *o)                                 \
+    {                                                                                           \
+        (void)a, (void)b;                                                                       \
+        __asm__ volatile("fninit\n\tfldcw %[cw]\n\t" INSN "\n\t"                                \
+                         "fnstsw %[sw]\n\tfnclex\n\tfstpt %[r0]\n\tfninit"                      \
+                         : [r0] "=m"(o->r[0]), [sw] "=m"(o->sw)                                 \
+                         : [cw] "m"(cw)                                                         \
+                         : X87_CLOBBERS);                                                       \
+    }
+HOST_CONST(host_ld1, "fld1")
+HOST_CONST(host_ldl2t, "fldl2t")
+HOST_CONST(host_ldl2e, "fldl2e")
+HOST_CONST(host_ldpi, "fldpi")
+HOST_CONST(host_ldlg2, "fldlg2")
+HOST_CONST(host_ldln2, "fldln2")
+HOST_CONST(host_ldz, "fldz")
+
+/* ---- the same operations in cpu/float80.c, reported the way the host reports them ---- */
+
+static uint16_t sw_of(const F80Env *e) { return (uint16_t)(e->flags | (e->c1 ? SW_C1 : 0)); }
+
+static void soft_add(F80Env *e, Float80 a, Float80 b, Out *o) { o->r[0] = f80_add(e, a, b); }
+static void soft_sub(F80Env *e, Float80 a, Float80 b, Out *o) { o->r[0] = f80_sub(e, a, b); }
+static void soft_mul(F80Env *e, Float80 a, Float80 b, Out *o) { o->r[0] = f80_mul(e, a, b); }
+static void soft_div(F80Env *e, Float80 a, Float80 b, Out *o) { o->r[0] = f80_div(e, a, b); }
+static void soft_sqrt(F80Env *e, Float80 a, Float80 b, Out *o) { (void)b; o->r[0] = f80_sqrt(e, a); }
+static void soft_rndint(F80Env *e, Float80 a, Float80 b, Out *o)
+{
+    (void)b;
+    o->r[0] = f80_round_to_int(e, a);
+}
+static void soft_scale(F80Env *e, Float80 a, Float80 b, Out *o) { o->r[0] = f80_scale(e, a, b); }
+static void soft_rem(F80Env *e, Float80 a, Float80 b, Out *o, bool ieee)
+{
+    bool partial;
+    unsigned q;
+    o->r[0] = f80_rem(e, a, b, ieee, &partial, &q);
+    o->sw = (uint16_t)((partial ? SW_C2 : 0) | (q & 4 ? SW_C0 : 0) | (q & 2 ? SW_C3 : 0) |
+                       (q & 1 ? SW_C1 : 0));
+}
+static void soft_prem(F80Env *e, Float80 a, Float80 b, Out *o) { soft_rem(e, a, b, o, false); }
+static void soft_prem1(F80Env *e, Float80 a, Float80 b, Out *o) { soft_rem(e, a, b, o, true); }
+static void soft_xtract(F80Env *e, Float80 a, Float80 b, Out *o)
+{
+    (void)b;
+    o->r[0] = f80_xtract(e, a, &o->r[1]);
+}
+static void soft_cmp(F80Env *e, Float80 a, Float80 b, Out *o, bool quiet)
+{
+    static const uint16_t cc[] = {[F80_LT] = SW_C0, [F80_EQ] = SW_C3, [F80_GT] = 0,
+                                  [F80_UNORDERED] = SW_C0 | SW_C2 | SW_C3};
+    o->sw = cc[f80_compare(e, a, b, quiet)];
+}
+static void soft_com(F80Env *e, Float80 a, Float80 b, Out *o) { soft_cmp(e, a, b, o, false); }
+static void soft_ucom(F80Env *e, Float80 a, Float80 b, Out *o) { soft_cmp(e, a, b, o, true); }
+#define SOFT_FIST(NAME, BITS, TRUNC)                                                            \
+    static void NAME(F80Env *e, Float80 a, Float80 b, Out *o)                                   \
+    {                                                                                           \
+        (void)b;                                                                                \
+        o->i = (uint64_t)f80_to_int(e, a, BITS, TRUNC) & (~0ull >> (64 - BITS));                \
+    }
+SOFT_FIST(soft_fist16, 16, false)
+SOFT_FIST(soft_fist32, 32, false)
+SOFT_FIST(soft_fist64, 64, false)
+SOFT_FIST(soft_fistt16, 16, true)
+SOFT_FIST(soft_fistt32, 32, true)
+SOFT_FIST(soft_fistt64, 64, true)
+static void soft_st32(F80Env *e, Float80 a, Float80 b, Out *o) { (void)b; o->i = f80_to_f32(e, a); }
+static void soft_st64(F80Env *e, Float80 a, Float80 b, Out *o) { (void)b; o->i = f80_to_f64(e, a); }
+static void soft_fbstp(F80Env *e, Float80 a, Float80 b, Out *o) { (void)b; f80_to_bcd(e, a, o->bcd); }
+static void soft_ld32(F80Env *e, Float80 a, Float80 b, Out *o)
+{
+    (void)b;
+    o->r[0] = f80_from_f32(e, (uint32_t)a.mant);
+}
+static void soft_ld64(F80Env *e, Float80 a, Float80 b, Out *o)
+{
+    (void)b;
+    o->r[0] = f80_from_f64(e, a.mant);
+}
+static void soft_fbld(F80Env *e, Float80 a, Float80 b, Out *o)
+{
+    (void)e, (void)b;
+    uint8_t v[10];
+    memcpy(v, &a, 10);
+    o->r[0] = f80_from_bcd(v);
+}
+#define SOFT_CONST(NAME, K)                                                                     \
+    static void NAME(F80Env *e, Float80 a, Float80 b, Out *o)                                   \
+    {                                                                                           \
+        (void)a, (void)b;                                                                       \
+        o->r[0] = f80_const(e, K);                                                              \
+    }
+SOFT_CONST(soft_ld1, F80_K_ONE)
+SOFT_CONST(soft_ldl2t, F80_K_L2T)
+SOFT_CONST(soft_ldl2e, F80_K_L2E)
+SOFT_CONST(soft_ldpi, F80_K_PI)
+SOFT_CONST(soft_ldlg2, F80_K_LG2)
+SOFT_CONST(soft_ldln2, F80_K_LN2)
+SOFT_CONST(soft_ldz, F80_K_ZERO)
+
+/* ---- operands ---- */
+
+static uint64_t rng;
+static uint64_t next64(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+static unsigned below(unsigned n) { return (unsigned)(next64() % n); }
+
+/* a significand: random, sparse (exact products, halfway cases at every precision), or runs
+   of ones/zeros next to the rounding positions of PC 24/53/64 */
+static uint64_t gen_mant(void)
+{
+    uint64_t m = next64();
+    switch (below(8)) {
+    case 0: m &= ~0ull << (64 - 1 - below(40)); break;
+    case 1: m = (m & (~0ull << 40)) | (below(2) ? 1ull << 39 : (1ull << 40) - 1); break;
+    case 2: m = (m & (~0ull << 11)) | (below(2) ? 1ull << 10 : (1ull << 11) - 1); break;
+    case 3: m = (m & ~1ull) | below(2); m |= below(2) ? 0 : 0xffffff; break;
+    case 4: m = below(2) ? ~0ull : 0; m ^= 1ull << below(64); break;
+    default: break;
+    }
+    return m | 1ull << 63;
+}
+
+/* a biased exponent: mostly near 1.0, sometimes near the limits of the 80/64/32-bit formats
+   and of the integer conversions */
+static unsigned gen_exp(void)
+{
+    static const int centres[] = {16383, 1, 32766, 16383 - 126, 16383 + 127, 16383 - 1022,
+                                  16383 + 1023, 16383 - 149, 16383 - 1074, 16383 + 15,
+                                  16383 + 31, 16383 + 63, 16383 + 59};
+    int e;
+    switch (below(6)) {
+    case 0: e = (int)below(32767); break;
+    case 1: case 2: e = 16383 + (int)below(130) - 65; break;
+    default: e = centres[below(sizeof centres / sizeof centres[0])] + (int)below(9) - 4; break;
+    }
+    if (e < 1)
+        e = 1;
+    if (e > 32766)
+        e = 32766;
+    return (unsigned)e;
+}
+
+static Float80 gen_operand(void)
+{
+    unsigned s = below(2) ? 0x8000 : 0;
+    switch (below(32)) {
+    case 0: return (Float80){0, (uint16_t)s};
+    case 1: return (Float80){1ull << 63, (uint16_t)(s | 0x7fff)};
+    case 2: /* QNaN or SNaN, random payload */
+    {
+        uint64_t m = next64() | 1ull << 63;
+        if (below(2))
+            m &= ~(1ull << 62);
+        if (!(m << 1))
+            m |= 1;
+        return (Float80){m, (uint16_t)(s | 0x7fff)};
+    }
+    case 3: return (Float80){gen_mant() >> (1 + below(63)), (uint16_t)s}; /* denormal */
+    case 4: return (Float80){gen_mant(), (uint16_t)s};                     /* pseudo-denormal */
+    case 5: /* unnormal, pseudo-infinity, pseudo-NaN */
+        if (below(4))
+            return (Float80){gen_mant() >> (1 + below(63)), (uint16_t)(s | gen_exp())};
+        return (Float80){next64() >> 1, (uint16_t)(s | 0x7fff)};
+    case 6: /* a small integer */
+        return f80_from_int((int64_t)(next64() >> below(64)) * (s ? -1 : 1));
+    case 7: return (Float80){gen_mant(), (uint16_t)(s | below(32767))};
+    default: return (Float80){gen_mant(), (uint16_t)(s | gen_exp())};
+    }
+}
+
+/* a second operand: unrelated, or close to a (cancellation, quotients near integers) */
+static Float80 gen_partner(Float80 a)
+{
+    switch (below(6)) {
+    case 0:
+    {
+        Float80 b = a;
+        b.mant += (uint64_t)(int64_t)(int)(below(64) - 32);
+        b.se ^= below(2) ? 0x8000 : 0;
+        if (b.mant >> 63 == 0 && (a.se & 0x7fff))
+            b.mant |= 1ull << 63;
+        return b;
+    }
+    case 1:
+    {
+        Float80 b = a;
+        b.se = (uint16_t)((b.se & 0x8000) | (((b.se & 0x7fff) + below(130) - 65) & 0x7fff));
+        b.mant ^= next64() >> (40 + below(24));
+        return b;
+    }
+    default: return gen_operand();
+    }
+}
+
+/* ---- the comparison loop ---- */
+
+typedef void HostFn(uint16_t cw, Float80 a, Float80 b, Out *o);
+typedef void SoftFn(F80Env *e, Float80 a, Float80 b, Out *o);
+
+enum { CMP_R0 = 1, CMP_R1 = 2, CMP_I = 4, CMP_BCD = 8 };
+
+typedef struct OpDesc {
+    const char *name;
+    HostFn *host;
+    SoftFn *soft;
+    int n;            /* cases */
+    unsigned cmp;     /* CMP_*: which outputs to compare */
+    uint16_t cc;      /* condition bits compared besides the flags */
+    bool unmask;      /* also run with OE/UE unmasked (register results) */
+    bool pc;          /* precision control applies */
+    Float80 (*gen_a)(void);
+} OpDesc;
+
+static long total_cases;
+
+static void print80(const char *what, Float80 v)
+{
+    fprintf(stderr, " %s=%04x:%016llx", what, v.se, (unsigned long long)v.mant);
+}
+
+static int run_op(const OpDesc *d, uint64_t seed)
+{
+    int fails = 0;
+    rng = seed;
+    for (int i = 0; i < d->n; i++) {
+        unsigned rc = i & 3;
+        unsigned pc = d->pc ? (unsigned[]){F80_PC_64, F80_PC_53, F80_PC_24}[(i >> 2) % 3] : 3;
+        unsigned masks = 0x3f;
+        if (d->unmask && i % 5 == 4)
+            masks &= ~(F80_OE | F80_UE);
+        Float80 a = d->gen_a ? d->gen_a() : gen_operand();
+        Float80 b = gen_partner(a);
+        uint16_t cw = (uint16_t)(masks | 0x40 | pc << 8 | rc << 10);
+        Out h, s;
+        memset(&h, 0, sizeof h);
+        memset(&s, 0, sizeof s);
+        d->host(cw, a, b, &h);
+        F80Env e = env_of(rc, pc, masks);
+        d->soft(&e, a, b, &s);
+        uint16_t cc = d->cc;
+        uint16_t hs = h.sw & (SW_FLAGS | cc), ss = (uint16_t)((s.sw | sw_of(&e)) & (SW_FLAGS | cc));
+        bool bad = hs != ss;
+        bool stored = !(masks != 0x3f && (h.sw & (F80_OE | F80_UE)) && (d->cmp & ~CMP_R0 & ~CMP_R1));
+        if ((d->cmp & CMP_R0) && !same(h.r[0], s.r[0]))
+            bad = true;
+        if ((d->cmp & CMP_R1) && !same(h.r[1], s.r[1]))
+            bad = true;
+        if ((d->cmp & CMP_I) && stored && h.i != s.i)
+            bad = true;
+        if ((d->cmp & CMP_BCD) && memcmp(h.bcd, s.bcd, 10))
+            bad = true;
+        total_cases++;
+        if (bad && ++fails <= 12) {
+            fprintf(stderr, "%s rc=%u pc=%u masks=%02x:", d->name, rc, pc, masks);
+            print80("a", a);
+            print80("b", b);
+            fprintf(stderr, "\n   host sw=%04x", hs);
+            if (d->cmp & CMP_R0)
+                print80("r0", h.r[0]);
+            if (d->cmp & CMP_R1)
+                print80("r1", h.r[1]);
+            if (d->cmp & CMP_I)
+                fprintf(stderr, " i=%llx", (unsigned long long)h.i);
+            fprintf(stderr, "\n   soft sw=%04x", ss);
+            if (d->cmp & CMP_R0)
+                print80("r0", s.r[0]);
+            if (d->cmp & CMP_R1)
+                print80("r1", s.r[1]);
+            if (d->cmp & CMP_I)
+                fprintf(stderr, " i=%llx", (unsigned long long)s.i);
+            fprintf(stderr, "\n");
+        }
+    }
+    if (fails)
+        fprintf(stderr, "%s: %d of %d cases differ from the host\n", d->name, fails, d->n);
+    return fails;
+}
+
+/* operands of the integer/BCD/f32/f64 loads: random bit patterns in a's low mantissa bits */
+static Float80 gen_ld32(void)
+{
+    uint32_t v = (uint32_t)next64();
+    switch (below(4)) {
+    case 0: v &= 0x807fffff; break;               /* denormal or zero */
+    case 1: v |= 0x7f800000; if (below(2)) v &= 0xff800000 | (v & 0x3fffff); break; /* NaN/inf */
+    default: break;
+    }
+    return (Float80){v, 0};
+}
+static Float80 gen_ld64(void)
+{
+    uint64_t v = next64();
+    switch (below(4)) {
+    case 0: v &= 0x800fffffffffffffull >> (below(2) * below(52)); break;
+    case 1: v |= 0x7ff0000000000000ull; if (below(2)) v &= 0xfff7ffffffffffffull; break;
+    default: break;
+    }
+    return (Float80){v, 0};
+}
+static Float80 gen_bcd(void)
+{
+    Float80 r = {0, 0};
+    uint8_t v[10];
+    for (int i = 0; i < 9; i++)
+        v[i] = (uint8_t)(below(10) | below(10) << 4);
+    v[9] = below(2) ? 0x80 : 0;
+    memcpy(&r, v, 10);
+    return r;
+}
+
+#define N 200000
+static const OpDesc ops[] = {
+    {"fadd", host_add, soft_add, N, CMP_R0, SW_C1, true, true, NULL},
+    {"fsub", host_sub, soft_sub, N, CMP_R0, SW_C1, true, true, NULL},
+    {"fmul", host_mul, soft_mul, N, CMP_R0, SW_C1, true, true, NULL},
+    {"fdiv", host_div, soft_div, N, CMP_R0, SW_C1, true, true, NULL},
+    {"fsqrt", host_sqrt, soft_sqrt, N, CMP_R0, SW_C1, true, true, NULL},
+    {"fcom", host_com, soft_com, N, 0, SW_C0 | SW_C1 | SW_C2 | SW_C3, false, false, NULL},
+    {"fucom", host_ucom, soft_ucom, N, 0, SW_C0 | SW_C1 | SW_C2 | SW_C3, false, false, NULL},
+    {"fist16", host_fist16, soft_fist16, N, CMP_I, SW_C1, false, false, NULL},
+    {"fist32", host_fist32, soft_fist32, N, CMP_I, SW_C1, false, false, NULL},
+    {"fist64", host_fist64, soft_fist64, N, CMP_I, SW_C1, false, false, NULL},
+    {"fisttp16", host_fistt16, soft_fistt16, N / 4, CMP_I, SW_C1, false, false, NULL},
+    {"fisttp32", host_fistt32, soft_fistt32, N / 4, CMP_I, SW_C1, false, false, NULL},
+    {"fisttp64", host_fistt64, soft_fistt64, N / 4, CMP_I, SW_C1, false, false, NULL},
+    {"fld m32", host_ld32, soft_ld32, N / 4, CMP_R0, SW_C1, false, false, gen_ld32},
+    {"fld m64", host_ld64, soft_ld64, N / 4, CMP_R0, SW_C1, false, false, gen_ld64},
+    {"fst m32", host_st32, soft_st32, N, CMP_I, SW_C1, false, false, NULL},
+    {"fst m64", host_st64, soft_st64, N, CMP_I, SW_C1, false, false, NULL},
+    {"frndint", host_rndint, soft_rndint, N, CMP_R0, SW_C1, false, false, NULL},
+    {"fscale", host_scale, soft_scale, N, CMP_R0, SW_C1, false, false, NULL},
+    {"fprem", host_prem, soft_prem, N, CMP_R0, SW_C0 | SW_C1 | SW_C2 | SW_C3, false, false, NULL},
+    {"fprem1", host_prem1, soft_prem1, N, CMP_R0, SW_C0 | SW_C1 | SW_C2 | SW_C3, false, false,
+     NULL},
+    {"fxtract", host_xtract, soft_xtract, N, CMP_R0 | CMP_R1, SW_C1, false, false, NULL},
+    {"fbld", host_fbld, soft_fbld, N / 10, CMP_R0, SW_C1, false, false, gen_bcd},
+    {"fbstp", host_fbstp, soft_fbstp, N, CMP_BCD, SW_C1, false, false, NULL},
+    {"fld1", host_ld1, soft_ld1, 16, CMP_R0, SW_C1, false, false, NULL},
+    {"fldl2t", host_ldl2t, soft_ldl2t, 16, CMP_R0, SW_C1, false, false, NULL},
+    {"fldl2e", host_ldl2e, soft_ldl2e, 16, CMP_R0, SW_C1, false, false, NULL},
+    {"fldpi", host_ldpi, soft_ldpi, 16, CMP_R0, SW_C1, false, false, NULL},
+    {"fldlg2", host_ldlg2, soft_ldlg2, 16, CMP_R0, SW_C1, false, false, NULL},
+    {"fldln2", host_ldln2, soft_ldln2, 16, CMP_R0, SW_C1, false, false, NULL},
+    {"fldz", host_ldz, soft_ldz, 16, CMP_R0, SW_C1, false, false, NULL},
+};
+
+static const char *only_op; /* F80_TEST_ONLY=name runs one operation (debugging) */
+
+START_TEST(test_exact_vs_host)
+{
+    int fails = 0;
+    const OpDesc *d = &ops[_i];
+    if (only_op && strcmp(only_op, d->name))
+        return;
+    fails += run_op(d, 0x9e3779b97f4a7c15ull ^ (uint64_t)(_i + 1) * 0x2545f4914f6cdd1dull);
+    ck_assert_msg(fails == 0, "%s: %d cases differ from the host x87", d->name, fails);
+}
+END_TEST
+
+#endif /* x86 host */
+
+static Suite *float80_suite(void)
+{
+    Suite *s = suite_create("float80");
+    TCase *tc = tcase_create("fixed");
+    tcase_add_test(tc, test_fixed);
+    suite_add_tcase(s, tc);
+#if defined(__x86_64__) || defined(__i386__)
+    only_op = getenv("F80_TEST_ONLY");
+    TCase *th = tcase_create("vs_host");
+    tcase_set_timeout(th, 120);
+    tcase_add_loop_test(th, test_exact_vs_host, 0, (int)(sizeof ops / sizeof ops[0]));
+    suite_add_tcase(s, th);
+#else
+    fprintf(stderr, "test_float80: not an x86 host, the comparisons with the host x87 are "
+                    "skipped; only the fixed cases run\n");
+#endif
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(float80_suite());
+    srunner_set_fork_status(sr, CK_NOFORK);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
