@@ -89,10 +89,19 @@ static uint64_t round_core(F80Env *env, bool sign, int32_t E, u128 sig, int prec
     /* tininess: this x87 detects it after rounding (to prec bits, exponent unbounded), which
        the SDM leaves open (Vol. 1 4.9.1.5); e.g. (1 - 2^-63)(1 + 2^-63) * 2^-16382 rounds to
        2^-16382 with PE but no UE on the host */
-    bool tiny = E < 1 && !(E == 0 && (rnd(env->rc, sign, sig, 128 - prec, &inexact, &up) >> prec));
+    bool tiny = E < 1;
+    if (E == 0 && (rnd(env->rc, sign, sig, 128 - prec, &inexact, &up) >> prec))
+        tiny = false;
     if (tiny) {
         if (!(env->masks & F80_UE)) {
-            env->flags |= F80_UE;
+            env->flags |= F80_UE | F80_PE;
+            if (E + wrap < 1) {
+                /* out of range even wrapped (FSCALE): the host gives a signed zero */
+                env->c1 = false;
+                *eout = 0;
+                return 0;
+            }
+            env->flags &= (uint8_t)~F80_PE;
             E += wrap;
         } else {
             u128 m = rnd(env->rc, sign, shr_jam(sig, 1 - E), 128 - prec, &inexact, &up);
@@ -109,10 +118,11 @@ static uint64_t round_core(F80Env *env, bool sign, int32_t E, u128 sig, int prec
         E++;
     }
     if (E > emax) {
-        if (env->masks & F80_OE) {
-            /* SDM Vol. 1 Table 4-10: infinity or the largest finite value, by RC and sign */
+        if ((env->masks & F80_OE) || E - wrap > emax) {
+            /* SDM Vol. 1 Table 4-10: infinity or the largest finite value, by RC and sign;
+               unmasked but out of range even wrapped (FSCALE): infinity, as on the host */
             bool to_inf = env->rc == F80_RC_NEAREST || (env->rc == F80_RC_UP && !sign) ||
-                          (env->rc == F80_RC_DOWN && sign);
+                          (env->rc == F80_RC_DOWN && sign) || !(env->masks & F80_OE);
             env->flags |= F80_OE | F80_PE;
             env->c1 = to_inf;
             *eout = to_inf ? emax + 1 : emax;
@@ -511,8 +521,19 @@ static uint64_t to_ieee(F80Env *env, Float80 a, int frac_bits, int exp_bits)
     Unp u = unpack(a);
     int32_t e;
     int prec = frac_bits + 1;
-    uint64_t m = round_core(env, u.sign, u.exp + bias, (u128)u.m << 64, prec, emax - 1,
+    F80Env t = *env;
+    t.flags = 0;
+    uint64_t m = round_core(&t, u.sign, u.exp + bias, (u128)u.m << 64, prec, emax - 1,
                             3 << (exp_bits - 2), &e);
+    /* an unmasked overflow or underflow aborts the store: that flag alone, no PE or C1
+       (SDM Vol. 1 4.9.2, as the host does) */
+    uint8_t aborted = t.flags & (F80_OE | F80_UE) & ~env->masks;
+    if (aborted) {
+        env->flags |= aborted;
+        return 0;
+    }
+    env->flags |= t.flags;
+    env->c1 = t.c1;
     return sign | ((uint64_t)e << frac_bits) | (m & ((1ull << frac_bits) - 1));
 }
 

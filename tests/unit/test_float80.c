@@ -444,9 +444,13 @@ static void print80(const char *what, Float80 v)
     fprintf(stderr, " %s=%04x:%016llx", what, v.se, (unsigned long long)v.mant);
 }
 
+static long *stats; /* F80_TEST_STATS: how often the host raised each flag (and C2) */
+
 static int run_op(const OpDesc *d, uint64_t seed)
 {
     int fails = 0;
+    long counts[7] = {0};
+    stats = getenv("F80_TEST_STATS") ? counts : NULL;
     rng = seed;
     for (int i = 0; i < d->n; i++) {
         unsigned rc = i & 3;
@@ -476,6 +480,11 @@ static int run_op(const OpDesc *d, uint64_t seed)
         if ((d->cmp & CMP_BCD) && memcmp(h.bcd, s.bcd, 10))
             bad = true;
         total_cases++;
+        if (stats) {
+            for (int k = 0; k < 6; k++)
+                stats[k] += (h.sw >> k) & 1;
+            stats[6] += (h.sw & SW_C2) != 0;
+        }
         if (bad && ++fails <= 12) {
             fprintf(stderr, "%s rc=%u pc=%u masks=%02x:", d->name, rc, pc, masks);
             print80("a", a);
@@ -499,6 +508,9 @@ static int run_op(const OpDesc *d, uint64_t seed)
     }
     if (fails)
         fprintf(stderr, "%s: %d of %d cases differ from the host\n", d->name, fails, d->n);
+    if (stats)
+        fprintf(stderr, "%-9s IE %6ld DE %6ld ZE %6ld OE %6ld UE %6ld PE %6ld C2 %6ld\n", d->name,
+                stats[0], stats[1], stats[2], stats[3], stats[4], stats[5], stats[6]);
     return fails;
 }
 
@@ -541,33 +553,33 @@ static const OpDesc ops[] = {
     {"fmul", host_mul, soft_mul, N, CMP_R0, SW_C1, true, true, NULL},
     {"fdiv", host_div, soft_div, N, CMP_R0, SW_C1, true, true, NULL},
     {"fsqrt", host_sqrt, soft_sqrt, N, CMP_R0, SW_C1, true, true, NULL},
-    {"fcom", host_com, soft_com, N, 0, SW_C0 | SW_C1 | SW_C2 | SW_C3, false, false, NULL},
-    {"fucom", host_ucom, soft_ucom, N, 0, SW_C0 | SW_C1 | SW_C2 | SW_C3, false, false, NULL},
-    {"fist16", host_fist16, soft_fist16, N, CMP_I, SW_C1, false, false, NULL},
-    {"fist32", host_fist32, soft_fist32, N, CMP_I, SW_C1, false, false, NULL},
-    {"fist64", host_fist64, soft_fist64, N, CMP_I, SW_C1, false, false, NULL},
-    {"fisttp16", host_fistt16, soft_fistt16, N / 4, CMP_I, SW_C1, false, false, NULL},
-    {"fisttp32", host_fistt32, soft_fistt32, N / 4, CMP_I, SW_C1, false, false, NULL},
-    {"fisttp64", host_fistt64, soft_fistt64, N / 4, CMP_I, SW_C1, false, false, NULL},
-    {"fld m32", host_ld32, soft_ld32, N / 4, CMP_R0, SW_C1, false, false, gen_ld32},
-    {"fld m64", host_ld64, soft_ld64, N / 4, CMP_R0, SW_C1, false, false, gen_ld64},
-    {"fst m32", host_st32, soft_st32, N, CMP_I, SW_C1, false, false, NULL},
-    {"fst m64", host_st64, soft_st64, N, CMP_I, SW_C1, false, false, NULL},
-    {"frndint", host_rndint, soft_rndint, N, CMP_R0, SW_C1, false, false, NULL},
-    {"fscale", host_scale, soft_scale, N, CMP_R0, SW_C1, false, false, NULL},
-    {"fprem", host_prem, soft_prem, N, CMP_R0, SW_C0 | SW_C1 | SW_C2 | SW_C3, false, false, NULL},
+    {"fcom", host_com, soft_com, N, 0, SW_C0 | SW_C1 | SW_C2 | SW_C3, true, false, NULL},
+    {"fucom", host_ucom, soft_ucom, N, 0, SW_C0 | SW_C1 | SW_C2 | SW_C3, true, false, NULL},
+    {"fist16", host_fist16, soft_fist16, N, CMP_I, SW_C1, true, false, NULL},
+    {"fist32", host_fist32, soft_fist32, N, CMP_I, SW_C1, true, false, NULL},
+    {"fist64", host_fist64, soft_fist64, N, CMP_I, SW_C1, true, false, NULL},
+    {"fisttp16", host_fistt16, soft_fistt16, N / 4, CMP_I, SW_C1, true, false, NULL},
+    {"fisttp32", host_fistt32, soft_fistt32, N / 4, CMP_I, SW_C1, true, false, NULL},
+    {"fisttp64", host_fistt64, soft_fistt64, N / 4, CMP_I, SW_C1, true, false, NULL},
+    {"fld m32", host_ld32, soft_ld32, N / 4, CMP_R0, SW_C1, true, false, gen_ld32},
+    {"fld m64", host_ld64, soft_ld64, N / 4, CMP_R0, SW_C1, true, false, gen_ld64},
+    {"fst m32", host_st32, soft_st32, N, CMP_I, SW_C1, true, false, NULL},
+    {"fst m64", host_st64, soft_st64, N, CMP_I, SW_C1, true, false, NULL},
+    {"frndint", host_rndint, soft_rndint, N, CMP_R0, SW_C1, true, false, NULL},
+    {"fscale", host_scale, soft_scale, N, CMP_R0, SW_C1, true, false, NULL},
+    {"fprem", host_prem, soft_prem, N, CMP_R0, SW_C0 | SW_C1 | SW_C2 | SW_C3, true, false, NULL},
     {"fprem1", host_prem1, soft_prem1, N, CMP_R0, SW_C0 | SW_C1 | SW_C2 | SW_C3, false, false,
      NULL},
-    {"fxtract", host_xtract, soft_xtract, N, CMP_R0 | CMP_R1, SW_C1, false, false, NULL},
-    {"fbld", host_fbld, soft_fbld, N / 10, CMP_R0, SW_C1, false, false, gen_bcd},
-    {"fbstp", host_fbstp, soft_fbstp, N, CMP_BCD, SW_C1, false, false, NULL},
-    {"fld1", host_ld1, soft_ld1, 16, CMP_R0, SW_C1, false, false, NULL},
-    {"fldl2t", host_ldl2t, soft_ldl2t, 16, CMP_R0, SW_C1, false, false, NULL},
-    {"fldl2e", host_ldl2e, soft_ldl2e, 16, CMP_R0, SW_C1, false, false, NULL},
-    {"fldpi", host_ldpi, soft_ldpi, 16, CMP_R0, SW_C1, false, false, NULL},
-    {"fldlg2", host_ldlg2, soft_ldlg2, 16, CMP_R0, SW_C1, false, false, NULL},
-    {"fldln2", host_ldln2, soft_ldln2, 16, CMP_R0, SW_C1, false, false, NULL},
-    {"fldz", host_ldz, soft_ldz, 16, CMP_R0, SW_C1, false, false, NULL},
+    {"fxtract", host_xtract, soft_xtract, N, CMP_R0 | CMP_R1, SW_C1, true, false, NULL},
+    {"fbld", host_fbld, soft_fbld, N / 10, CMP_R0, SW_C1, true, false, gen_bcd},
+    {"fbstp", host_fbstp, soft_fbstp, N, CMP_BCD, SW_C1, true, false, NULL},
+    {"fld1", host_ld1, soft_ld1, 16, CMP_R0, SW_C1, true, false, NULL},
+    {"fldl2t", host_ldl2t, soft_ldl2t, 16, CMP_R0, SW_C1, true, false, NULL},
+    {"fldl2e", host_ldl2e, soft_ldl2e, 16, CMP_R0, SW_C1, true, false, NULL},
+    {"fldpi", host_ldpi, soft_ldpi, 16, CMP_R0, SW_C1, true, false, NULL},
+    {"fldlg2", host_ldlg2, soft_ldlg2, 16, CMP_R0, SW_C1, true, false, NULL},
+    {"fldln2", host_ldln2, soft_ldln2, 16, CMP_R0, SW_C1, true, false, NULL},
+    {"fldz", host_ldz, soft_ldz, 16, CMP_R0, SW_C1, true, false, NULL},
 };
 
 static const char *only_op; /* F80_TEST_ONLY=name runs one operation (debugging) */
