@@ -773,12 +773,484 @@ Float80 f80_const(F80Env *env, F80Const k)
     return mk(false, (unsigned)(f80_consts[k].exp + BIAS), (uint64_t)m);
 }
 
-/* --- transcendentals (not yet implemented: the real indefinite with IE) ----------------------- */
+/* --- transcendentals -------------------------------------------------------------------------- */
+/*
+ * Evaluated in a private binary floating point with a 128-bit significand (BF), truncating, with
+ * the shifted-out bits of an alignment jammed into the lowest bit so that a tiny correction
+ * still shows in directed rounding. Each operation errs by about 2^-127 relatively; the series
+ * below are summed to ~2^-125, so the final rounding to 64 bits is correct except in rare
+ * near-halfway cases. The x87 is itself within an ulp (SDM Vol. 1 8.3.10), and it reduces
+ * trigonometric arguments with a 66-bit pi, which is mimicked here (f80_pi66).
+ */
 
-Float80 f80_sin(F80Env *env, Float80 a, bool *oor) { (void)a; *oor = false; return invalid(env); }
-Float80 f80_cos(F80Env *env, Float80 a, bool *oor) { (void)a; *oor = false; return invalid(env); }
-Float80 f80_tan(F80Env *env, Float80 a, bool *oor) { (void)a; *oor = false; return invalid(env); }
-Float80 f80_atan2(F80Env *env, Float80 y, Float80 x) { (void)y; (void)x; return invalid(env); }
-Float80 f80_2xm1(F80Env *env, Float80 a) { (void)a; return invalid(env); }
-Float80 f80_yl2x(F80Env *env, Float80 y, Float80 x) { (void)y; (void)x; return invalid(env); }
-Float80 f80_yl2xp1(F80Env *env, Float80 y, Float80 x) { (void)y; (void)x; return invalid(env); }
+/* value = (-1)^s * m * 2^(e - 127); m has bit 127 set, or is 0 for zero */
+typedef struct BF {
+    bool s;
+    int32_t e;
+    u128 m;
+} BF;
+
+#define U128(hi, lo) (((u128)(hi) << 64) | (lo))
+
+static BF bf_norm(bool s, int32_t e, u128 m)
+{
+    if (m == 0)
+        return (BF){s, 0, 0};
+    int lz = clz128(m);
+    return (BF){s, e - lz, m << lz};
+}
+
+static BF bf_from_f80(Float80 a)
+{
+    if (f80_classify(a) == F80_CLASS_ZERO)
+        return (BF){f80_sign(a), 0, 0};
+    Unp u = unpack(a);
+    return (BF){u.sign, u.exp, (u128)u.m << 64};
+}
+
+static BF bf_int(int64_t v)
+{
+    bool s = v < 0;
+    return bf_norm(s, 127, s ? -(uint64_t)v : (uint64_t)v);
+}
+
+static BF bf_neg(BF a)
+{
+    a.s = !a.s;
+    return a;
+}
+
+static BF bf_mul(BF a, BF b)
+{
+    if (!a.m || !b.m)
+        return (BF){a.s ^ b.s, 0, 0};
+    uint64_t ah = (uint64_t)(a.m >> 64), al = (uint64_t)a.m;
+    uint64_t bh = (uint64_t)(b.m >> 64), bl = (uint64_t)b.m;
+    u128 hh = (u128)ah * bh, hl = (u128)ah * bl, lh = (u128)al * bh, ll = (u128)al * bl;
+    u128 mid = (hl & ~0ull) + (lh & ~0ull) + (ll >> 64);
+    u128 hi = hh + (hl >> 64) + (lh >> 64) + (mid >> 64);
+    bool sticky = ((uint64_t)mid | (uint64_t)ll) != 0;
+    /* the product of two [1,2) significands is in [1,4): bit 127 or 126 of hi leads */
+    if (!(hi >> 127))
+        return (BF){a.s ^ b.s, a.e + b.e, (hi << 1) | ((uint64_t)mid >> 63) | sticky};
+    return (BF){a.s ^ b.s, a.e + b.e + 1, hi | sticky};
+}
+
+static BF bf_add(BF a, BF b)
+{
+    if (!b.m)
+        return a;
+    if (!a.m)
+        return b;
+    if (a.e < b.e || (a.e == b.e && a.m < b.m)) {
+        BF t = a;
+        a = b;
+        b = t;
+    }
+    /* one spare bit at the top for the carry */
+    u128 y = shr_jam(b.m >> 1 | (b.m & 1), a.e - b.e);
+    u128 x = a.m >> 1;
+    if (a.s == b.s)
+        return bf_norm(a.s, a.e + 1, x + y);
+    return bf_norm(a.s, a.e + 1, x - y);
+}
+
+static BF bf_sub(BF a, BF b) { return bf_add(a, bf_neg(b)); }
+
+/* 128 quotient bits, restoring division */
+static BF bf_div(BF a, BF b)
+{
+    if (!a.m)
+        return (BF){a.s ^ b.s, 0, 0};
+    u128 r = a.m, d = b.m, q = 0;
+    bool carry = false;
+    for (int i = 0; i < 128; i++) {
+        bool ge = carry || r >= d;
+        if (ge)
+            r -= d;
+        q = (q << 1) | ge;
+        carry = r >> 127;
+        r <<= 1;
+    }
+    return bf_norm(a.s ^ b.s, a.e - b.e, q | (r != 0 || carry));
+}
+
+/* divide by a small positive integer */
+static BF bf_divu(BF a, uint32_t n)
+{
+    u128 q1 = a.m / n, r = a.m % n;
+    int lz = q1 ? clz128(q1) : 0;
+    u128 q = (q1 << lz) | ((r << lz) / n);
+    return (BF){a.s, a.e - lz, q | ((r << lz) % n != 0)};
+}
+
+static BF bf_sqrt(BF a)
+{
+    if (!a.m)
+        return a;
+    /* a 64-bit integer root to start, then one Newton step y = (y + a / y) / 2 */
+    int32_t e2 = a.e - 127; /* a = m * 2^e2 */
+    u128 n = a.m;
+    if (e2 & 1) {
+        n >>= 1;
+        e2++;
+    }
+    u128 rem;
+    BF y = bf_norm(false, e2 / 2 + 127, isqrt128(n, &rem));
+    y = bf_add(y, bf_div(a, y));
+    y.e--;
+    return y;
+}
+
+static const BF bf_one = {false, 0, (u128)1 << 127};
+static const BF bf_pi = {false, 1, U128(0xc90fdaa22168c234ull, 0xc4c6628b80dc1cd1ull)};
+static const BF bf_ln2 = {false, -1, U128(0xb17217f7d1cf79abull, 0xc9e3b39803f2f6afull)};
+static const BF bf_l2e = {false, 0, U128(0xb8aa3b295c17f0bbull, 0xbe87fed0691d3e88ull)};
+
+static int bf_cmp_mag(BF a, BF b)
+{
+    if (!a.m || !b.m)
+        return (a.m != 0) - (b.m != 0);
+    if (a.e != b.e)
+        return a.e > b.e ? 1 : -1;
+    return (a.m > b.m) - (a.m < b.m);
+}
+
+/* round to the 80-bit format (full precision: PC does not apply here, SDM Vol. 1 8.1.5.2).
+   The host x87 reports PE for every computed transcendental result, exact or not. */
+static Float80 bf_to_f80(F80Env *env, BF a)
+{
+    env->flags |= F80_PE;
+    if (!a.m)
+        return f80_zero(a.s);
+    Float80 r = finish80(env, a.s, a.e, a.m, 64);
+    if (f80_exp(r) == 0)
+        env->flags |= F80_UE; /* tiny and (always reported) inexact */
+    return r;
+}
+
+/* sin(r) and cos(r) by their Taylor series, |r| <= pi/4 */
+static void bf_sincos(BF r, BF *sn, BF *cs)
+{
+    BF r2 = bf_mul(r, r);
+    BF t = r, s = r;
+    for (uint32_t n = 3; n < 60 && t.m; n += 2) {
+        t = bf_divu(bf_neg(bf_mul(t, r2)), (n - 1) * n);
+        s = bf_add(s, t); /* even when tiny: its sign still steers directed rounding */
+        if (t.e < s.e - 130)
+            break;
+    }
+    BF c = bf_one;
+    t = bf_one;
+    for (uint32_t n = 2; n < 60; n += 2) {
+        t = bf_divu(bf_neg(bf_mul(t, r2)), (n - 1) * n);
+        c = bf_add(c, t);
+        if (t.e < -130)
+            break;
+    }
+    *sn = s;
+    *cs = c;
+}
+
+/* |a| = k * P + r, |r| <= P/2, exactly, where P is pi/2 from the x87's 66-bit pi
+   (0xc90fdaa22168c234c, SDM Vol. 1 8.3.10): returns r and k mod 4 */
+static BF reduce_trig(Float80 a, unsigned *k)
+{
+    static const u128 p = ((u128)0x3ull << 64) | 0x243f6a8885a308d3ull; /* P * 2^65 */
+    Unp u = unpack(a);
+    *k = 0;
+    if (u.exp < -1 || (u.exp == -1 && u.m <= 0xc90fdaa22168c234ull))
+        return (BF){false, u.exp, (u128)u.m << 64}; /* |a| <= pi/4: nothing to reduce */
+    /* |a| = m * 2^(exp - 63) = (m * 2^(exp + 2)) * 2^-65; exp + 2 is 1..64 here */
+    u128 r = 0;
+    uint64_t q = 0;
+    for (int i = 63 + u.exp + 2; i >= 0; i--) {
+        r = (r << 1) | (i >= u.exp + 2 ? (u.m >> (i - u.exp - 2)) & 1 : 0);
+        q <<= 1;
+        if (r >= p) {
+            r -= p;
+            q |= 1;
+        }
+    }
+    bool neg = false;
+    if (2 * r > p) {
+        r = p - r;
+        neg = true;
+        q++;
+    }
+    *k = (unsigned)(q & 3);
+    return bf_norm(neg, 127 - 65, r);
+}
+
+/* common screening of FSIN/FCOS/FPTAN operands; returns true when *res is final */
+static bool trig_special(F80Env *env, Float80 a, bool *out_of_range, Float80 *res)
+{
+    *out_of_range = false;
+    F80Class ca = f80_classify(a);
+    switch (ca) {
+    case F80_CLASS_UNSUPPORTED:
+    case F80_CLASS_INF: *res = invalid(env); return true;
+    case F80_CLASS_NAN: *res = nan1(env, a); return true;
+    case F80_CLASS_ZERO: *res = a; return true;
+    default: break;
+    }
+    if (f80_exp(a) >= BIAS + 63) {
+        /* SDM Vol. 2 FSIN: |a| >= 2^63 sets C2 and leaves the operand */
+        *out_of_range = true;
+        *res = a;
+        return true;
+    }
+    check_denormal(env, a);
+    return false;
+}
+
+Float80 f80_sin(F80Env *env, Float80 a, bool *out_of_range)
+{
+    Float80 res;
+    if (trig_special(env, a, out_of_range, &res))
+        return res;
+    unsigned k;
+    BF r = reduce_trig(a, &k), s, c;
+    bf_sincos(r, &s, &c);
+    BF v = (k & 1) ? c : s;
+    if (k & 2)
+        v = bf_neg(v);
+    v.s ^= f80_sign(a);
+    return bf_to_f80(env, v);
+}
+
+Float80 f80_cos(F80Env *env, Float80 a, bool *out_of_range)
+{
+    Float80 res;
+    if (trig_special(env, a, out_of_range, &res)) {
+        if (f80_classify(a) == F80_CLASS_ZERO)
+            return f80_from_int(1);
+        return res;
+    }
+    unsigned k;
+    BF r = reduce_trig(a, &k), s, c;
+    bf_sincos(r, &s, &c);
+    BF v = (k & 1) ? bf_neg(s) : c;
+    if (k & 2)
+        v = bf_neg(v);
+    return bf_to_f80(env, v);
+}
+
+Float80 f80_tan(F80Env *env, Float80 a, bool *out_of_range)
+{
+    Float80 res;
+    if (trig_special(env, a, out_of_range, &res))
+        return res;
+    unsigned k;
+    BF r = reduce_trig(a, &k), s, c;
+    bf_sincos(r, &s, &c);
+    BF v = (k & 1) ? bf_neg(bf_div(c, s)) : bf_div(s, c);
+    v.s ^= f80_sign(a);
+    return bf_to_f80(env, v);
+}
+
+/* atan(t), 0 <= t <= 1: two half-angle steps t / (1 + sqrt(1 + t^2)) bring t under
+   tan(pi/16), then the series t - t^3/3 + t^5/5 - ... */
+static BF bf_atan(BF t)
+{
+    for (int i = 0; i < 2; i++)
+        t = bf_div(t, bf_add(bf_one, bf_sqrt(bf_add(bf_one, bf_mul(t, t)))));
+    BF t2 = bf_mul(t, t), p = t, s = t;
+    for (uint32_t n = 3; n < 200 && p.m; n += 2) {
+        p = bf_neg(bf_mul(p, t2));
+        BF term = bf_divu(p, n);
+        s = bf_add(s, term);
+        if (term.e < s.e - 130)
+            break;
+    }
+    s.e += 2;
+    return s;
+}
+
+static Float80 pi_times(F80Env *env, bool sign, uint32_t num, uint32_t den)
+{
+    BF v = bf_divu(bf_mul(bf_pi, bf_int(num)), den);
+    v.s = sign;
+    return bf_to_f80(env, v);
+}
+
+Float80 f80_atan2(F80Env *env, Float80 y, Float80 x)
+{
+    F80Class cy = f80_classify(y), cx = f80_classify(x);
+    if (cy == F80_CLASS_UNSUPPORTED || cx == F80_CLASS_UNSUPPORTED)
+        return invalid(env);
+    if (cy == F80_CLASS_NAN || cx == F80_CLASS_NAN)
+        return nan2(env, y, x);
+    check_denormal(env, y);
+    check_denormal(env, x);
+    bool sy = f80_sign(y), sx = f80_sign(x);
+    /* SDM Vol. 2 FPATAN table */
+    if (cy == F80_CLASS_ZERO)
+        return sx ? pi_times(env, sy, 1, 1) : f80_zero(sy);
+    if (cy == F80_CLASS_INF) {
+        if (cx == F80_CLASS_INF)
+            return pi_times(env, sy, sx ? 3 : 1, 4);
+        return pi_times(env, sy, 1, 2);
+    }
+    if (cx == F80_CLASS_ZERO)
+        return pi_times(env, sy, 1, 2);
+    if (cx == F80_CLASS_INF)
+        return sx ? pi_times(env, sy, 1, 1) : f80_zero(sy);
+    BF by = bf_from_f80(y), bx = bf_from_f80(x);
+    by.s = bx.s = false;
+    BF v;
+    if (bf_cmp_mag(by, bx) <= 0) {
+        v = bf_atan(bf_div(by, bx));
+    } else {
+        BF half_pi = bf_pi;
+        half_pi.e--;
+        v = bf_sub(half_pi, bf_atan(bf_div(bx, by)));
+    }
+    if (sx)
+        v = bf_sub(bf_pi, v);
+    v.s = sy;
+    return bf_to_f80(env, v);
+}
+
+/* e^t - 1 by its series, |t| < 1 */
+static BF bf_expm1(BF t)
+{
+    BF term = t, s = t;
+    for (uint32_t n = 2; n < 60; n++) {
+        term = bf_divu(bf_mul(term, t), n);
+        s = bf_add(s, term);
+        if (term.e < s.e - 130)
+            break;
+    }
+    return s;
+}
+
+Float80 f80_2xm1(F80Env *env, Float80 a)
+{
+    F80Class ca = f80_classify(a);
+    switch (ca) {
+    case F80_CLASS_UNSUPPORTED: return invalid(env);
+    case F80_CLASS_NAN: return nan1(env, a);
+    case F80_CLASS_ZERO: return a;
+    case F80_CLASS_INF: return f80_sign(a) ? f80_from_int(-1) : a; /* SDM Vol. 2 F2XM1 */
+    default: break;
+    }
+    check_denormal(env, a);
+    /* the SDM defines only -1 <= a <= 1; beyond, the host leaves the operand (with PE) */
+    if (f80_exp(a) > BIAS || (f80_exp(a) == BIAS && a.mant != INT_BIT)) {
+        env->flags |= F80_PE;
+        return a;
+    }
+    /* 2^a - 1 = e^(a ln 2) - 1 */
+    return bf_to_f80(env, bf_expm1(bf_mul(bf_from_f80(a), bf_ln2)));
+}
+
+/* ln(m) = 2 atanh(s), s = (m - 1) / (m + 1), by the series s + s^3/3 + s^5/5 + ... */
+static BF bf_atanh2(BF s)
+{
+    BF s2 = bf_mul(s, s), p = s, sum = s;
+    for (uint32_t n = 3; n < 200 && p.m; n += 2) {
+        p = bf_mul(p, s2);
+        BF term = bf_divu(p, n);
+        sum = bf_add(sum, term);
+        if (term.e < sum.e - 130)
+            break;
+    }
+    sum.e++;
+    return sum;
+}
+
+/* log2(x) for x > 0 */
+static BF bf_log2(BF x)
+{
+    /* x = m * 2^e with m in [sqrt(1/2), sqrt(2)) */
+    int32_t e = x.e;
+    BF m = {false, 0, x.m};
+    if (x.m > U128(0xb504f333f9de6484ull, 0x597d89b3754abe9full)) {
+        m.e = -1;
+        e++;
+    }
+    BF s = bf_div(bf_sub(m, bf_one), bf_add(m, bf_one));
+    return bf_add(bf_int(e), bf_mul(bf_atanh2(s), bf_l2e));
+}
+
+Float80 f80_yl2x(F80Env *env, Float80 y, Float80 x)
+{
+    F80Class cy = f80_classify(y), cx = f80_classify(x);
+    if (cy == F80_CLASS_UNSUPPORTED || cx == F80_CLASS_UNSUPPORTED)
+        return invalid(env);
+    if (cy == F80_CLASS_NAN || cx == F80_CLASS_NAN)
+        return nan2(env, y, x);
+    bool sy = f80_sign(y);
+    /* SDM Vol. 2 FYL2X table */
+    if (f80_sign(x) && cx != F80_CLASS_ZERO)
+        return invalid(env);
+    if (cx == F80_CLASS_ZERO) {
+        /* no DE for a denormal y here, as on the host */
+        if (cy == F80_CLASS_ZERO)
+            return invalid(env);
+        if (cy != F80_CLASS_INF)
+            env->flags |= F80_ZE;
+        return f80_inf(!sy);
+    }
+    check_denormal(env, y);
+    check_denormal(env, x);
+    if (cx == F80_CLASS_INF) {
+        if (cy == F80_CLASS_ZERO)
+            return invalid(env);
+        return f80_inf(sy);
+    }
+    bool x_one = x.mant == INT_BIT && f80_exp(x) == BIAS;
+    if (cy == F80_CLASS_INF) {
+        if (x_one)
+            return invalid(env);
+        return f80_inf(sy ^ (f80_exp(x) < BIAS));
+    }
+    if (x_one || cy == F80_CLASS_ZERO)
+        return f80_zero(sy ^ (f80_exp(x) < BIAS && cx != F80_CLASS_ZERO));
+    return bf_to_f80(env, bf_mul(bf_from_f80(y), bf_log2(bf_from_f80(x))));
+}
+
+Float80 f80_yl2xp1(F80Env *env, Float80 y, Float80 x)
+{
+    F80Class cy = f80_classify(y), cx = f80_classify(x);
+    if (cy == F80_CLASS_UNSUPPORTED || cx == F80_CLASS_UNSUPPORTED)
+        return invalid(env);
+    if (cy == F80_CLASS_NAN || cx == F80_CLASS_NAN)
+        return nan2(env, y, x);
+    bool sy = f80_sign(y), sx = f80_sign(x);
+    /* SDM Vol. 2 FYL2XP1 table; the SDM defines |x| < 1 - sqrt(2)/2 only, infinite x as
+       the host does: log2(1 + inf) = inf, log2(1 - inf) invalid (before DE) */
+    if (cx == F80_CLASS_INF) {
+        if (sx || cy == F80_CLASS_ZERO)
+            return invalid(env);
+        check_denormal(env, y);
+        return f80_inf(sy);
+    }
+    check_denormal(env, y);
+    check_denormal(env, x);
+    if (cx == F80_CLASS_ZERO) {
+        if (cy == F80_CLASS_INF)
+            return invalid(env);
+        return f80_zero(sy ^ sx);
+    }
+    if (cy == F80_CLASS_INF)
+        return f80_inf(sy ^ sx);
+    if (cy == F80_CLASS_ZERO)
+        return f80_zero(sy ^ sx);
+    BF bx = bf_from_f80(x), l;
+    if (f80_exp(x) < BIAS - 1) {
+        /* |x| < 1/2: log2(1 + x) = 2 atanh(x / (2 + x)) / ln 2, exact in relative terms */
+        l = bf_mul(bf_atanh2(bf_div(bx, bf_add(bf_int(2), bx))), bf_l2e);
+    } else {
+        /* beyond the SDM's range the host still computes log2(1 + x) for x > -1 and leaves
+           the operand (with PE) for x <= -1 */
+        BF u = bf_add(bf_one, bx);
+        if (!u.m || u.s) {
+            env->flags |= F80_PE;
+            return x;
+        }
+        l = bf_log2(u);
+    }
+    return bf_to_f80(env, bf_mul(bf_from_f80(y), l));
+}

@@ -133,7 +133,7 @@ typedef struct Out {
    indefinite when INSN popped, unused then). fnstsw and fnclex come first: with OE/UE
    unmasked a pending exception would fault on the next waiting instruction. */
 #define HOST_REG(NAME, INSN)                                                                    \
-    static __attribute__((unused)) void NAME(uint16_t cw, Float80 a, Float80 b, Out *o)        \
+    static void NAME(uint16_t cw, Float80 a, Float80 b, Out *o)        \
     {                                                                                           \
         __asm__ volatile("fninit\n\tfldcw %[cw]\n\tfldt %[b]\n\tfldt %[a]\n\t" INSN "\n\t"     \
                          "fnstsw %[sw]\n\tfnclex\n\tfstpt %[r0]\n\tfstpt %[r1]\n\tfninit"       \
@@ -595,6 +595,197 @@ START_TEST(test_exact_vs_host)
 }
 END_TEST
 
+
+/* ---- transcendentals: within 1 ulp of the host ---- */
+
+static void soft_sin(F80Env *e, Float80 a, Float80 b, Out *o)
+{
+    (void)b;
+    bool oor;
+    o->r[0] = f80_sin(e, a, &oor);
+    o->sw = oor ? SW_C2 : 0;
+}
+static void soft_cos(F80Env *e, Float80 a, Float80 b, Out *o)
+{
+    (void)b;
+    bool oor;
+    o->r[0] = f80_cos(e, a, &oor);
+    o->sw = oor ? SW_C2 : 0;
+}
+/* FPTAN leaves 1.0 on top of tan(a), or a and b untouched when out of range; when the
+   result is a NaN, the host pushes that NaN instead of 1.0 */
+static void soft_ptan(F80Env *e, Float80 a, Float80 b, Out *o)
+{
+    bool oor;
+    Float80 t = f80_tan(e, a, &oor);
+    o->sw = oor ? SW_C2 : 0;
+    o->r[0] = oor ? a : f80_classify(t) == F80_CLASS_NAN ? t : f80_from_int(1);
+    o->r[1] = oor ? b : t;
+}
+/* FPATAN, FYL2X, FYL2XP1 take x in st0 (a) and y in st1 (b) */
+static void soft_patan(F80Env *e, Float80 a, Float80 b, Out *o) { o->r[0] = f80_atan2(e, b, a); }
+static void soft_yl2x(F80Env *e, Float80 a, Float80 b, Out *o) { o->r[0] = f80_yl2x(e, b, a); }
+static void soft_yl2xp1(F80Env *e, Float80 a, Float80 b, Out *o) { o->r[0] = f80_yl2xp1(e, b, a); }
+static void soft_2xm1(F80Env *e, Float80 a, Float80 b, Out *o) { (void)b; o->r[0] = f80_2xm1(e, a); }
+
+/* the position of a finite value among the representable values of its sign */
+static __int128 ulp_key(Float80 v)
+{
+    unsigned e = v.se & 0x7fff;
+    return e ? (__int128)(e - 1) * ((__int128)1 << 63) + v.mant : (__int128)v.mant;
+}
+
+/* distance in ulps, or -1 when a and b differ in sign or class (NaN, inf, unsupported) */
+static long ulp_dist(Float80 a, Float80 b)
+{
+    if (same(a, b))
+        return 0;
+    F80Class ca = f80_classify(a), cb = f80_classify(b);
+    bool fa = ca == F80_CLASS_NORMAL || ca == F80_CLASS_DENORMAL || ca == F80_CLASS_ZERO;
+    bool fb = cb == F80_CLASS_NORMAL || cb == F80_CLASS_DENORMAL || cb == F80_CLASS_ZERO;
+    if (!fa || !fb || f80_sign(a) != f80_sign(b))
+        return -1;
+    __int128 d = ulp_key(a) - ulp_key(b);
+    if (d < 0)
+        d = -d;
+    return d > 1000000 ? 1000000 : (long)d;
+}
+
+static Float80 mk80(bool s, int e, uint64_t m) { return (Float80){m, (uint16_t)((s ? 0x8000 : 0) | e)}; }
+
+/* trigonometric operands: mostly |a| < 2^16, some near multiples of pi/2, a few huge */
+static Float80 gen_trig(void)
+{
+    bool s = below(2);
+    switch (below(16)) {
+    case 0: return gen_operand();
+    case 1: return mk80(s, 16383 + 56 + (int)below(10), gen_mant()); /* around 2^63 */
+    case 2: case 3:
+    {
+        /* k * pi/2 (the x87's 66-bit pi) plus a little */
+        static const unsigned __int128 p = ((unsigned __int128)3 << 64) | 0x243f6a8885a308d3ull;
+        unsigned k = 1 + below(1000);
+        unsigned __int128 v = p * k; /* times 2^-65 */
+        int lz = __builtin_clzll((uint64_t)(v >> 64));
+        v <<= lz;
+        uint64_t m = (uint64_t)(v >> 64) + (uint64_t)(int64_t)((int)below(2001) - 1000);
+        return mk80(s, 16383 + 127 - lz - 65 - 63 + 63, m | 1ull << 63);
+    }
+    case 4: return mk80(s, 16383 - 1 - (int)below(80), gen_mant()); /* small */
+    default: return mk80(s, 16383 - 4 + (int)below(20), gen_mant());
+    }
+}
+
+/* |a| <= 1 mostly, for F2XM1 */
+static Float80 gen_2xm1(void)
+{
+    bool s = below(2);
+    switch (below(16)) {
+    case 0: return gen_operand();
+    case 1: return mk80(s, 16383, 1ull << 63);
+    case 2: return mk80(s, 16383 - 1 - (int)below(16000), gen_mant());
+    default: return mk80(s, 16383 - 1 - (int)below(70), gen_mant());
+    }
+}
+
+/* x for FYL2X: positive, often near 1 */
+static Float80 gen_yl2x(void)
+{
+    switch (below(16)) {
+    case 0: case 1: return gen_operand();
+    case 2: return mk80(false, 16383, (1ull << 63) + (next64() >> (1 + below(63))));
+    case 3: return mk80(false, 16382, ~0ull - (next64() >> (1 + below(63))));
+    case 4: return mk80(false, 16383, 1ull << 63);
+    default: return mk80(false, (int)gen_exp(), gen_mant());
+    }
+}
+
+/* x for FYL2XP1: |x| < 1 - sqrt(2)/2 */
+static Float80 gen_yl2xp1(void)
+{
+    bool s = below(2);
+    switch (below(16)) {
+    case 0: return gen_operand();
+    case 1: return mk80(s, 16383 - 2, (1ull << 63) | (next64() >> 3));
+    case 2: return mk80(s, 16383 - 3 - (int)below(16000), gen_mant());
+    default: return mk80(s, 16383 - 3 - (int)below(70), gen_mant());
+    }
+}
+
+typedef struct TransDesc {
+    const char *name;
+    HostFn *host;
+    SoftFn *soft;
+    int n;
+    Float80 (*gen_a)(void);
+    int ri;          /* which register result to compare */
+    bool partner;    /* b is an operand (else b only fills st1) */
+} TransDesc;
+
+static const TransDesc trans[] = {
+    {"fsin", host_sin, soft_sin, 50000, gen_trig, 0, false},
+    {"fcos", host_cos, soft_cos, 50000, gen_trig, 0, false},
+    {"fptan", host_ptan, soft_ptan, 50000, gen_trig, 1, false},
+    {"fpatan", host_patan, soft_patan, 50000, NULL, 0, true},
+    {"f2xm1", host_2xm1, soft_2xm1, 50000, gen_2xm1, 0, false},
+    {"fyl2x", host_yl2x, soft_yl2x, 50000, gen_yl2x, 0, true},
+    {"fyl2xp1", host_yl2xp1, soft_yl2xp1, 50000, gen_yl2xp1, 0, true},
+};
+
+START_TEST(test_transcendental_vs_host)
+{
+    const TransDesc *d = &trans[_i];
+    if (only_op && strcmp(only_op, d->name))
+        return;
+    rng = 0x51ed270b27a5c3d1ull ^ (uint64_t)(_i + 1) * 0x9e3779b97f4a7c15ull;
+    long hist[4][3] = {{0}}; /* per RC: exact, 1 ulp, worse */
+    int fails = 0;
+    for (int i = 0; i < d->n; i++) {
+        unsigned rc = i & 3;
+        Float80 a = d->gen_a ? d->gen_a() : gen_operand();
+        Float80 b = d->partner ? gen_operand() : f80_from_int(7);
+        if (d->partner && below(4) == 0)
+            b = mk80(below(2), 16383 + (int)below(40) - 20, gen_mant());
+        uint16_t cw = (uint16_t)(0x7f | 3 << 8 | rc << 10);
+        Out h, s;
+        memset(&h, 0, sizeof h);
+        memset(&s, 0, sizeof s);
+        d->host(cw, a, b, &h);
+        F80Env e = env_of(rc, F80_PC_64, 0x3f);
+        d->soft(&e, a, b, &s);
+        total_cases++;
+        uint16_t hs = h.sw & (SW_FLAGS | SW_C2), ss = (uint16_t)((s.sw | e.flags) & (SW_FLAGS | SW_C2));
+        long dist = ulp_dist(h.r[d->ri], s.r[d->ri]);
+        if (d->ri == 1 && !same(h.r[0], s.r[0]))
+            dist = -1;
+        /* with the result an ulp apart, PE and UE may fairly differ at the edges */
+        if (dist == 1)
+            hs &= ~F80_UE, ss &= ~F80_UE;
+        hist[rc][dist == 0 ? 0 : dist == 1 ? 1 : 2]++;
+        if (dist < 0 || dist > 1 || hs != ss) {
+            if (++fails <= 12) {
+                fprintf(stderr, "%s rc=%u:", d->name, rc);
+                print80("a", a);
+                print80("b", b);
+                fprintf(stderr, "\n   host sw=%04x", hs);
+                print80("r0", h.r[0]);
+                print80("r1", h.r[1]);
+                fprintf(stderr, "\n   soft sw=%04x", ss);
+                print80("r0", s.r[0]);
+                print80("r1", s.r[1]);
+                fprintf(stderr, " (%ld ulp)\n", dist);
+            }
+        }
+    }
+    static const char *rcn[] = {"nearest", "down", "up", "zero"};
+    for (int rc = 0; rc < 4; rc++)
+        fprintf(stderr, "%-8s %-7s: %6ld exact, %5ld at 1 ulp, %ld worse\n", d->name, rcn[rc],
+                hist[rc][0], hist[rc][1], hist[rc][2]);
+    ck_assert_msg(fails == 0, "%s: %d cases beyond 1 ulp or with other flags than the host",
+                  d->name, fails);
+}
+END_TEST
+
 #endif /* x86 host */
 
 static Suite *float80_suite(void)
@@ -608,6 +799,7 @@ static Suite *float80_suite(void)
     TCase *th = tcase_create("vs_host");
     tcase_set_timeout(th, 120);
     tcase_add_loop_test(th, test_exact_vs_host, 0, (int)(sizeof ops / sizeof ops[0]));
+    tcase_add_loop_test(th, test_transcendental_vs_host, 0, (int)(sizeof trans / sizeof trans[0]));
     suite_add_tcase(s, th);
 #else
     fprintf(stderr, "test_float80: not an x86 host, the comparisons with the host x87 are "
