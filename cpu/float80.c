@@ -215,11 +215,14 @@ static Float80 nan2(F80Env *env, Float80 a, Float80 b)
     return quiet(f80_sign(a) ? b : a); /* equal significands: the host keeps the positive one */
 }
 
-/* DE for every denormal or pseudo-denormal operand */
-static void check_denormal(F80Env *env, Float80 a)
+/* DE for a denormal or pseudo-denormal operand (SDM Vol. 1 4.9.1.2). Returns true when DE is
+   unmasked: the instruction then stops before computing anything (the host reports DE alone)
+   and the caller discards whatever is returned. */
+static bool denormal_stops(F80Env *env, Float80 a, Float80 b)
 {
-    if (f80_classify(a) == F80_CLASS_DENORMAL)
+    if (f80_classify(a) == F80_CLASS_DENORMAL || f80_classify(b) == F80_CLASS_DENORMAL)
         env->flags |= F80_DE;
+    return (env->flags & F80_DE) && !(env->masks & F80_DE);
 }
 
 /* --- add, sub, mul, div, sqrt ------------------------------------------------------------------ */
@@ -231,8 +234,8 @@ static Float80 add_signed(F80Env *env, Float80 a, Float80 b, bool negate_b)
         return invalid(env);
     if (ca == F80_CLASS_NAN || cb == F80_CLASS_NAN)
         return nan2(env, a, b);
-    check_denormal(env, a);
-    check_denormal(env, b);
+    if (denormal_stops(env, a, b))
+        return a;
     bool sa = f80_sign(a), sb = f80_sign(b) ^ negate_b;
     if (ca == F80_CLASS_INF || cb == F80_CLASS_INF) {
         if (ca == F80_CLASS_INF && cb == F80_CLASS_INF && sa != sb)
@@ -275,8 +278,8 @@ Float80 f80_mul(F80Env *env, Float80 a, Float80 b)
         return invalid(env);
     if (ca == F80_CLASS_NAN || cb == F80_CLASS_NAN)
         return nan2(env, a, b);
-    check_denormal(env, a);
-    check_denormal(env, b);
+    if (denormal_stops(env, a, b))
+        return a;
     bool s = f80_sign(a) ^ f80_sign(b);
     if (ca == F80_CLASS_INF || cb == F80_CLASS_INF) {
         if (ca == F80_CLASS_ZERO || cb == F80_CLASS_ZERO)
@@ -305,8 +308,8 @@ Float80 f80_div(F80Env *env, Float80 a, Float80 b)
         env->flags |= F80_ZE;
         return f80_inf(s);
     }
-    check_denormal(env, a);
-    check_denormal(env, b);
+    if (denormal_stops(env, a, b))
+        return a;
     if (ca == F80_CLASS_INF)
         return cb == F80_CLASS_INF ? invalid(env) : f80_inf(s);
     if (cb == F80_CLASS_INF)
@@ -358,7 +361,8 @@ Float80 f80_sqrt(F80Env *env, Float80 a)
         return a; /* IEEE 754: sqrt(-0) = -0 */
     if (f80_sign(a))
         return invalid(env); /* before DE, as on the host */
-    check_denormal(env, a);
+    if (denormal_stops(env, a, a))
+        return a;
     if (ca == F80_CLASS_INF)
         return a;
     Unp u = unpack(a);
@@ -403,8 +407,7 @@ F80Relation f80_compare(F80Env *env, Float80 a, Float80 b, bool quiet_cmp)
             env->flags |= F80_IE;
         return F80_UNORDERED;
     }
-    check_denormal(env, a);
-    check_denormal(env, b);
+    denormal_stops(env, a, b); /* the host sets the condition codes even with DE unmasked */
     bool za = ca == F80_CLASS_ZERO, zb = cb == F80_CLASS_ZERO;
     if (za && zb)
         return F80_EQ;
@@ -551,7 +554,8 @@ Float80 f80_round_to_int(F80Env *env, Float80 a)
         return nan1(env, a);
     if (ca == F80_CLASS_ZERO || ca == F80_CLASS_INF)
         return a;
-    check_denormal(env, a);
+    if (denormal_stops(env, a, a))
+        return a;
     Unp u = unpack(a);
     if (u.exp >= 63)
         return a; /* already an integer */
@@ -591,8 +595,8 @@ Float80 f80_rem(F80Env *env, Float80 a, Float80 b, bool ieee, bool *partial, uns
        host); 0 % x = 0 and x % inf = x */
     if (ca == F80_CLASS_INF || cb == F80_CLASS_ZERO)
         return invalid(env);
-    check_denormal(env, a);
-    check_denormal(env, b);
+    if (denormal_stops(env, a, b))
+        return a;
     if (ca == F80_CLASS_ZERO || cb == F80_CLASS_INF)
         return ca == F80_CLASS_ZERO ? a : exact80(env, f80_sign(a), unpack(a).exp, unpack(a).m);
     Unp ua = unpack(a), ub = unpack(b);
@@ -652,8 +656,8 @@ Float80 f80_scale(F80Env *env, Float80 a, Float80 b)
         return invalid(env);
     if (ca == F80_CLASS_NAN || cb == F80_CLASS_NAN)
         return nan2(env, a, b);
-    check_denormal(env, a);
-    check_denormal(env, b);
+    if (denormal_stops(env, a, b))
+        return a;
     if (cb == F80_CLASS_INF) {
         /* SDM Vol. 2 FSCALE table: 0 * 2^+inf and inf * 2^-inf are invalid */
         if (f80_sign(b)) {
@@ -698,7 +702,9 @@ Float80 f80_xtract(F80Env *env, Float80 a, Float80 *exp)
         *exp = f80_inf(false);
         return a;
     }
-    check_denormal(env, a);
+    *exp = a;
+    if (denormal_stops(env, a, a))
+        return a;
     Unp u = unpack(a);
     *exp = f80_from_int(u.exp);
     return mk(u.sign, BIAS, u.m);
@@ -1000,8 +1006,8 @@ static bool trig_special(F80Env *env, Float80 a, bool *out_of_range, Float80 *re
         *res = a;
         return true;
     }
-    check_denormal(env, a);
-    return false;
+    *res = a;
+    return denormal_stops(env, a, a);
 }
 
 Float80 f80_sin(F80Env *env, Float80 a, bool *out_of_range)
@@ -1081,8 +1087,8 @@ Float80 f80_atan2(F80Env *env, Float80 y, Float80 x)
         return invalid(env);
     if (cy == F80_CLASS_NAN || cx == F80_CLASS_NAN)
         return nan2(env, y, x);
-    check_denormal(env, y);
-    check_denormal(env, x);
+    if (denormal_stops(env, y, x))
+        return y;
     bool sy = f80_sign(y), sx = f80_sign(x);
     /* SDM Vol. 2 FPATAN table */
     if (cy == F80_CLASS_ZERO)
@@ -1135,7 +1141,8 @@ Float80 f80_2xm1(F80Env *env, Float80 a)
     case F80_CLASS_INF: return f80_sign(a) ? f80_from_int(-1) : a; /* SDM Vol. 2 F2XM1 */
     default: break;
     }
-    check_denormal(env, a);
+    if (denormal_stops(env, a, a))
+        return a;
     /* the SDM defines only -1 <= a <= 1; beyond, the host leaves the operand (with PE) */
     if (f80_exp(a) > BIAS || (f80_exp(a) == BIAS && a.mant != INT_BIT)) {
         env->flags |= F80_PE;
@@ -1193,8 +1200,8 @@ Float80 f80_yl2x(F80Env *env, Float80 y, Float80 x)
             env->flags |= F80_ZE;
         return f80_inf(!sy);
     }
-    check_denormal(env, y);
-    check_denormal(env, x);
+    if (denormal_stops(env, y, x))
+        return y;
     if (cx == F80_CLASS_INF) {
         if (cy == F80_CLASS_ZERO)
             return invalid(env);
@@ -1224,11 +1231,12 @@ Float80 f80_yl2xp1(F80Env *env, Float80 y, Float80 x)
     if (cx == F80_CLASS_INF) {
         if (sx || cy == F80_CLASS_ZERO)
             return invalid(env);
-        check_denormal(env, y);
+        if (denormal_stops(env, y, y))
+            return y;
         return f80_inf(sy);
     }
-    check_denormal(env, y);
-    check_denormal(env, x);
+    if (denormal_stops(env, y, x))
+        return y;
     if (cx == F80_CLASS_ZERO) {
         if (cy == F80_CLASS_INF)
             return invalid(env);
