@@ -13,22 +13,43 @@
 
 typedef unsigned __int128 u128;
 
-#define BIAS 16383
-#define EXP_MAX 0x7fff
+#define BIAS      16383
+#define EXP_MAX   0x7fff
 #define QUIET_BIT (1ull << 62)
-#define INT_BIT (1ull << 63)
+#define INT_BIT   (1ull << 63)
 /* SDM Vol. 1 8.5.4/8.5.5: unmasked overflow/underflow deliver the result with its exponent
    wrapped by 3/4 of the exponent range (24576 for double-extended) */
 #define WRAP80 24576
 
-static inline unsigned f80_exp(Float80 a) { return a.se & EXP_MAX; }
-static inline uint16_t sign_bit(bool s) { return s ? 0x8000 : 0; }
-static inline Float80 mk(bool s, unsigned e, uint64_t m) { return (Float80){m, (uint16_t)(sign_bit(s) | e)}; }
-static inline Float80 f80_zero(bool s) { return mk(s, 0, 0); }
-static inline Float80 f80_inf(bool s) { return mk(s, EXP_MAX, INT_BIT); }
+static inline unsigned f80_exp(Float80 a)
+{
+    return a.se & EXP_MAX;
+}
+static inline uint16_t sign_bit(bool s)
+{
+    return s ? 0x8000 : 0;
+}
+static inline Float80 mk(bool s, unsigned e, uint64_t m)
+{
+    return (Float80){m, (uint16_t)(sign_bit(s) | e)};
+}
+static inline Float80 f80_zero(bool s)
+{
+    return mk(s, 0, 0);
+}
+static inline Float80 f80_inf(bool s)
+{
+    return mk(s, EXP_MAX, INT_BIT);
+}
 
-static inline bool is_nan(Float80 a) { return f80_classify(a) == F80_CLASS_NAN; }
-static inline bool is_snan(Float80 a) { return is_nan(a) && !(a.mant & QUIET_BIT); }
+static inline bool is_nan(Float80 a)
+{
+    return f80_classify(a) == F80_CLASS_NAN;
+}
+static inline bool is_snan(Float80 a)
+{
+    return is_nan(a) && !(a.mant & QUIET_BIT);
+}
 
 static int clz128(u128 x)
 {
@@ -63,10 +84,17 @@ static u128 rnd(unsigned rc, bool sign, u128 sig, int drop, bool *inexact, bool 
     bool inc = false;
     if (rem) {
         switch (rc) {
-        case F80_RC_NEAREST: inc = rem > half || (rem == half && (q & 1)); break;
-        case F80_RC_DOWN: inc = sign; break;
-        case F80_RC_UP: inc = !sign; break;
-        default: break;
+        case F80_RC_NEAREST:
+            inc = rem > half || (rem == half && (q & 1));
+            break;
+        case F80_RC_DOWN:
+            inc = sign;
+            break;
+        case F80_RC_UP:
+            inc = !sign;
+            break;
+        default:
+            break;
         }
     }
     *inexact = rem != 0;
@@ -225,7 +253,8 @@ static bool denormal_stops(F80Env *env, Float80 a, Float80 b)
     return (env->flags & F80_DE) && !(env->masks & F80_DE);
 }
 
-/* --- add, sub, mul, div, sqrt ------------------------------------------------------------------ */
+/* --- add, sub, mul, div, sqrt ------------------------------------------------------------------
+ */
 
 static Float80 add_signed(F80Env *env, Float80 a, Float80 b, bool negate_b)
 {
@@ -268,8 +297,14 @@ static Float80 add_signed(F80Env *env, Float80 a, Float80 b, bool negate_b)
     return finish80(env, ua.sign, ua.exp + 1, s, prec);
 }
 
-Float80 f80_add(F80Env *env, Float80 a, Float80 b) { return add_signed(env, a, b, false); }
-Float80 f80_sub(F80Env *env, Float80 a, Float80 b) { return add_signed(env, a, b, true); }
+Float80 f80_add(F80Env *env, Float80 a, Float80 b)
+{
+    return add_signed(env, a, b, false);
+}
+Float80 f80_sub(F80Env *env, Float80 a, Float80 b)
+{
+    return add_signed(env, a, b, true);
+}
 
 Float80 f80_mul(F80Env *env, Float80 a, Float80 b)
 {
@@ -434,8 +469,8 @@ Float80 f80_from_int(int64_t v)
     return mk(s, (unsigned)(BIAS + 63 - lz), m << lz);
 }
 
-/* |a| rounded to an integer by rc (a finite): the magnitude, or UINT128 max when >= 2^64 */
-static u128 round_mag(F80Env *env, Float80 a, unsigned rc, bool *inexact, bool *up)
+/* |a| rounded to an integer by rc (a finite): the magnitude, or all ones when >= 2^64 */
+static u128 round_mag(Float80 a, unsigned rc, bool *inexact, bool *up)
 {
     *inexact = *up = false;
     if (f80_classify(a) == F80_CLASS_ZERO)
@@ -443,8 +478,7 @@ static u128 round_mag(F80Env *env, Float80 a, unsigned rc, bool *inexact, bool *
     Unp u = unpack(a);
     if (u.exp >= 64)
         return ~(u128)0;
-    (void)env;
-    /* m at bits 127..64 is m * 2^64; the integer part lies above bit 127 - exp */
+    /* a = (m << 63) * 2^(exp - 126): bring the units bit to bit 63, round off the fraction */
     u128 sig = shr_jam((u128)u.m << 63, 63 - u.exp);
     return rnd(rc, u.sign, sig, 63, inexact, up);
 }
@@ -458,7 +492,7 @@ int64_t f80_to_int(F80Env *env, Float80 a, int bits, bool truncate)
     }
     /* SDM Vol. 2 FIST: no #D; a denormal simply rounds to 0 or +-1 */
     bool inexact, up;
-    u128 mag = round_mag(env, a, truncate ? F80_RC_ZERO : env->rc, &inexact, &up);
+    u128 mag = round_mag(a, truncate ? F80_RC_ZERO : env->rc, &inexact, &up);
     bool neg = f80_sign(a);
     u128 limit = ((u128)1 << (bits - 1)) - !neg;
     if (mag > limit) {
@@ -497,8 +531,14 @@ static Float80 from_ieee(F80Env *env, uint64_t v, int frac_bits, int exp_bits)
     return mk(s, (unsigned)(e - bias + BIAS), INT_BIT | f << (63 - frac_bits));
 }
 
-Float80 f80_from_f32(F80Env *env, uint32_t v) { return from_ieee(env, v, 23, 8); }
-Float80 f80_from_f64(F80Env *env, uint64_t v) { return from_ieee(env, v, 52, 11); }
+Float80 f80_from_f32(F80Env *env, uint32_t v)
+{
+    return from_ieee(env, v, 23, 8);
+}
+Float80 f80_from_f64(F80Env *env, uint64_t v)
+{
+    return from_ieee(env, v, 52, 11);
+}
 
 static uint64_t to_ieee(F80Env *env, Float80 a, int frac_bits, int exp_bits)
 {
@@ -516,9 +556,12 @@ static uint64_t to_ieee(F80Env *env, Float80 a, int frac_bits, int exp_bits)
             env->flags |= F80_IE;
         /* the significand's top fraction bits, quieted (SDM Vol. 1 4.8.3.5) */
         return sign | inf | qbit | ((a.mant << 1) >> (64 - frac_bits));
-    case F80_CLASS_INF: return sign | inf;
-    case F80_CLASS_ZERO: return sign;
-    default: break;
+    case F80_CLASS_INF:
+        return sign | inf;
+    case F80_CLASS_ZERO:
+        return sign;
+    default:
+        break;
     }
     /* no DE here: the host's FST m32/m64 raise none for a denormal source */
     Unp u = unpack(a);
@@ -540,10 +583,17 @@ static uint64_t to_ieee(F80Env *env, Float80 a, int frac_bits, int exp_bits)
     return sign | ((uint64_t)e << frac_bits) | (m & ((1ull << frac_bits) - 1));
 }
 
-uint32_t f80_to_f32(F80Env *env, Float80 a) { return (uint32_t)to_ieee(env, a, 23, 8); }
-uint64_t f80_to_f64(F80Env *env, Float80 a) { return to_ieee(env, a, 52, 11); }
+uint32_t f80_to_f32(F80Env *env, Float80 a)
+{
+    return (uint32_t)to_ieee(env, a, 23, 8);
+}
+uint64_t f80_to_f64(F80Env *env, Float80 a)
+{
+    return to_ieee(env, a, 52, 11);
+}
 
-/* --- FRNDINT, FPREM, FSCALE, FXTRACT ------------------------------------------------------------ */
+/* --- FRNDINT, FPREM, FSCALE, FXTRACT ------------------------------------------------------------
+ */
 
 Float80 f80_round_to_int(F80Env *env, Float80 a)
 {
@@ -560,7 +610,7 @@ Float80 f80_round_to_int(F80Env *env, Float80 a)
     if (u.exp >= 63)
         return a; /* already an integer */
     bool inexact, up;
-    u128 mag = round_mag(env, a, env->rc, &inexact, &up);
+    u128 mag = round_mag(a, env->rc, &inexact, &up);
     if (inexact)
         env->flags |= F80_PE;
     env->c1 = up;
@@ -580,7 +630,10 @@ static Float80 exact80(F80Env *env, bool sign, int32_t exp, u128 m)
 }
 
 /* which N the x87 reduces by in a partial remainder (SDM Vol. 2 FPREM: "between 32 and 63") */
-static int partial_n(int32_t d) { return 32 + (d & 31); }
+static int partial_n(int32_t d)
+{
+    return 32 + (d & 31);
+}
 
 Float80 f80_rem(F80Env *env, Float80 a, Float80 b, bool ieee, bool *partial, unsigned *quot)
 {
@@ -729,7 +782,7 @@ void f80_to_bcd(F80Env *env, Float80 a, uint8_t bcd[10])
     u128 mag = ~(u128)0;
     bool inexact = false, up = false;
     if (ca != F80_CLASS_UNSUPPORTED && ca != F80_CLASS_NAN && ca != F80_CLASS_INF) {
-        mag = round_mag(env, a, env->rc, &inexact, &up);
+        mag = round_mag(a, env->rc, &inexact, &up);
     }
     if (mag > limit) {
         /* SDM Vol. 2 FBSTP: the packed BCD indefinite, FFFF C000 0000 0000 0000h */
@@ -861,7 +914,10 @@ static BF bf_add(BF a, BF b)
     return bf_norm(a.s, a.e + 1, x - y);
 }
 
-static BF bf_sub(BF a, BF b) { return bf_add(a, bf_neg(b)); }
+static BF bf_sub(BF a, BF b)
+{
+    return bf_add(a, bf_neg(b));
+}
 
 /* 128 quotient bits, restoring division */
 static BF bf_div(BF a, BF b)
@@ -995,10 +1051,17 @@ static bool trig_special(F80Env *env, Float80 a, bool *out_of_range, Float80 *re
     F80Class ca = f80_classify(a);
     switch (ca) {
     case F80_CLASS_UNSUPPORTED:
-    case F80_CLASS_INF: *res = invalid(env); return true;
-    case F80_CLASS_NAN: *res = nan1(env, a); return true;
-    case F80_CLASS_ZERO: *res = a; return true;
-    default: break;
+    case F80_CLASS_INF:
+        *res = invalid(env);
+        return true;
+    case F80_CLASS_NAN:
+        *res = nan1(env, a);
+        return true;
+    case F80_CLASS_ZERO:
+        *res = a;
+        return true;
+    default:
+        break;
     }
     if (f80_exp(a) >= BIAS + 63) {
         /* SDM Vol. 2 FSIN: |a| >= 2^63 sets C2 and leaves the operand */
@@ -1135,11 +1198,16 @@ Float80 f80_2xm1(F80Env *env, Float80 a)
 {
     F80Class ca = f80_classify(a);
     switch (ca) {
-    case F80_CLASS_UNSUPPORTED: return invalid(env);
-    case F80_CLASS_NAN: return nan1(env, a);
-    case F80_CLASS_ZERO: return a;
-    case F80_CLASS_INF: return f80_sign(a) ? f80_from_int(-1) : a; /* SDM Vol. 2 F2XM1 */
-    default: break;
+    case F80_CLASS_UNSUPPORTED:
+        return invalid(env);
+    case F80_CLASS_NAN:
+        return nan1(env, a);
+    case F80_CLASS_ZERO:
+        return a;
+    case F80_CLASS_INF:
+        return f80_sign(a) ? f80_from_int(-1) : a; /* SDM Vol. 2 F2XM1 */
+    default:
+        break;
     }
     if (denormal_stops(env, a, a))
         return a;

@@ -18,17 +18,20 @@
 #include "cpu/float80.h"
 
 #define SW_FLAGS 0x3f
-#define SW_C0 0x100
-#define SW_C1 0x200
-#define SW_C2 0x400
-#define SW_C3 0x4000
+#define SW_C0    0x100
+#define SW_C1    0x200
+#define SW_C2    0x400
+#define SW_C3    0x4000
 
 static F80Env env_of(unsigned rc, unsigned pc, unsigned masks)
 {
     return (F80Env){.rc = (uint8_t)rc, .pc = (uint8_t)pc, .masks = (uint8_t)masks};
 }
 
-static bool same(Float80 a, Float80 b) { return a.mant == b.mant && a.se == b.se; }
+static bool same(Float80 a, Float80 b)
+{
+    return a.mant == b.mant && a.se == b.se;
+}
 
 /* ---- fixed cases, from the SDM's rules (run on every host) ---- */
 
@@ -148,14 +151,14 @@ typedef struct Out {
 /* st0 = a, st1 = b; INSN; status; both stack tops stored (the second may be an empty-stack
    indefinite when INSN popped, unused then). fnstsw and fnclex come first: with OE/UE
    unmasked a pending exception would fault on the next waiting instruction. */
-#define HOST_REG(NAME, INSN)                                                                    \
-    static void NAME(uint16_t cw, Float80 a, Float80 b, Out *o)        \
-    {                                                                                           \
-        __asm__ volatile("fninit\n\tfldcw %[cw]\n\tfldt %[b]\n\tfldt %[a]\n\t" INSN "\n\t"     \
-                         "fnstsw %[sw]\n\tfnclex\n\tfstpt %[r0]\n\tfstpt %[r1]\n\tfninit"       \
-                         : [r0] "=m"(o->r[0]), [r1] "=m"(o->r[1]), [sw] "=m"(o->sw)             \
-                         : [a] "m"(a), [b] "m"(b), [cw] "m"(cw)                                 \
-                         : X87_CLOBBERS);                                                       \
+#define HOST_REG(NAME, INSN)                                                               \
+    static void NAME(uint16_t cw, Float80 a, Float80 b, Out *o)                            \
+    {                                                                                      \
+        __asm__ volatile("fninit\n\tfldcw %[cw]\n\tfldt %[b]\n\tfldt %[a]\n\t" INSN "\n\t" \
+                         "fnstsw %[sw]\n\tfnclex\n\tfstpt %[r0]\n\tfstpt %[r1]\n\tfninit"  \
+                         : [r0] "=m"(o->r[0]), [r1] "=m"(o->r[1]), [sw] "=m"(o->sw)        \
+                         : [a] "m"(a), [b] "m"(b), [cw] "m"(cw)                            \
+                         : X87_CLOBBERS);                                                  \
     }
 HOST_REG(host_add, "fadd %%st(1), %%st")
 HOST_REG(host_sub, "fsub %%st(1), %%st")
@@ -178,17 +181,17 @@ HOST_REG(host_yl2x, "fyl2x")
 HOST_REG(host_yl2xp1, "fyl2xp1")
 
 /* a to memory by INSN */
-#define HOST_STORE(NAME, INSN, T)                                                               \
-    static void NAME(uint16_t cw, Float80 a, Float80 b, Out *o)                                 \
-    {                                                                                           \
-        (void)b;                                                                                \
-        T v = 0;                                                                                \
-        __asm__ volatile("fninit\n\tfldcw %[cw]\n\tfldt %[a]\n\t" INSN " %[v]\n\t"             \
-                         "fnstsw %[sw]\n\tfninit"                                               \
-                         : [v] "+m"(v), [sw] "=m"(o->sw)                                        \
-                         : [a] "m"(a), [cw] "m"(cw)                                             \
-                         : X87_CLOBBERS);                                                       \
-        o->i = (uint64_t)v;                                                                     \
+#define HOST_STORE(NAME, INSN, T)                                                  \
+    static void NAME(uint16_t cw, Float80 a, Float80 b, Out *o)                    \
+    {                                                                              \
+        (void)b;                                                                   \
+        T v = 0;                                                                   \
+        __asm__ volatile("fninit\n\tfldcw %[cw]\n\tfldt %[a]\n\t" INSN " %[v]\n\t" \
+                         "fnstsw %[sw]\n\tfninit"                                  \
+                         : [v] "+m"(v), [sw] "=m"(o->sw)                           \
+                         : [a] "m"(a), [cw] "m"(cw)                                \
+                         : X87_CLOBBERS);                                          \
+        o->i = (uint64_t)v;                                                        \
     }
 HOST_STORE(host_fist16, "fistps", uint16_t)
 HOST_STORE(host_fist32, "fistpl", uint32_t)
@@ -209,16 +212,16 @@ static void host_fbstp(uint16_t cw, Float80 a, Float80 b, Out *o)
 }
 
 /* the low bits of a's mantissa as a 32/64-bit value or 10 BCD bytes, loaded by INSN */
-#define HOST_LOAD(NAME, INSN, T)                                                                \
-    static void NAME(uint16_t cw, Float80 a, Float80 b, Out *o)                                 \
-    {                                                                                           \
-        (void)b;                                                                                \
-        T v = (T)a.mant;                                                                        \
-        __asm__ volatile("fninit\n\tfldcw %[cw]\n\t" INSN " %[v]\n\t"                           \
-                         "fnstsw %[sw]\n\tfnclex\n\tfstpt %[r0]\n\tfninit"                      \
-                         : [r0] "=m"(o->r[0]), [sw] "=m"(o->sw)                                 \
-                         : [v] "m"(v), [cw] "m"(cw)                                             \
-                         : X87_CLOBBERS);                                                       \
+#define HOST_LOAD(NAME, INSN, T)                                           \
+    static void NAME(uint16_t cw, Float80 a, Float80 b, Out *o)            \
+    {                                                                      \
+        (void)b;                                                           \
+        T v = (T)a.mant;                                                   \
+        __asm__ volatile("fninit\n\tfldcw %[cw]\n\t" INSN " %[v]\n\t"      \
+                         "fnstsw %[sw]\n\tfnclex\n\tfstpt %[r0]\n\tfninit" \
+                         : [r0] "=m"(o->r[0]), [sw] "=m"(o->sw)            \
+                         : [v] "m"(v), [cw] "m"(cw)                        \
+                         : X87_CLOBBERS);                                  \
     }
 HOST_LOAD(host_ld32, "flds", uint32_t)
 HOST_LOAD(host_ld64, "fldl", uint64_t)
@@ -232,15 +235,15 @@ static void host_fbld(uint16_t cw, Float80 a, Float80 b, Out *o)
                      : X87_CLOBBERS);
 }
 
-#define HOST_CONST(NAME, INSN)                                                                  \
-    static void NAME(uint16_t cw, Float80 a, Float80 b, Out *o)                                 \
-    {                                                                                           \
-        (void)a, (void)b;                                                                       \
-        __asm__ volatile("fninit\n\tfldcw %[cw]\n\t" INSN "\n\t"                                \
-                         "fnstsw %[sw]\n\tfnclex\n\tfstpt %[r0]\n\tfninit"                      \
-                         : [r0] "=m"(o->r[0]), [sw] "=m"(o->sw)                                 \
-                         : [cw] "m"(cw)                                                         \
-                         : X87_CLOBBERS);                                                       \
+#define HOST_CONST(NAME, INSN)                                             \
+    static void NAME(uint16_t cw, Float80 a, Float80 b, Out *o)            \
+    {                                                                      \
+        (void)a, (void)b;                                                  \
+        __asm__ volatile("fninit\n\tfldcw %[cw]\n\t" INSN "\n\t"           \
+                         "fnstsw %[sw]\n\tfnclex\n\tfstpt %[r0]\n\tfninit" \
+                         : [r0] "=m"(o->r[0]), [sw] "=m"(o->sw)            \
+                         : [cw] "m"(cw)                                    \
+                         : X87_CLOBBERS);                                  \
     }
 HOST_CONST(host_ld1, "fld1")
 HOST_CONST(host_ldl2t, "fldl2t")
@@ -252,19 +255,41 @@ HOST_CONST(host_ldz, "fldz")
 
 /* ---- the same operations in cpu/float80.c, reported the way the host reports them ---- */
 
-static uint16_t sw_of(const F80Env *e) { return (uint16_t)(e->flags | (e->c1 ? SW_C1 : 0)); }
+static uint16_t sw_of(const F80Env *e)
+{
+    return (uint16_t)(e->flags | (e->c1 ? SW_C1 : 0));
+}
 
-static void soft_add(F80Env *e, Float80 a, Float80 b, Out *o) { o->r[0] = f80_add(e, a, b); }
-static void soft_sub(F80Env *e, Float80 a, Float80 b, Out *o) { o->r[0] = f80_sub(e, a, b); }
-static void soft_mul(F80Env *e, Float80 a, Float80 b, Out *o) { o->r[0] = f80_mul(e, a, b); }
-static void soft_div(F80Env *e, Float80 a, Float80 b, Out *o) { o->r[0] = f80_div(e, a, b); }
-static void soft_sqrt(F80Env *e, Float80 a, Float80 b, Out *o) { (void)b; o->r[0] = f80_sqrt(e, a); }
+static void soft_add(F80Env *e, Float80 a, Float80 b, Out *o)
+{
+    o->r[0] = f80_add(e, a, b);
+}
+static void soft_sub(F80Env *e, Float80 a, Float80 b, Out *o)
+{
+    o->r[0] = f80_sub(e, a, b);
+}
+static void soft_mul(F80Env *e, Float80 a, Float80 b, Out *o)
+{
+    o->r[0] = f80_mul(e, a, b);
+}
+static void soft_div(F80Env *e, Float80 a, Float80 b, Out *o)
+{
+    o->r[0] = f80_div(e, a, b);
+}
+static void soft_sqrt(F80Env *e, Float80 a, Float80 b, Out *o)
+{
+    (void)b;
+    o->r[0] = f80_sqrt(e, a);
+}
 static void soft_rndint(F80Env *e, Float80 a, Float80 b, Out *o)
 {
     (void)b;
     o->r[0] = f80_round_to_int(e, a);
 }
-static void soft_scale(F80Env *e, Float80 a, Float80 b, Out *o) { o->r[0] = f80_scale(e, a, b); }
+static void soft_scale(F80Env *e, Float80 a, Float80 b, Out *o)
+{
+    o->r[0] = f80_scale(e, a, b);
+}
 static void soft_rem(F80Env *e, Float80 a, Float80 b, Out *o, bool ieee)
 {
     bool partial;
@@ -273,8 +298,14 @@ static void soft_rem(F80Env *e, Float80 a, Float80 b, Out *o, bool ieee)
     o->sw = (uint16_t)((partial ? SW_C2 : 0) | (q & 4 ? SW_C0 : 0) | (q & 2 ? SW_C3 : 0) |
                        (q & 1 ? SW_C1 : 0));
 }
-static void soft_prem(F80Env *e, Float80 a, Float80 b, Out *o) { soft_rem(e, a, b, o, false); }
-static void soft_prem1(F80Env *e, Float80 a, Float80 b, Out *o) { soft_rem(e, a, b, o, true); }
+static void soft_prem(F80Env *e, Float80 a, Float80 b, Out *o)
+{
+    soft_rem(e, a, b, o, false);
+}
+static void soft_prem1(F80Env *e, Float80 a, Float80 b, Out *o)
+{
+    soft_rem(e, a, b, o, true);
+}
 static void soft_xtract(F80Env *e, Float80 a, Float80 b, Out *o)
 {
     (void)b;
@@ -282,17 +313,23 @@ static void soft_xtract(F80Env *e, Float80 a, Float80 b, Out *o)
 }
 static void soft_cmp(F80Env *e, Float80 a, Float80 b, Out *o, bool quiet)
 {
-    static const uint16_t cc[] = {[F80_LT] = SW_C0, [F80_EQ] = SW_C3, [F80_GT] = 0,
-                                  [F80_UNORDERED] = SW_C0 | SW_C2 | SW_C3};
+    static const uint16_t cc[] = {
+        [F80_LT] = SW_C0, [F80_EQ] = SW_C3, [F80_GT] = 0, [F80_UNORDERED] = SW_C0 | SW_C2 | SW_C3};
     o->sw = cc[f80_compare(e, a, b, quiet)];
 }
-static void soft_com(F80Env *e, Float80 a, Float80 b, Out *o) { soft_cmp(e, a, b, o, false); }
-static void soft_ucom(F80Env *e, Float80 a, Float80 b, Out *o) { soft_cmp(e, a, b, o, true); }
-#define SOFT_FIST(NAME, BITS, TRUNC)                                                            \
-    static void NAME(F80Env *e, Float80 a, Float80 b, Out *o)                                   \
-    {                                                                                           \
-        (void)b;                                                                                \
-        o->i = (uint64_t)f80_to_int(e, a, BITS, TRUNC) & (~0ull >> (64 - BITS));                \
+static void soft_com(F80Env *e, Float80 a, Float80 b, Out *o)
+{
+    soft_cmp(e, a, b, o, false);
+}
+static void soft_ucom(F80Env *e, Float80 a, Float80 b, Out *o)
+{
+    soft_cmp(e, a, b, o, true);
+}
+#define SOFT_FIST(NAME, BITS, TRUNC)                                             \
+    static void NAME(F80Env *e, Float80 a, Float80 b, Out *o)                    \
+    {                                                                            \
+        (void)b;                                                                 \
+        o->i = (uint64_t)f80_to_int(e, a, BITS, TRUNC) & (~0ull >> (64 - BITS)); \
     }
 SOFT_FIST(soft_fist16, 16, false)
 SOFT_FIST(soft_fist32, 32, false)
@@ -300,9 +337,21 @@ SOFT_FIST(soft_fist64, 64, false)
 SOFT_FIST(soft_fistt16, 16, true)
 SOFT_FIST(soft_fistt32, 32, true)
 SOFT_FIST(soft_fistt64, 64, true)
-static void soft_st32(F80Env *e, Float80 a, Float80 b, Out *o) { (void)b; o->i = f80_to_f32(e, a); }
-static void soft_st64(F80Env *e, Float80 a, Float80 b, Out *o) { (void)b; o->i = f80_to_f64(e, a); }
-static void soft_fbstp(F80Env *e, Float80 a, Float80 b, Out *o) { (void)b; f80_to_bcd(e, a, o->bcd); }
+static void soft_st32(F80Env *e, Float80 a, Float80 b, Out *o)
+{
+    (void)b;
+    o->i = f80_to_f32(e, a);
+}
+static void soft_st64(F80Env *e, Float80 a, Float80 b, Out *o)
+{
+    (void)b;
+    o->i = f80_to_f64(e, a);
+}
+static void soft_fbstp(F80Env *e, Float80 a, Float80 b, Out *o)
+{
+    (void)b;
+    f80_to_bcd(e, a, o->bcd);
+}
 static void soft_ld32(F80Env *e, Float80 a, Float80 b, Out *o)
 {
     (void)b;
@@ -320,11 +369,11 @@ static void soft_fbld(F80Env *e, Float80 a, Float80 b, Out *o)
     memcpy(v, &a, 10);
     o->r[0] = f80_from_bcd(v);
 }
-#define SOFT_CONST(NAME, K)                                                                     \
-    static void NAME(F80Env *e, Float80 a, Float80 b, Out *o)                                   \
-    {                                                                                           \
-        (void)a, (void)b;                                                                       \
-        o->r[0] = f80_const(e, K);                                                              \
+#define SOFT_CONST(NAME, K)                                   \
+    static void NAME(F80Env *e, Float80 a, Float80 b, Out *o) \
+    {                                                         \
+        (void)a, (void)b;                                     \
+        o->r[0] = f80_const(e, K);                            \
     }
 SOFT_CONST(soft_ld1, F80_K_ONE)
 SOFT_CONST(soft_ldl2t, F80_K_L2T)
@@ -344,7 +393,10 @@ static uint64_t next64(void)
     rng ^= rng << 17;
     return rng;
 }
-static unsigned below(unsigned n) { return (unsigned)(next64() % n); }
+static unsigned below(unsigned n)
+{
+    return (unsigned)(next64() % n);
+}
 
 /* a significand: random, sparse (exact products, halfway cases at every precision), or runs
    of ones/zeros next to the rounding positions of PC 24/53/64 */
@@ -352,12 +404,25 @@ static uint64_t gen_mant(void)
 {
     uint64_t m = next64();
     switch (below(8)) {
-    case 0: m &= ~0ull << (64 - 1 - below(40)); break;
-    case 1: m = (m & (~0ull << 40)) | (below(2) ? 1ull << 39 : (1ull << 40) - 1); break;
-    case 2: m = (m & (~0ull << 11)) | (below(2) ? 1ull << 10 : (1ull << 11) - 1); break;
-    case 3: m = (m & ~1ull) | below(2); m |= below(2) ? 0 : 0xffffff; break;
-    case 4: m = below(2) ? ~0ull : 0; m ^= 1ull << below(64); break;
-    default: break;
+    case 0:
+        m &= ~0ull << (64 - 1 - below(40));
+        break;
+    case 1:
+        m = (m & (~0ull << 40)) | (below(2) ? 1ull << 39 : (1ull << 40) - 1);
+        break;
+    case 2:
+        m = (m & (~0ull << 11)) | (below(2) ? 1ull << 10 : (1ull << 11) - 1);
+        break;
+    case 3:
+        m = (m & ~1ull) | below(2);
+        m |= below(2) ? 0 : 0xffffff;
+        break;
+    case 4:
+        m = below(2) ? ~0ull : 0;
+        m ^= 1ull << below(64);
+        break;
+    default:
+        break;
     }
     return m | 1ull << 63;
 }
@@ -366,14 +431,22 @@ static uint64_t gen_mant(void)
    and of the integer conversions */
 static unsigned gen_exp(void)
 {
-    static const int centres[] = {16383, 1, 32766, 16383 - 126, 16383 + 127, 16383 - 1022,
-                                  16383 + 1023, 16383 - 149, 16383 - 1074, 16383 + 15,
-                                  16383 + 31, 16383 + 63, 16383 + 59};
+    static const int centres[] = {
+        16383,        1,           32766,        16383 - 126, 16383 + 127, 16383 - 1022,
+        16383 + 1023, 16383 - 149, 16383 - 1074, 16383 + 15,  16383 + 31,  16383 + 63,
+        16383 + 59};
     int e;
     switch (below(6)) {
-    case 0: e = (int)below(32767); break;
-    case 1: case 2: e = 16383 + (int)below(130) - 65; break;
-    default: e = centres[below(sizeof centres / sizeof centres[0])] + (int)below(9) - 4; break;
+    case 0:
+        e = (int)below(32767);
+        break;
+    case 1:
+    case 2:
+        e = 16383 + (int)below(130) - 65;
+        break;
+    default:
+        e = centres[below(sizeof centres / sizeof centres[0])] + (int)below(9) - 4;
+        break;
     }
     if (e < 1)
         e = 1;
@@ -386,8 +459,10 @@ static Float80 gen_operand(void)
 {
     unsigned s = below(2) ? 0x8000 : 0;
     switch (below(32)) {
-    case 0: return (Float80){0, (uint16_t)s};
-    case 1: return (Float80){1ull << 63, (uint16_t)(s | 0x7fff)};
+    case 0:
+        return (Float80){0, (uint16_t)s};
+    case 1:
+        return (Float80){1ull << 63, (uint16_t)(s | 0x7fff)};
     case 2: /* QNaN or SNaN, random payload */
     {
         uint64_t m = next64() | 1ull << 63;
@@ -397,16 +472,20 @@ static Float80 gen_operand(void)
             m |= 1;
         return (Float80){m, (uint16_t)(s | 0x7fff)};
     }
-    case 3: return (Float80){gen_mant() >> (1 + below(63)), (uint16_t)s}; /* denormal */
-    case 4: return (Float80){gen_mant(), (uint16_t)s};                     /* pseudo-denormal */
-    case 5: /* unnormal, pseudo-infinity, pseudo-NaN */
+    case 3:
+        return (Float80){gen_mant() >> (1 + below(63)), (uint16_t)s}; /* denormal */
+    case 4:
+        return (Float80){gen_mant(), (uint16_t)s}; /* pseudo-denormal */
+    case 5:                                        /* unnormal, pseudo-infinity, pseudo-NaN */
         if (below(4))
             return (Float80){gen_mant() >> (1 + below(63)), (uint16_t)(s | gen_exp())};
         return (Float80){next64() >> 1, (uint16_t)(s | 0x7fff)};
     case 6: /* a small integer */
         return f80_from_int((int64_t)(next64() >> below(64)) * (s ? -1 : 1));
-    case 7: return (Float80){gen_mant(), (uint16_t)(s | below(32767))};
-    default: return (Float80){gen_mant(), (uint16_t)(s | gen_exp())};
+    case 7:
+        return (Float80){gen_mant(), (uint16_t)(s | below(32767))};
+    default:
+        return (Float80){gen_mant(), (uint16_t)(s | gen_exp())};
     }
 }
 
@@ -414,8 +493,7 @@ static Float80 gen_operand(void)
 static Float80 gen_partner(Float80 a)
 {
     switch (below(6)) {
-    case 0:
-    {
+    case 0: {
         Float80 b = a;
         b.mant += (uint64_t)(int64_t)(int)(below(64) - 32);
         b.se ^= below(2) ? 0x8000 : 0;
@@ -423,14 +501,14 @@ static Float80 gen_partner(Float80 a)
             b.mant |= 1ull << 63;
         return b;
     }
-    case 1:
-    {
+    case 1: {
         Float80 b = a;
         b.se = (uint16_t)((b.se & 0x8000) | (((b.se & 0x7fff) + below(130) - 65) & 0x7fff));
         b.mant ^= next64() >> (40 + below(24));
         return b;
     }
-    default: return gen_operand();
+    default:
+        return gen_operand();
     }
 }
 
@@ -445,11 +523,11 @@ typedef struct OpDesc {
     const char *name;
     HostFn *host;
     SoftFn *soft;
-    int n;            /* cases */
-    unsigned cmp;     /* CMP_*: which outputs to compare */
-    uint16_t cc;      /* condition bits compared besides the flags */
-    bool unmask;      /* also run with OE/UE unmasked (register results) */
-    bool pc;          /* precision control applies */
+    int n;        /* cases */
+    unsigned cmp; /* CMP_*: which outputs to compare */
+    uint16_t cc;  /* condition bits compared besides the flags */
+    bool unmask;  /* also run with OE/UE unmasked (register results) */
+    bool pc;      /* precision control applies */
     Float80 (*gen_a)(void);
 } OpDesc;
 
@@ -493,7 +571,8 @@ static int run_op(const OpDesc *d, uint64_t seed)
             h.r[0] = s.r[0], h.r[1] = s.r[1], h.i = s.i;
             memcpy(h.bcd, s.bcd, 10);
         }
-        bool stored = !(masks != 0x3f && (h.sw & (F80_OE | F80_UE)) && (d->cmp & ~CMP_R0 & ~CMP_R1));
+        bool stored =
+            !(masks != 0x3f && (h.sw & (F80_OE | F80_UE)) && (d->cmp & ~CMP_R0 & ~CMP_R1));
         if ((d->cmp & CMP_R0) && !same(h.r[0], s.r[0]))
             bad = true;
         if ((d->cmp & CMP_R1) && !same(h.r[1], s.r[1]))
@@ -542,9 +621,16 @@ static Float80 gen_ld32(void)
 {
     uint32_t v = (uint32_t)next64();
     switch (below(4)) {
-    case 0: v &= 0x807fffff; break;               /* denormal or zero */
-    case 1: v |= 0x7f800000; if (below(2)) v &= 0xff800000 | (v & 0x3fffff); break; /* NaN/inf */
-    default: break;
+    case 0:
+        v &= 0x807fffff;
+        break; /* denormal or zero */
+    case 1:
+        v |= 0x7f800000;
+        if (below(2))
+            v &= 0xff800000 | (v & 0x3fffff);
+        break; /* NaN/inf */
+    default:
+        break;
     }
     return (Float80){v, 0};
 }
@@ -552,9 +638,16 @@ static Float80 gen_ld64(void)
 {
     uint64_t v = next64();
     switch (below(4)) {
-    case 0: v &= 0x800fffffffffffffull >> (below(2) * below(52)); break;
-    case 1: v |= 0x7ff0000000000000ull; if (below(2)) v &= 0xfff7ffffffffffffull; break;
-    default: break;
+    case 0:
+        v &= 0x800fffffffffffffull >> (below(2) * below(52));
+        break;
+    case 1:
+        v |= 0x7ff0000000000000ull;
+        if (below(2))
+            v &= 0xfff7ffffffffffffull;
+        break;
+    default:
+        break;
     }
     return (Float80){v, 0};
 }
@@ -618,7 +711,6 @@ START_TEST(test_exact_vs_host)
 }
 END_TEST
 
-
 /* ---- transcendentals: within 1 ulp of the host ---- */
 
 static void soft_sin(F80Env *e, Float80 a, Float80 b, Out *o)
@@ -646,10 +738,23 @@ static void soft_ptan(F80Env *e, Float80 a, Float80 b, Out *o)
     o->r[1] = oor ? b : t;
 }
 /* FPATAN, FYL2X, FYL2XP1 take x in st0 (a) and y in st1 (b) */
-static void soft_patan(F80Env *e, Float80 a, Float80 b, Out *o) { o->r[0] = f80_atan2(e, b, a); }
-static void soft_yl2x(F80Env *e, Float80 a, Float80 b, Out *o) { o->r[0] = f80_yl2x(e, b, a); }
-static void soft_yl2xp1(F80Env *e, Float80 a, Float80 b, Out *o) { o->r[0] = f80_yl2xp1(e, b, a); }
-static void soft_2xm1(F80Env *e, Float80 a, Float80 b, Out *o) { (void)b; o->r[0] = f80_2xm1(e, a); }
+static void soft_patan(F80Env *e, Float80 a, Float80 b, Out *o)
+{
+    o->r[0] = f80_atan2(e, b, a);
+}
+static void soft_yl2x(F80Env *e, Float80 a, Float80 b, Out *o)
+{
+    o->r[0] = f80_yl2x(e, b, a);
+}
+static void soft_yl2xp1(F80Env *e, Float80 a, Float80 b, Out *o)
+{
+    o->r[0] = f80_yl2xp1(e, b, a);
+}
+static void soft_2xm1(F80Env *e, Float80 a, Float80 b, Out *o)
+{
+    (void)b;
+    o->r[0] = f80_2xm1(e, a);
+}
 
 /* the position of a finite value among the representable values of its sign */
 static __int128 ulp_key(Float80 v)
@@ -674,17 +779,22 @@ static long ulp_dist(Float80 a, Float80 b)
     return d > 1000000 ? 1000000 : (long)d;
 }
 
-static Float80 mk80(bool s, int e, uint64_t m) { return (Float80){m, (uint16_t)((s ? 0x8000 : 0) | e)}; }
+static Float80 mk80(bool s, int e, uint64_t m)
+{
+    return (Float80){m, (uint16_t)((s ? 0x8000 : 0) | e)};
+}
 
 /* trigonometric operands: mostly |a| < 2^16, some near multiples of pi/2, a few huge */
 static Float80 gen_trig(void)
 {
     bool s = below(2);
     switch (below(16)) {
-    case 0: return gen_operand();
-    case 1: return mk80(s, 16383 + 56 + (int)below(10), gen_mant()); /* around 2^63 */
-    case 2: case 3:
-    {
+    case 0:
+        return gen_operand();
+    case 1:
+        return mk80(s, 16383 + 56 + (int)below(10), gen_mant()); /* around 2^63 */
+    case 2:
+    case 3: {
         /* k * pi/2 (the x87's 66-bit pi) plus a little */
         static const unsigned __int128 p = ((unsigned __int128)3 << 64) | 0x243f6a8885a308d3ull;
         unsigned k = 1 + below(1000);
@@ -694,8 +804,10 @@ static Float80 gen_trig(void)
         uint64_t m = (uint64_t)(v >> 64) + (uint64_t)(int64_t)((int)below(2001) - 1000);
         return mk80(s, 16383 + 127 - lz - 65 - 63 + 63, m | 1ull << 63);
     }
-    case 4: return mk80(s, 16383 - 1 - (int)below(80), gen_mant()); /* small */
-    default: return mk80(s, 16383 - 4 + (int)below(20), gen_mant());
+    case 4:
+        return mk80(s, 16383 - 1 - (int)below(80), gen_mant()); /* small */
+    default:
+        return mk80(s, 16383 - 4 + (int)below(20), gen_mant());
     }
 }
 
@@ -704,10 +816,14 @@ static Float80 gen_2xm1(void)
 {
     bool s = below(2);
     switch (below(16)) {
-    case 0: return gen_operand();
-    case 1: return mk80(s, 16383, 1ull << 63);
-    case 2: return mk80(s, 16383 - 1 - (int)below(16000), gen_mant());
-    default: return mk80(s, 16383 - 1 - (int)below(70), gen_mant());
+    case 0:
+        return gen_operand();
+    case 1:
+        return mk80(s, 16383, 1ull << 63);
+    case 2:
+        return mk80(s, 16383 - 1 - (int)below(16000), gen_mant());
+    default:
+        return mk80(s, 16383 - 1 - (int)below(70), gen_mant());
     }
 }
 
@@ -715,11 +831,17 @@ static Float80 gen_2xm1(void)
 static Float80 gen_yl2x(void)
 {
     switch (below(16)) {
-    case 0: case 1: return gen_operand();
-    case 2: return mk80(false, 16383, (1ull << 63) + (next64() >> (1 + below(63))));
-    case 3: return mk80(false, 16382, ~0ull - (next64() >> (1 + below(63))));
-    case 4: return mk80(false, 16383, 1ull << 63);
-    default: return mk80(false, (int)gen_exp(), gen_mant());
+    case 0:
+    case 1:
+        return gen_operand();
+    case 2:
+        return mk80(false, 16383, (1ull << 63) + (next64() >> (1 + below(63))));
+    case 3:
+        return mk80(false, 16382, ~0ull - (next64() >> (1 + below(63))));
+    case 4:
+        return mk80(false, 16383, 1ull << 63);
+    default:
+        return mk80(false, (int)gen_exp(), gen_mant());
     }
 }
 
@@ -728,10 +850,14 @@ static Float80 gen_yl2xp1(void)
 {
     bool s = below(2);
     switch (below(16)) {
-    case 0: return gen_operand();
-    case 1: return mk80(s, 16383 - 2, (1ull << 63) | (next64() >> 3));
-    case 2: return mk80(s, 16383 - 3 - (int)below(16000), gen_mant());
-    default: return mk80(s, 16383 - 3 - (int)below(70), gen_mant());
+    case 0:
+        return gen_operand();
+    case 1:
+        return mk80(s, 16383 - 2, (1ull << 63) | (next64() >> 3));
+    case 2:
+        return mk80(s, 16383 - 3 - (int)below(16000), gen_mant());
+    default:
+        return mk80(s, 16383 - 3 - (int)below(70), gen_mant());
     }
 }
 
@@ -741,8 +867,8 @@ typedef struct TransDesc {
     SoftFn *soft;
     int n;
     Float80 (*gen_a)(void);
-    int ri;          /* which register result to compare */
-    bool partner;    /* b is an operand (else b only fills st1) */
+    int ri;       /* which register result to compare */
+    bool partner; /* b is an operand (else b only fills st1) */
 } TransDesc;
 
 static const TransDesc trans[] = {
@@ -780,7 +906,8 @@ START_TEST(test_transcendental_vs_host)
         if (!masks && (h.sw & 7))
             memcpy(h.r, s.r, sizeof h.r); /* unmasked IE/DE/ZE: no result */
         total_cases++;
-        uint16_t hs = h.sw & (SW_FLAGS | SW_C2), ss = (uint16_t)((s.sw | e.flags) & (SW_FLAGS | SW_C2));
+        uint16_t hs = h.sw & (SW_FLAGS | SW_C2),
+                 ss = (uint16_t)((s.sw | e.flags) & (SW_FLAGS | SW_C2));
         long dist = ulp_dist(h.r[d->ri], s.r[d->ri]);
         if (d->ri == 1 && !same(h.r[0], s.r[0]))
             dist = -1;
