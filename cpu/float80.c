@@ -122,14 +122,14 @@ static uint64_t round_core(F80Env *env, bool sign, int32_t E, u128 sig, int prec
         tiny = false;
     if (tiny) {
         if (!(env->masks & F80_UE)) {
-            env->flags |= F80_UE | F80_PE;
+            env->flags |= F80_UE;
             if (E + wrap < 1) {
                 /* out of range even wrapped (FSCALE): the host gives a signed zero */
+                env->flags |= F80_PE;
                 env->c1 = false;
                 *eout = 0;
                 return 0;
             }
-            env->flags &= (uint8_t)~F80_PE;
             E += wrap;
         } else {
             u128 m = rnd(env->rc, sign, shr_jam(sig, 1 - E), 128 - prec, &inexact, &up);
