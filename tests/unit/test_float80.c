@@ -170,6 +170,7 @@ HOST_REG(host_scale, "fscale")
 HOST_REG(host_prem, "fprem")
 HOST_REG(host_prem1, "fprem1")
 HOST_REG(host_xtract, "fxtract")
+HOST_REG(host_xam, "fxam")
 HOST_REG(host_com, "fcom %%st(1)")
 HOST_REG(host_ucom, "fucom %%st(1)")
 HOST_REG(host_sin, "fsin")
@@ -316,6 +317,17 @@ static void soft_cmp(F80Env *e, Float80 a, Float80 b, Out *o, bool quiet)
     static const uint16_t cc[] = {
         [F80_LT] = SW_C0, [F80_EQ] = SW_C3, [F80_GT] = 0, [F80_UNORDERED] = SW_C0 | SW_C2 | SW_C3};
     o->sw = cc[f80_compare(e, a, b, quiet)];
+}
+/* FXAM: C3 C2 C0 by class (SDM Vol. 2 FXAM), C1 the sign */
+static void soft_xam(F80Env *e, Float80 a, Float80 b, Out *o)
+{
+    (void)e, (void)b;
+    static const uint16_t cc[] = {
+        [F80_CLASS_UNSUPPORTED] = 0, [F80_CLASS_NAN] = SW_C0,
+        [F80_CLASS_NORMAL] = SW_C2,  [F80_CLASS_INF] = SW_C2 | SW_C0,
+        [F80_CLASS_ZERO] = SW_C3,    [F80_CLASS_DENORMAL] = SW_C3 | SW_C2,
+    };
+    o->sw = cc[f80_classify(a)] | (f80_sign(a) ? SW_C1 : 0);
 }
 static void soft_com(F80Env *e, Float80 a, Float80 b, Out *o)
 {
@@ -669,6 +681,7 @@ static const OpDesc ops[] = {
     {"fmul", host_mul, soft_mul, N, CMP_R0, SW_C1, true, NULL},
     {"fdiv", host_div, soft_div, N, CMP_R0, SW_C1, true, NULL},
     {"fsqrt", host_sqrt, soft_sqrt, N, CMP_R0, SW_C1, true, NULL},
+    {"fxam", host_xam, soft_xam, N / 4, 0, SW_C0 | SW_C1 | SW_C2 | SW_C3, false, NULL},
     {"fcom", host_com, soft_com, N, 0, SW_C0 | SW_C1 | SW_C2 | SW_C3, true, NULL},
     {"fucom", host_ucom, soft_ucom, N, 0, SW_C0 | SW_C1 | SW_C2 | SW_C3, true, NULL},
     {"fist16", host_fist16, soft_fist16, N, CMP_I, SW_C1, true, NULL},
