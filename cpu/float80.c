@@ -107,8 +107,8 @@ static u128 rnd(unsigned rc, bool sign, u128 sig, int drop, bool *inexact, bool 
  * low bits holding guard and sticky), to prec significand bits in a format whose largest
  * finite biased exponent is emax. Returns the prec-bit significand (integer bit at prec - 1 for
  * normals) and the biased exponent in *eout (0: denormal or zero; emax + 1: infinity).
- * Tininess is detected before rounding, as the x87 does (SDM Vol. 1 4.9.1.5); masked underflow
- * is signalled only when the tiny result is also inexact (SDM Vol. 1 8.5.5).
+ * Masked underflow is signalled only when the tiny result is also inexact (SDM Vol. 1 8.5.5);
+ * unmasked, tininess alone raises UE and the result is wrapped (SDM Vol. 1 4.9.1.5, 8.5.5).
  */
 static uint64_t round_core(F80Env *env, bool sign, int32_t E, u128 sig, int prec, int32_t emax,
                            int32_t wrap, int32_t *eout)
@@ -253,8 +253,7 @@ static bool denormal_stops(F80Env *env, Float80 a, Float80 b)
     return (env->flags & F80_DE) && !(env->masks & F80_DE);
 }
 
-/* --- add, sub, mul, div, sqrt ------------------------------------------------------------------
- */
+/* --- add, sub, mul, div, sqrt --- */
 
 static Float80 add_signed(F80Env *env, Float80 a, Float80 b, bool negate_b)
 {
@@ -413,7 +412,7 @@ Float80 f80_sqrt(F80Env *env, Float80 a)
     return finish80(env, false, half + 63, sig, env_prec(env));
 }
 
-/* --- comparison ------------------------------------------------------------------------------- */
+/* --- comparison --- */
 
 /* magnitude order of two non-NaN supported values */
 static int cmp_mag(Float80 a, Float80 b)
@@ -457,7 +456,7 @@ F80Relation f80_compare(F80Env *env, Float80 a, Float80 b, bool quiet_cmp)
     return c < 0 ? F80_LT : c > 0 ? F80_GT : F80_EQ;
 }
 
-/* --- integer conversions ---------------------------------------------------------------------- */
+/* --- integer conversions --- */
 
 Float80 f80_from_int(int64_t v)
 {
@@ -505,7 +504,7 @@ int64_t f80_to_int(F80Env *env, Float80 a, int bits, bool truncate)
     return neg ? (int64_t)(0 - (uint64_t)mag) : (int64_t)(uint64_t)mag;
 }
 
-/* --- 32/64-bit floating-point conversions ----------------------------------------------------- */
+/* --- 32/64-bit floating-point conversions --- */
 
 /* an IEEE binary32/64 value (frac_bits 23/52, exp_bits 8/11) to Float80, exactly */
 static Float80 from_ieee(F80Env *env, uint64_t v, int frac_bits, int exp_bits)
@@ -592,8 +591,7 @@ uint64_t f80_to_f64(F80Env *env, Float80 a)
     return to_ieee(env, a, 52, 11);
 }
 
-/* --- FRNDINT, FPREM, FSCALE, FXTRACT ------------------------------------------------------------
- */
+/* --- FRNDINT, FPREM, FSCALE, FXTRACT --- */
 
 Float80 f80_round_to_int(F80Env *env, Float80 a)
 {
@@ -629,7 +627,8 @@ static Float80 exact80(F80Env *env, bool sign, int32_t exp, u128 m)
     return finish80(env, sign, exp + 64, m, 64);
 }
 
-/* which N the x87 reduces by in a partial remainder (SDM Vol. 2 FPREM: "between 32 and 63") */
+/* the N of a partial remainder (SDM Vol. 2 FPREM: "an implementation-dependent number between
+   32 and 63"): the host's is 32 + (d mod 32), which the test confirms bit for bit */
 static int partial_n(int32_t d)
 {
     return 32 + (d & 31);
@@ -763,7 +762,7 @@ Float80 f80_xtract(F80Env *env, Float80 a, Float80 *exp)
     return mk(u.sign, BIAS, u.m);
 }
 
-/* --- packed BCD ------------------------------------------------------------------------------- */
+/* --- packed BCD --- */
 
 Float80 f80_from_bcd(const uint8_t bcd[10])
 {
@@ -804,7 +803,7 @@ void f80_to_bcd(F80Env *env, Float80 a, uint8_t bcd[10])
     bcd[9] = f80_sign(a) ? 0x80 : 0;
 }
 
-/* --- constants ------------------------------------------------------------------------------- */
+/* --- constants --- */
 
 /* 128-bit significands (bit 127 = integer bit) and unbiased exponents of the constants */
 static const struct {
@@ -832,7 +831,7 @@ Float80 f80_const(F80Env *env, F80Const k)
     return mk(false, (unsigned)(f80_consts[k].exp + BIAS), (uint64_t)m);
 }
 
-/* --- transcendentals -------------------------------------------------------------------------- */
+/* --- transcendentals --- */
 /*
  * Evaluated in a private binary floating point with a 128-bit significand (BF), truncating, with
  * the shifted-out bits of an alignment jammed into the lowest bit so that a tiny correction
