@@ -52,7 +52,7 @@ void x86_cpu_reset(CPUX86State *env)
     env->ldt.flags = DESC_P_MASK | (0x2u << 8); /* LDT */
     env->dr[6] = DR6_FIXED1;
     env->dr[7] = DR7_FIXED1;
-    x87_reset(env, true);
+    x87_reset(env);
     x86_update_hflags(env);
 }
 

@@ -205,13 +205,14 @@ bool x86_single_step_trap(CPUX86State *env);
    loop (double and triple faults are handled there). */
 bool x86_deliver_event(CPUX86State *env, int vector, bool soft, bool ext);
 void x86_cpu_set_intr_ack(CPUX86State *env, int (*ack)(void *opaque), void *opaque);
-/* The x87 (cpu/x87.c): FNINIT's state (reset and INIT load it too, with FCW 0x0040 after
-   power-on: SDM Vol. 3A Table 9-1), the FERR# wiring, the IGNNE# write of port 0xF0 (clears
-   FERR#), the state hash and dump. */
-void x87_reset(CPUX86State *env, bool power_on);
+/* The x87 (cpu/x87.c): the state after RESET (FCW 0x0040, registers +0.0: SDM Vol. 3A
+   Table 9-1), the FERR# wiring, the IGNNE# write of port 0xF0 (clears FERR#), the snapshot
+   field table, the state hash and dump. */
+void x87_reset(CPUX86State *env);
 void x86_cpu_set_ferr(CPUX86State *env, IRQLine line);
 void x87_clear_ferr(CPUX86State *env);
 uint64_t x87_state_hash(const CPUX86State *env, uint64_t h);
+extern const struct VMStateDescription x87_vmstate; /* the fields of X87State */
 void x87_dump_state(const CPUX86State *env, FILE *out);
 /* A hash of the architectural state (registers, flags, segments, control registers). */
 uint64_t x86_state_hash(CPUX86State *env, uint64_t seed);

@@ -24,6 +24,7 @@
 #include "cpu/cpu-models.h"
 #include "cpu/translate.h"
 #include "softmmu/machine.h"
+#include "softmmu/snapshot.h"
 
 /* status word bits (SDM Vol. 1 Figure 8-4) */
 enum {
@@ -405,7 +406,8 @@ static uint32_t x87_compare(CPUX86State *env, F80Env e, Float80 b, bool b_empty,
     } else {
         r = f80_compare(&e, st_get(f, 0), b, quiet);
         denormal_priority(&e, st_get(f, 0), b);
-        e.c1 = false;
+        /* FCOM clears C1; FCOMI leaves it (as the vs-host reference does) */
+        e.c1 = to_eflags && (f->fsw & FSW_C1);
         if (!x87_exceptions(env, &e)) {
             return old_eflags;
         }
@@ -558,11 +560,6 @@ static void x87_binary(CPUX86State *env, unsigned op)
         if (!stack_fault(env, false)) {
             return;
         }
-        if (op == X87_XTRACT) {
-            st_set(f, 0, F80_INDEFINITE);
-            x87_push(env, F80_INDEFINITE);
-            return;
-        }
         st_set(f, pop ? 1 : 0, F80_INDEFINITE);
         if (pop) {
             x87_pop(f);
@@ -618,9 +615,11 @@ static void x87_replace_push(CPUX86State *env, unsigned op)
     X87State *f = &env->fpu;
     F80Env e = env_of(f);
     if (st_empty(f, 0)) {
+        /* underflow wins over a full stack (C1 = 0): both results are the indefinite */
         if (stack_fault(env, false)) {
             st_set(f, 0, F80_INDEFINITE);
-            x87_push(env, F80_INDEFINITE);
+            set_top(f, x87_top(f) - 1);
+            st_set(f, 0, F80_INDEFINITE);
         }
         return;
     }
@@ -786,10 +785,10 @@ static void x87_init(CPUX86State *env)
     x87_clear_ferr(env);
 }
 
-void x87_reset(CPUX86State *env, bool power_on)
+/* RESET (SDM Vol. 3A Table 9-1; INIT would leave the x87 alone, but xlat's INIT is a reset) */
+void x87_reset(CPUX86State *env)
 {
     X87State *f = &env->fpu;
-    (void)power_on; /* INIT leaves the x87 alone; only RESET comes here */
     memset(f, 0, sizeof(*f));
     f->fcw = 0x0040;      /* SDM Vol. 3A Table 9-1 */
     f->ftw = 0x5555;      /* every register +0.0 */
@@ -1150,26 +1149,23 @@ IRHelper helper_x87_desc = {"x87", (void *)helper_x87,
                             IR_CALL_MAY_RAISE | IR_CALL_NO_WRITE_GLOBALS, IR_I32, 4,
                             {IR_PTR, IR_I32, IR_I32, IR_I32}, NULL};
 
-/* ---- state hash and dump ---- */
+/* ---- snapshot fields, state hash and dump ---- */
+
+/* every field of X87State (the registers field by field: a Float80's padding is not state) */
+#define X87_REG_FIELDS(i) VMSTATE_FIELD(X87State, st[i].mant), VMSTATE_FIELD(X87State, st[i].se)
+static const VMStateField x87_fields[] = {
+    X87_REG_FIELDS(0), X87_REG_FIELDS(1), X87_REG_FIELDS(2), X87_REG_FIELDS(3),
+    X87_REG_FIELDS(4), X87_REG_FIELDS(5), X87_REG_FIELDS(6), X87_REG_FIELDS(7),
+    VMSTATE_FIELD(X87State, fcw), VMSTATE_FIELD(X87State, fsw), VMSTATE_FIELD(X87State, ftw),
+    VMSTATE_FIELD(X87State, fop), VMSTATE_FIELD(X87State, fip), VMSTATE_FIELD(X87State, fdp),
+    VMSTATE_FIELD(X87State, fcs), VMSTATE_FIELD(X87State, fds),
+    VMSTATE_FIELD(X87State, mxcsr), VMSTATE_FIELD(X87State, ferr),
+};
+const VMStateDescription x87_vmstate = VMSTATE_DESC("x87", 1, X87State, x87_fields);
 
 uint64_t x87_state_hash(const CPUX86State *env, uint64_t h)
 {
-    const X87State *f = &env->fpu;
-    uint64_t v[8 + 4];
-    for (int p = 0; p < 8; p++) {
-        v[p] = f->st[p].mant ^ (uint64_t)f->st[p].se << 48 ^ (uint64_t)f->st[p].se;
-    }
-    v[8] = (uint64_t)f->fcw | (uint64_t)f->fsw << 16 | (uint64_t)f->ftw << 32 |
-           (uint64_t)f->fop << 48;
-    v[9] = (uint64_t)f->fip | (uint64_t)f->fdp << 32;
-    v[10] = (uint64_t)f->fcs | (uint64_t)f->fds << 16 | (uint64_t)f->mxcsr << 32;
-    v[11] = f->ferr;
-    for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++) {
-        for (int b = 0; b < 8; b++) {
-            h = (h ^ ((v[k] >> (8 * b)) & 0xff)) * 0x100000001b3ull;
-        }
-    }
-    return h;
+    return vmstate_hash(&x87_vmstate, &env->fpu, h);
 }
 
 void x87_dump_state(const CPUX86State *env, FILE *out)

@@ -1614,7 +1614,7 @@ static void xlat_run(Machine *m, const Seq *s, const uint8_t *img, State *out)
     x86_set_eflags(c, s->eflags, ~0u);
     /* the host child enters every sequence with the FPU's initial state (Linux gives a signal
        handler a fresh FPU, and the child leaves the handler by siglongjmp): registers +0.0 */
-    x87_reset(c, true);
+    x87_reset(c);
     int r = harness_run(m, 1000000);
     for (int i = 0; i < 8; i++) {
         out->regs[i] = (uint32_t)c->regs[i];

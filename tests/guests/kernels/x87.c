@@ -364,6 +364,77 @@ static void test_fcomi(void)
     asm volatile("fninit");
 }
 
+/* results that are exact, so every correct x87 gives the same bits (the transcendental ones
+   included: sin 0, cos 0, tan 0, 2^1 - 1, 1 * log2 8) */
+static const uint8_t f80_two[10] = {0, 0, 0, 0, 0, 0, 0, 0x80, 0x00, 0x40};
+static const uint8_t f80_three[10] = {0, 0, 0, 0, 0, 0, 0, 0xc0, 0x00, 0x40};
+static const uint8_t f80_four[10] = {0, 0, 0, 0, 0, 0, 0, 0x80, 0x01, 0x40};
+static const uint8_t f80_seven[10] = {0, 0, 0, 0, 0, 0, 0, 0xe0, 0x01, 0x40};
+static const uint8_t f80_eight[10] = {0, 0, 0, 0, 0, 0, 0, 0x80, 0x02, 0x40};
+static const uint8_t f80_sixteen[10] = {0, 0, 0, 0, 0, 0, 0, 0x80, 0x03, 0x40};
+static const uint8_t f80_2_5[10] = {0, 0, 0, 0, 0, 0, 0, 0xa0, 0x00, 0x40};
+static const uint8_t f80_zero[10] = {0};
+
+static bool top_is(const uint8_t *want)
+{
+    fstp80(out);
+    return memcmp(out, want, 10) == 0;
+}
+
+static void test_math(void)
+{
+    asm volatile("fninit");
+    fld80(f80_sixteen);
+    asm volatile("fsqrt");
+    tap_ok(top_is(f80_four), "FSQRT 16 = 4");
+    fld80(f80_2_5);
+    asm volatile("frndint");
+    tap_ok(top_is(f80_two), "FRNDINT 2.5 = 2 (to nearest even)");
+    fld80(f80_three);
+    asm volatile("fld1\n\tfscale\n\tfstp %st(1)");
+    tap_ok(top_is(f80_eight), "FSCALE 1 by 3 = 8");
+    fld80(f80_eight);
+    asm volatile("fxtract");
+    tap_ok(top_is(f80_one) && top_is(f80_three), "FXTRACT 8: significand 1, exponent 3");
+    uint16_t sw;
+    fld80(f80_two);
+    fld80(f80_seven);
+    asm volatile("fprem\n\tfnstsw %0" : "=m"(sw));
+    tap_ok(top_is(f80_one) && (sw & 0x4700) == 0x4200,
+           "FPREM 7 by 2 = 1, quotient 3 in C3 C1 (FSW %04x)", sw);
+    asm volatile("fninit");
+
+    int32_t bcd_round[3] = {0, 0, 0};
+    static const uint32_t n = 12345;
+    static uint8_t bcd[10];
+    asm volatile("fildl %1\n\tfbstp %0" : "=m"(bcd) : "m"(n));
+    asm volatile("fbld %1\n\tfistpl %0" : "=m"(bcd_round[0]) : "m"(bcd));
+    tap_ok(bcd[0] == 0x45 && bcd[1] == 0x23 && bcd[2] == 0x01 && bcd[9] == 0 &&
+           bcd_round[0] == 12345, "FBSTP 12345: packed BCD 45 23 01; FBLD back");
+    fld80(f80_2_5);
+    asm volatile("fistpl %0" : "=m"(bcd_round[1]));
+    fld80(f80_2_5);
+    asm volatile("fchs\n\tfisttpl %0" : "=m"(bcd_round[2]));
+    tap_ok(bcd_round[1] == 2 && bcd_round[2] == -2, "FISTP 2.5 = 2, FISTTP -2.5 = -2");
+
+    asm volatile("fldz\n\tfsin");
+    tap_ok(top_is(f80_zero), "FSIN 0 = 0");
+    asm volatile("fldz\n\tfcos");
+    tap_ok(top_is(f80_one), "FCOS 0 = 1");
+    asm volatile("fldz\n\tfptan\n\tfnstsw %0" : "=m"(sw));
+    tap_ok(top_is(f80_one) && top_is(f80_zero) && (sw & 0x3800) == 0x3000,
+           "FPTAN 0: tan 0 = 0, then 1.0 pushed");
+    asm volatile("fldz\n\tfsincos");
+    tap_ok(top_is(f80_one) && top_is(f80_zero), "FSINCOS 0: cos 1 on top of sin 0");
+    asm volatile("fld1\n\tf2xm1");
+    tap_ok(top_is(f80_one), "F2XM1 1 = 1");
+    asm volatile("fld1");
+    fld80(f80_eight);
+    asm volatile("fyl2x\n\tfnstsw %0" : "=m"(sw));
+    tap_ok(top_is(f80_three) && (sw & 0x3800) == 0x3800, "FYL2X 1 * log2 8 = 3, one pop");
+    asm volatile("fninit");
+}
+
 /* Linux's check_fpu (arch/x86/kernel/fpu/bugs.c): x - (x / y) * y with x = 4195835,
    y = 3145727 is 0 unless the FPU has the Pentium FDIV bug */
 static void test_fdiv_bug(void)
@@ -385,7 +456,7 @@ static void test_fdiv_bug(void)
 
 void kmain(void)
 {
-    tap_plan(3 + 4 + 15 + 9 + 8 + 9 + 10 + 1 + 5 + 3);
+    tap_plan(3 + 4 + 15 + 9 + 8 + 9 + 10 + 1 + 5 + 3 + 13);
     test_cpuid();
     test_fninit();
     test_stack();
@@ -396,4 +467,5 @@ void kmain(void)
     test_fdiv_bug();
     test_zero_divide();
     test_fcomi();
+    test_math();
 }
