@@ -52,6 +52,7 @@ void x86_cpu_reset(CPUX86State *env)
     env->ldt.flags = DESC_P_MASK | (0x2u << 8); /* LDT */
     env->dr[6] = DR6_FIXED1;
     env->dr[7] = DR7_FIXED1;
+    x87_reset(env);
     x86_update_hflags(env);
 }
 
@@ -191,6 +192,7 @@ void x86_dump_state(CPUX86State *env, FILE *out)
                 env->seg[i].selector, env->seg[i].base, env->seg[i].limit, env->seg[i].flags);
     }
     fprintf(out, "GDT=     %08" PRIx32 " %08x\n", env->gdt.base, env->gdt.limit);
+    x87_dump_state(env, out);
 }
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
@@ -215,7 +217,7 @@ uint64_t x86_state_hash(CPUX86State *env, uint64_t h)
     h = fnv(h, env->seg, sizeof(env->seg));
     h = fnv(h, &env->gdt, sizeof(env->gdt));
     h = fnv(h, &env->idt, sizeof(env->idt));
-    return h;
+    return x87_state_hash(env, h);
 }
 
 /* -d in_asm: Capstone's text for each instruction, at the boundaries xlat's decoder found. */

@@ -397,6 +397,20 @@ static int chipset_init(Machine *m)
     return fw_cfg_setup(m);
 }
 
+/* The x87's error line on the PC: FERR# drives IRQ 13; a write to port 0xF0 (the chipset's
+   IGNNE# latch) drops it again (used with CR0.NE = 0). */
+static uint64_t ferr_port_read(void *opaque, uint64_t offset, unsigned size)
+{
+    (void)opaque, (void)offset, (void)size;
+    return ~0ull;
+}
+
+static void ferr_port_write(void *opaque, uint64_t offset, uint64_t val, unsigned size)
+{
+    (void)offset, (void)val, (void)size;
+    x87_clear_ferr(&((Machine *)opaque)->cpu);
+}
+
 /* The PC's devices and their wiring (a port already taken is a wiring bug). */
 static int board_init(Machine *m)
 {
@@ -410,6 +424,11 @@ static int board_init(Machine *m)
     /* after the CPU's reset, which clears its INTA hook: the local APIC answers INTA (and
        asks the 8259 for ExtINT vectors) */
     x86_cpu_set_intr_ack(&m->cpu, apic_intack, &m->apic);
+    x86_cpu_set_ferr(&m->cpu, machine_isa_irq(m, 13));
+    if (io_register(&m->io, "ferr", 0xf0, 1, ferr_port_read, ferr_port_write, m) < 0) {
+        fprintf(stderr, "xlat: cannot register the board's I/O ports\n");
+        return -1;
+    }
     /* the 8254: IRQ 0 (-machine pit=off leaves it out, as QEMU does) */
     if (!m->opt.no_pit && pit_init(&m->pit, &m->io, &m->clock,
                                         irq_line(legacy_timer_irq_handler, m, 0)) < 0) {
@@ -518,6 +537,7 @@ static void machine_reset(Machine *m)
     }
     /* the CPU's reset forgot its INTA hook; its INTR pin follows the local APIC again */
     x86_cpu_set_intr_ack(&m->cpu, apic_intack, &m->apic);
+    x86_cpu_set_ferr(&m->cpu, machine_isa_irq(m, 13));
     x86_cpu_set_intr(&m->cpu, m->apic.intr_out);
     tlb_flush(m);
 }
