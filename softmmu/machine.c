@@ -370,6 +370,21 @@ static void firmwareless_acpi(Machine *m)
                       (uint32_t)(BIOS_LOW_END - FIRMWARELESS_ACPI_TABLES), &c);
 }
 
+/* ... and give the optional PCI functions their BARs and turn decoding on, as SeaBIOS does
+   (I/O from 0xC000, memory from 0xFE000000: where SeaBIOS starts on a 440FX board). */
+#define FIRMWARELESS_PCI_IO  0xc000
+#define FIRMWARELESS_PCI_MEM 0xfe000000u
+static void firmwareless_pci(Machine *m)
+{
+    if (m->bios || !m->opt.pci_testdev) {
+        return;
+    }
+    PCIDevice *d = &m->pcitestdev.pci;
+    pci_config_write(d, PCI_BAR0, FIRMWARELESS_PCI_MEM, 4);
+    pci_config_write(d, PCI_BAR0 + 4, FIRMWARELESS_PCI_IO | 1, 4);
+    pci_config_write(d, PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_MEMORY, 2);
+}
+
 static int chipset_init(Machine *m)
 {
     IRQLine isa_irq[16];
@@ -528,12 +543,17 @@ static void machine_reset(Machine *m)
     piix_reset(&m->piix); /* PAM back to the ROM, PIRQs and the PM block off */
     acpi_reset(&m->acpi);
     fw_cfg_reset(&m->fw_cfg);
+    if (m->opt.pci_testdev) {
+        pcitestdev_reset(&m->pcitestdev);
+    }
     if (m->multiboot.loaded) {
         multiboot_enter(m); /* as QEMU re-runs its Multiboot option ROM */
         firmwareless_acpi(m);
+        firmwareless_pci(m);
     } else if (m->linux_boot.loaded) {
         linux_boot_enter(m); /* the kernel again, as QEMU re-runs its linuxboot option ROM */
         firmwareless_acpi(m);
+        firmwareless_pci(m);
     }
     /* the CPU's reset forgot its INTA hook; its INTR pin follows the local APIC again */
     x86_cpu_set_intr_ack(&m->cpu, apic_intack, &m->apic);
@@ -683,6 +703,12 @@ Machine *machine_create(const MachineOptions *opt)
     }
     if (opt->pc_testdev && pctestdev_init(m, &m->testdev) < 0) {
         goto fail;
+    }
+    if (opt->pci_testdev) {
+        if (pcitestdev_init(m, &m->pcitestdev) < 0) {
+            goto fail;
+        }
+        firmwareless_pci(m);
     }
     return m;
 
@@ -870,6 +896,9 @@ uint64_t machine_state_hash(Machine *m)
     h = vmstate_hash(&piix_vmstate, &m->piix, h);
     h = vmstate_hash(&acpi_vmstate, &m->acpi, h);
     h = vmstate_hash(&fw_cfg_vmstate, &m->fw_cfg, h);
+    if (m->opt.pci_testdev) {
+        h = vmstate_hash(&pcitestdev_vmstate, &m->pcitestdev, h);
+    }
     for (int i = 0; i < MACHINE_SERIALS; i++) {
         h = vmstate_hash(&serial_vmstate, &m->serial[i], h);
     }

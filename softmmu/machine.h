@@ -53,6 +53,13 @@ struct PCTestDev {
     PCTestDevByte byte[4];
 };
 
+/* QEMU's PCI test device (hw/pci-testdev.c) */
+typedef struct PCITestDev {
+    PCIDevice pci;
+    int32_t current;   /* state: the running test, or -1 */
+    uint32_t count[6]; /* state: the writes each test counted */
+} PCITestDev;
+
 /* One PAM segment of the i440FX (0xC0000-0xFFFFF): its region, retargeted as the PAM register
    says (softmmu/machine.c) */
 typedef struct PAMSegment {
@@ -115,6 +122,8 @@ typedef struct MachineOptions {
     uint16_t debugcon_iobase;
     /* -device pc-testdev */
     bool pc_testdev;
+    /* -device pci-testdev */
+    bool pci_testdev;
 } MachineOptions;
 
 typedef struct Machine {
@@ -148,6 +157,7 @@ typedef struct Machine {
     CharBackend serial_chr[MACHINE_SERIALS]; /* their host ends (COM1: -serial) */
     uint8_t serial_irq_levels;   /* each UART's IRQ output: COM1/COM3 share IRQ 4, COM2/4 IRQ 3 */
     PCTestDev testdev;
+    PCITestDev pcitestdev; /* -device pci-testdev (hw/pci-testdev.c) */
     MultibootBoot multiboot;
     LinuxBoot linux_boot; /* -kernel with a bzImage (hw/linux-boot.c) */
     PCIBus pci;       /* bus 0, configuration mechanism #1 */
@@ -217,6 +227,10 @@ IRQLine machine_isa_irq(Machine *m, int n);
 int multiboot_load(Machine *m);
 /* The CPU state Multiboot specifies at the kernel's entry (also after a reset). */
 void multiboot_enter(Machine *m);
+/* -device pci-testdev (hw/pci-testdev.c); after the chipset. */
+extern const VMStateDescription pcitestdev_vmstate;
+int pcitestdev_init(Machine *m, PCITestDev *d);
+void pcitestdev_reset(PCITestDev *d);
 /* -device pc-testdev (hw/pc-testdev.c); after the PIC. */
 int pctestdev_init(Machine *m, PCTestDev *d);
 void pctestdev_free(PCTestDev *d);

@@ -63,7 +63,7 @@ static void print_usage(FILE *out)
             "  -smp 1   -nodefaults   -display none   -vnc none   -serial stdio|file:PATH|none\n"
             "  -chardev stdio|file|null,id=ID[,path=PATH]\n"
             "  -device isa-debugcon[,iobase=N][,chardev=ID]   -device pc-testdev\n"
-            "  -device pci-testdev (accepted; not implemented: the device is absent)\n"
+            "  -device pci-testdev\n"
             "\n"
             "Time (virtual time counts retired instructions; runs are deterministic):\n"
             "  -icount [shift=]N[,sleep=on|off]\n"
@@ -228,7 +228,7 @@ static void parse_device(MachineOptions *opt, const char *arg)
                "isa-debug-exit       iobase=0xf4, iosize=0x04\n"
                "isa-debugcon         iobase=0xe9, chardev=ID\n"
                "pc-testdev           QEMU's ISA test device\n"
-               "pci-testdev          accepted, absent (not implemented yet)\n");
+               "pci-testdev          QEMU's PCI test device (1b36:0005)\n");
         exit(0);
     }
     if (len != strlen("isa-debug-exit") || strncmp(arg, "isa-debug-exit", len) != 0) {

@@ -12,8 +12,7 @@
  *   -chardev stdio|file|null,id=ID[,path=PATH]          named backends for the two above.
  *   -device isa-debugcon[,iobase=N][,chardev=ID]        the debug console (like -debugcon).
  *   -device pc-testdev                                  hw/pc-testdev.c.
- *   -device pci-testdev  accepted with a note: the device is not implemented yet, so the guest
- *                        finds no such device (test suites that pass it by default still run).
+ *   -device pci-testdev                                 hw/pci-testdev.c.
  * Anything outside these is a one-line error naming what is supported.
  */
 #include <errno.h>
@@ -361,8 +360,11 @@ int qopt_device(MachineOptions *o, QemuOptState *st, const char *arg, char *err,
         return 0;
     }
     if (len == 11 && strncmp(arg, "pci-testdev", 11) == 0) {
-        fprintf(stderr, "xlat: note: -device pci-testdev is not implemented yet; the guest "
-                        "will not find this device\n");
+        if (*props) {
+            snprintf(err, n, "-device %s: pci-testdev has no properties xlat knows", arg);
+            return -1;
+        }
+        o->pci_testdev = true;
         return 0;
     }
     return 2;
