@@ -10,6 +10,7 @@
  * also below 1 MiB (0xE0000-0xFFFFF), as the PC chipset aliases the BIOS there. With -kernel
  * the firmware is optional: the CPU starts at the Multiboot kernel's entry (hw/multiboot.c).
  */
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -397,6 +398,36 @@ static int chipset_init(Machine *m)
     return fw_cfg_setup(m);
 }
 
+/* -record / -replay: open the input log. The RTC's start time is in its header: recorded from
+   this run, or taken from the log (which wins over -rtc base). */
+static int replay_open(Machine *m)
+{
+    ReplayHeader h = {.icount_shift = m->opt.icount_shift, .rtc_start = m->rtc_start,
+                      .ram_size = m->ram_size};
+    if (m->opt.record && m->opt.replay) {
+        fprintf(stderr, "xlat: -record and -replay cannot be used together\n");
+        return -1;
+    }
+    if (m->opt.record) {
+        return replay_record_open(&m->replay, m->opt.record, &h);
+    }
+    if (!m->opt.replay) {
+        return 0;
+    }
+    if (replay_play_open(&m->replay, m->opt.replay, &h) < 0) {
+        return -1;
+    }
+    if (h.icount_shift != m->opt.icount_shift || h.ram_size != m->ram_size) {
+        fprintf(stderr,
+                "xlat: -replay %s: the log was recorded with -icount shift=%u and %" PRIu64
+                " bytes of RAM; replay it with the same options\n",
+                m->opt.replay, h.icount_shift, h.ram_size);
+        return -1;
+    }
+    m->rtc_start = h.rtc_start;
+    return 0;
+}
+
 /* The PC's devices and their wiring (a port already taken is a wiring bug). */
 static int board_init(Machine *m)
 {
@@ -427,6 +458,9 @@ static int board_init(Machine *m)
             localtime_r(&now, &lt);
             m->rtc_start += lt.tm_gmtoff;
         }
+    }
+    if (replay_open(m) < 0) {
+        return -1;
     }
     if (rtc_init(&m->rtc, &m->io, &m->clock, irq_line(legacy_timer_irq_handler, m, 8),
                  m->rtc_start) < 0) {
@@ -687,6 +721,7 @@ void machine_destroy(Machine *m)
     for (int i = 0; i < MACHINE_SERIALS; i++) {
         chr_close(&m->serial_chr[i]);
     }
+    replay_close(&m->replay);
     if (m->ram && m->ram != MAP_FAILED) {
         munmap(m->ram, m->ram_size);
     }
@@ -707,28 +742,86 @@ void machine_request_exit(Machine *m, int status)
     cpu_exit(&m->cpu.common);
 }
 
+/* Host bytes for UART `port`, as many as it has room for, now (a slice boundary); recorded as
+   one event. Returns how many it took. */
+static size_t deliver_serial(Machine *m, int port, const uint8_t *buf, size_t len)
+{
+    size_t n = 0;
+    while (n < len && serial_can_receive(&m->serial[port])) {
+        serial_receive(&m->serial[port], buf[n++]);
+    }
+    if (n && m->replay.mode == REPLAY_RECORD) {
+        static_assert(sizeof(m->serial_chr[0].in) <= REPLAY_MAX_BYTES, "an event holds a buffer");
+        ReplayEvent *e = &m->replay.next;
+        e->kind = REPLAY_EV_SERIAL;
+        e->port = (uint8_t)port;
+        e->len = (uint16_t)n;
+        e->icount = m->icount;
+        e->ns = vclock_peek_ns(&m->clock);
+        memcpy(e->data, buf, n);
+        replay_write(&m->replay, e);
+    }
+    return n;
+}
+
+/* -replay: deliver the log's events that are due at this boundary (same instruction count and
+   virtual time). `force` delivers the next one even if it is not: the CPU halted for good, so
+   the run has left the recording, and input is the only way on. */
+static void replay_deliver_due(Machine *m, bool force)
+{
+    const ReplayEvent *e;
+    while ((e = replay_peek(&m->replay))) {
+        int64_t now = vclock_peek_ns(&m->clock);
+        bool early = e->icount > m->icount || (e->icount == m->icount && e->ns > now);
+        if (early && !force) {
+            return;
+        }
+        force = false;
+        size_t n = e->port < MACHINE_SERIALS ? deliver_serial(m, e->port, e->data, e->len) : 0;
+        if ((e->icount != m->icount || e->ns != now || n != e->len) && !m->replay.warned) {
+            fprintf(stderr,
+                    "xlat: -replay %s: the run has left the recording (input recorded at "
+                    "instruction %" PRIu64 ", %" PRId64 " ns, delivered at %" PRIu64
+                    ", %" PRId64 " ns, %zu of %u bytes taken)\n",
+                    m->replay.path, e->icount, e->ns, m->icount, now, n, e->len);
+            m->replay.warned = true;
+        }
+        replay_advance(&m->replay);
+    }
+}
+
 void machine_poll_host_input(Machine *m, int64_t wait_ns)
 {
+    bool waited = false;
     for (int i = 0; i < MACHINE_SERIALS; i++) {
         chr_flush(&m->serial_chr[i]); /* what the guest sent during the slice */
     }
-    /* The only input source so far: COM1's terminal. Its bytes go to the UART as it has room,
-       here, between slices. (To be recorded as events stamped with the instruction count, with
-       the keyboard, mouse and network later.) */
-    CharBackend *c = &m->serial_chr[0];
-    if (!chr_poll(c, wait_ns) && wait_ns > 0) {
+    for (int i = 0; i < MACHINE_SERIALS; i++) {
+        CharBackend *c = &m->serial_chr[i];
+        if (!chr_has_input_source(c) && !c->in_len) {
+            continue;
+        }
+        /* one wait for all (in practice only COM1 has a host end that gives input) */
+        if (chr_has_input_source(c)) {
+            waited |= chr_poll(c, waited ? 0 : wait_ns);
+        }
+        if (m->replay.mode == REPLAY_PLAY) {
+            chr_consume(c, c->in_len); /* replaying: live input is ignored */
+        } else {
+            chr_consume(c, deliver_serial(m, i, c->in, c->in_len));
+        }
+        if (c->quit) {
+            machine_request_exit(m, 0); /* Ctrl-A x */
+        }
+    }
+    if (!waited && wait_ns > 0) {
         struct timespec ts = {(time_t)(wait_ns / NANOSECONDS_PER_SECOND),
                               (long)(wait_ns % NANOSECONDS_PER_SECOND)};
         while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
         }
     }
-    size_t n = 0;
-    while (n < c->in_len && serial_can_receive(&m->serial[0])) {
-        serial_receive(&m->serial[0], c->in[n++]);
-    }
-    chr_consume(c, n);
-    if (c->quit) {
-        machine_request_exit(m, 0); /* Ctrl-A x */
+    if (m->replay.mode == REPLAY_PLAY) {
+        replay_deliver_due(m, false);
     }
 }
 
@@ -772,6 +865,11 @@ int machine_run(Machine *m)
         /* host input waiting for the guest to take it: come back for it sooner */
         int64_t slice = vclock_slice_insns(
             clk, m->serial_chr[0].in_len ? MACHINE_SLICE_INPUT : MACHINE_SLICE);
+        /* replaying: the slice ends where the log's next event was delivered */
+        const ReplayEvent *ev = replay_peek(&m->replay);
+        if (ev && ev->icount > m->icount && ev->icount - m->icount < (uint64_t)slice) {
+            slice = (int64_t)(ev->icount - m->icount);
+        }
         /* Out of translated code already: a request to leave it (cpu_exit) is served, and its
            forced-negative budget must not leak into the new slice. */
         env->exit_request = 0;
@@ -794,13 +892,22 @@ int machine_run(Machine *m)
                 return halted_forever(m, "with interrupts disabled");
             }
             int64_t deadline = vclock_next_deadline(clk);
+            if (deadline < 0 && m->replay.mode == REPLAY_PLAY) {
+                if (!replay_peek(&m->replay)) {
+                    return halted_forever(m, "and no timer is armed (the replayed input has "
+                                             "ended)");
+                }
+                /* the next event: due now, or (off the recording) the only way on */
+                replay_deliver_due(m, true);
+                continue;
+            }
             if (deadline < 0) {
                 CharBackend *c = &m->serial_chr[0];
                 if (c->in_len && serial_can_receive(&m->serial[0])) {
                     machine_poll_host_input(m, 0); /* input is waiting for room: feed it */
                     continue;
                 }
-                if (c->in_fd >= 0) {
+                if (chr_has_input_source(c)) {
                     machine_poll_host_input(m, -1); /* only the user can wake it: wait */
                     continue;
                 }
