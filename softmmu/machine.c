@@ -353,7 +353,8 @@ static int fw_cfg_setup(Machine *m)
 /* Booting a kernel without firmware (-kernel, no -bios): do what SeaBIOS would for ACPI, the
    PM I/O block at its usual base with the SCI enabled (the FADT says there is no SMI command,
    so the machine is always in ACPI mode), and tables in the BIOS area the Multiboot memory map
-   reserves (0xF0000-0xFFFFF); the MADT lists the local APIC and the I/O APIC (ID 0). */
+   reserves (0xF0000-0xFFFFF); the MADT lists the local APIC and the I/O APIC (ID 0), and an
+   HPET table describes the HPET at 0xFED00000. */
 #define FIRMWARELESS_PM_BASE     0xb000
 #define FIRMWARELESS_ACPI_TABLES 0xf0000
 static void firmwareless_acpi(Machine *m)
@@ -366,7 +367,8 @@ static void firmwareless_acpi(Machine *m)
     io_write(&m->io, FIRMWARELESS_PM_BASE + ACPI_PM1_CNT, ACPI_SCI_EN, 2);
     ACPITablesConfig c = {.pm_base = FIRMWARELESS_PM_BASE, .sci_irq = 9,
                           .lapic_addr = APIC_DEFAULT_BASE, .ioapic = true,
-                          .ioapic_addr = IOAPIC_BASE};
+                          .ioapic_addr = IOAPIC_BASE, .hpet = true, .hpet_addr = HPET_BASE,
+                          .hpet_id = (uint32_t)hpet_mmio_read(&m->hpet, 0, 4)};
     acpi_build_tables(m->ram + FIRMWARELESS_ACPI_TABLES, FIRMWARELESS_ACPI_TABLES,
                       (uint32_t)(BIOS_LOW_END - FIRMWARELESS_ACPI_TABLES), &c);
 }
