@@ -347,6 +347,10 @@ static int fw_cfg_setup(Machine *m)
         fw_cfg_add_file(f, "bootorder", "", 0) < 0) {
         return -1;
     }
+    /* -kernel with -bios: the Linux kernel for the firmware too (QEMU's kernel items) */
+    if (m->bios && m->linux_boot.loaded && linux_boot_fw_cfg(m, f) < 0) {
+        return -1;
+    }
     return 0;
 }
 
