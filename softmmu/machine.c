@@ -179,6 +179,15 @@ static void apic_remapped_handler(void *opaque)
 
 /* The local APIC, the I/O APIC and the HPET, and their wiring; before any device can raise an
    interrupt. */
+/* the local APIC's NMI output: an edge on the CPU's NMI pin */
+static void cpu_nmi_handler(void *opaque, int n, int level)
+{
+    (void)n;
+    if (level) {
+        x86_cpu_nmi(opaque);
+    }
+}
+
 static int apic_board_init(Machine *m)
 {
     APICState *a = &m->apic;
@@ -189,6 +198,7 @@ static int apic_board_init(Machine *m)
         fprintf(stderr, "xlat: cannot map the APIC, I/O APIC and HPET\n");
         return -1;
     }
+    a->nmi = irq_line(cpu_nmi_handler, &m->cpu, 0);
     a->extint_ack = pic_intack;
     a->extint_opaque = &m->pic;
     a->eoi = ioapic_eoi;
