@@ -793,6 +793,11 @@ static void replay_deliver_due(Machine *m, bool force)
             return;
         }
         force = false;
+        if (e->kind == REPLAY_EV_QUIT) {
+            machine_request_exit(m, 0); /* the user ended the recorded run here (Ctrl-A x) */
+            replay_advance(&m->replay);
+            return;
+        }
         size_t n = e->port < MACHINE_SERIALS ? deliver_serial(m, e->port, e->data, e->len) : 0;
         if ((e->icount != m->icount || e->ns != now || n != e->len) && !m->replay.warned) {
             fprintf(stderr,
@@ -825,6 +830,13 @@ void machine_poll_host_input(Machine *m, int64_t wait_ns)
             chr_consume(c, c->in_len); /* replaying: live input is ignored */
         } else {
             chr_consume(c, deliver_serial(m, i, c->in, c->in_len));
+        }
+        if (c->quit && !m->exit_requested && m->replay.mode == REPLAY_RECORD) {
+            /* the end of the run is an input too: a replay ends at the same point */
+            ReplayEvent *e = &m->replay.next;
+            *e = (ReplayEvent){.kind = REPLAY_EV_QUIT, .port = (uint8_t)i, .icount = m->icount,
+                               .ns = vclock_peek_ns(&m->clock)};
+            replay_write(&m->replay, e);
         }
         if (c->quit) {
             machine_request_exit(m, 0); /* Ctrl-A x */

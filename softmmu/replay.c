@@ -59,6 +59,9 @@ static bool read_event(Replay *r)
             gzread(r->gz, e->data, e->len) == (int)e->len) {
             return true;
         }
+        if (e->kind == REPLAY_EV_QUIT && e->len == 0) {
+            return true;
+        }
     }
     fprintf(stderr, "xlat: -replay %s: the log is damaged or cut short after %llu events; "
                     "replaying stops there\n",

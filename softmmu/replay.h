@@ -12,8 +12,9 @@
  * The file is gzip (zlib, which configure requires); a plain file reads too.
  * Format, little-endian:
  *   header: "XLATRPL1" (8 bytes), u32 icount shift, u32 0, i64 RTC start time, u64 RAM size
- *   event:  u8 kind (1: bytes for a serial port), u8 port (0 = COM1), u16 length,
- *           u64 instruction count, i64 virtual time in ns, the bytes
+ *   event:  u8 kind (1: bytes for a serial port; 2: the user quit, Ctrl-A x, no bytes),
+ *           u8 port (0 = COM1), u16 length, u64 instruction count, i64 virtual time in ns,
+ *           the bytes
  */
 #ifndef XLAT_SOFTMMU_REPLAY_H
 #define XLAT_SOFTMMU_REPLAY_H
@@ -24,7 +25,7 @@
 #define REPLAY_MAX_BYTES 4096
 
 enum { REPLAY_OFF, REPLAY_RECORD, REPLAY_PLAY };
-enum { REPLAY_EV_SERIAL = 1 };
+enum { REPLAY_EV_SERIAL = 1, REPLAY_EV_QUIT = 2 };
 
 typedef struct ReplayHeader {
     uint32_t icount_shift;
@@ -46,7 +47,7 @@ typedef struct Replay {
     void *gz;           /* gzFile */
     const char *path;
     bool have_next;     /* playing: `next` holds the next event */
-    ReplayEvent next;
+    ReplayEvent next;   /* (recording: where the event being written is built) */
     bool warned;        /* playing: the divergence warning was given */
     uint64_t events;    /* events written or delivered */
 } Replay;
