@@ -128,6 +128,12 @@ void x86_cpu_set_intr(CPUX86State *env, bool level)
     }
 }
 
+void x86_cpu_nmi(CPUX86State *env)
+{
+    env->nmi_pending = 1; /* edge-triggered: several edges before delivery make one NMI */
+    cpu_exit(&env->common);
+}
+
 void x86_cpu_set_intr_ack(CPUX86State *env, int (*ack)(void *opaque), void *opaque)
 {
     env->intr_ack = ack;
@@ -152,7 +158,8 @@ bool x86_exec_pending(CPUCommon *c)
     if (env->ss_pending && x86_single_step_trap(env) && m->exit_requested) {
         return true;
     }
-    bool want = env->intr_line && (env->eflags & EFL_IF) && env->intr_ack;
+    bool nmi = env->nmi_pending && !env->nmi_blocked;
+    bool want = nmi || (env->intr_line && (env->eflags & EFL_IF) && env->intr_ack);
     if (env->inhibit_irq) {
         /* the shadow covers exactly the next instruction: run it alone, then look again */
         env->inhibit_irq = 0;
@@ -160,6 +167,15 @@ bool x86_exec_pending(CPUCommon *c)
             env->common.tcg->next_cflags = 1 | CF_NOCACHE;
         }
         return env->halted != 0;
+    }
+    /* an NMI comes before maskable interrupts (SDM Vol. 3A 6.9, Table 6-2) and blocks further
+       NMIs until the next IRET (6.7.1) */
+    if (nmi) {
+        env->nmi_pending = 0;
+        env->nmi_blocked = 1;
+        env->halted = 0;
+        x86_deliver_event(env, EXCP_NMI, false, true);
+        return m->exit_requested || env->halted != 0;
     }
     /* external interrupts are taken between instructions when IF = 1 (SDM Vol. 3A 6.8.1);
        the acknowledge tells the controller the CPU took it */

@@ -88,7 +88,7 @@ typedef struct DescTable {
 } DescTable;
 
 /* exception vectors (SDM Vol. 3A 6.3.1) */
-enum { EXCP_DE = 0, EXCP_DB = 1, EXCP_BP = 3, EXCP_UD = 6, EXCP_NM = 7, EXCP_DF = 8,
+enum { EXCP_DE = 0, EXCP_DB = 1, EXCP_NMI = 2, EXCP_BP = 3, EXCP_UD = 6, EXCP_NM = 7, EXCP_DF = 8,
        EXCP_GP = 13, EXCP_PF = 14, EXCP_MF = 16 };
 
 /* The x87 FPU (SDM Vol. 1 8.1; operations in cpu/x87.c). st[] are the physical registers
@@ -145,6 +145,10 @@ typedef struct CPUX86State {
        interrupts, bit 1 (MOV SS, POP SS only) the single-step trap too */
     uint32_t inhibit_irq;
     uint32_t intr_line;
+    /* NMI (SDM Vol. 3A 6.7.1): an edge seen on the pin and not yet taken; NMIs blocked from the
+       delivery of one until the next IRET */
+    uint32_t nmi_pending;
+    uint32_t nmi_blocked;
     int (*intr_ack)(void *opaque);
     void *intr_opaque;
     IRQLine ferr_line; /* FERR#, wired by the board to IRQ 13 (wiring, not state) */
@@ -174,6 +178,9 @@ void x86_dump_state(CPUX86State *env, FILE *out);
    translated code at the next block boundary; if IF=1 it then acknowledges through intr_ack and
    delivers the vector (SDM Vol. 3A 6.8.1). */
 void x86_cpu_set_intr(CPUX86State *env, bool level);
+/* An edge on the NMI pin (hw/apic.c): vector 2 is delivered at the next instruction boundary,
+   whatever IF says, unless an NMI handler is still running (blocked until its IRET). */
+void x86_cpu_nmi(CPUX86State *env);
 /* MSR access for RDMSR/WRMSR and for devices that shadow an MSR (cpu/helper-prot.c) */
 uint64_t x86_read_msr(CPUX86State *env, uint32_t index, bool *ok);
 bool x86_write_msr(CPUX86State *env, uint32_t index, uint64_t v);

@@ -27,6 +27,7 @@
 #include "hw/serial.h"
 #include "softmmu/clock.h"
 #include "softmmu/memory.h"
+#include "softmmu/replay.h"
 #include "tcg/tcg.h"
 
 #define MACHINE_SERIALS 4 /* COM1-COM4 */
@@ -124,6 +125,9 @@ typedef struct MachineOptions {
     bool pc_testdev;
     /* -device pci-testdev */
     bool pci_testdev;
+    /* -record FILE / -replay FILE: the input log (softmmu/replay.h) */
+    const char *record;
+    const char *replay;
 } MachineOptions;
 
 typedef struct Machine {
@@ -156,6 +160,7 @@ typedef struct Machine {
     SerialState serial[MACHINE_SERIALS];     /* COM1-COM4 (NS16550A) */
     CharBackend serial_chr[MACHINE_SERIALS]; /* their host ends (COM1: -serial) */
     uint8_t serial_irq_levels;   /* each UART's IRQ output: COM1/COM3 share IRQ 4, COM2/4 IRQ 3 */
+    Replay replay; /* -record / -replay: the log of host input events (host state) */
     PCTestDev testdev;
     PCITestDev pcitestdev; /* -device pci-testdev (hw/pci-testdev.c) */
     MultibootBoot multiboot;
@@ -213,8 +218,10 @@ enum {
    character at a time) */
 #define MACHINE_SLICE_INPUT 100000
 
-/* Between slices: where host input (stdin, sockets) will be polled and turned into events
-   stamped with the instruction count. Today it only waits `wait_ns` (pacing). */
+/* Between slices, and only there: host input (stdin, sockets) is polled for up to `wait_ns`
+   (pacing; -1: until some comes) and what the guest's devices have room for is delivered, as
+   an event stamped with the instruction count and virtual time (recorded with -record). With
+   -replay, live input is read and dropped and the log's events due now are delivered instead. */
 void machine_poll_host_input(Machine *m, int64_t wait_ns);
 
 /* devices (hw/) */
