@@ -435,6 +435,54 @@ static void test_math(void)
     asm volatile("fninit");
 }
 
+/* Precise page faults: a store that runs into a not-present page faults before it writes
+   anything, and the FPU is left as it was (FNSAVE does not initialize it, FSTP does not pop):
+   the instruction can be restarted (SDM Vol. 3A 6.5, faults). The first 8 MiB are identity
+   mapped; TEST_BASE maps one page, the page after it is not present. */
+#define PAGE 4096
+#define TEST_BASE 0x40000000u
+static uint32_t pd[1024] __attribute__((aligned(PAGE)));
+static uint32_t pt_low[2][1024] __attribute__((aligned(PAGE)));
+static uint32_t pt_test[1024] __attribute__((aligned(PAGE)));
+static uint8_t tpage[PAGE] __attribute__((aligned(PAGE)));
+
+static void test_page_fault(void)
+{
+    for (int i = 0; i < 2048; i++) {
+        pt_low[i / 1024][i % 1024] = (uint32_t)i * PAGE | 3;
+    }
+    pd[0] = (uint32_t)pt_low[0] | 3;
+    pd[1] = (uint32_t)pt_low[1] | 3;
+    pd[TEST_BASE >> 22] = (uint32_t)pt_test | 3;
+    pt_test[0] = (uint32_t)tpage | 3;
+    pt_test[1] = 0;
+    write_cr3((uint32_t)pd);
+    write_cr0(read_cr0() | CR0_PG);
+
+    memset(tpage, 0xaa, PAGE);
+    asm volatile("fninit");
+    fldcw(0x0272);
+    fld80(f80_pi);
+    excp_reset();
+    TRY("fnsave (%0)", : : "r"(TEST_BASE + PAGE - 50) : "memory");
+    tap_ok(excp.vector == 14 && excp.cr2 == TEST_BASE + PAGE && excp.error == 2 &&
+           excp.eip == try_addr, "#PF(W) from FNSAVE into a not-present page (CR2 %08x)",
+           excp.cr2);
+    bool untouched = true;
+    for (int i = PAGE - 50; i < PAGE; i++) {
+        untouched &= tpage[i] == 0xaa;
+    }
+    tap_ok(untouched, "... nothing written to the page before it"
+           QEMU_DEVIATION("SDM Vol. 3A 6.5: a fault leaves the state before the instruction"));
+    tap_ok(fnstcw() == 0x0272 && fnstsw() == 0x3800, "... the FPU not initialized");
+    excp_reset();
+    TRY("fstpt (%0)", : : "r"(TEST_BASE + PAGE - 4) : "memory");
+    tap_ok(excp.vector == 14 && excp.cr2 == TEST_BASE + PAGE && fnstsw() == 0x3800,
+           "#PF from FSTP m80 across into it: no pop");
+    write_cr0(read_cr0() & ~CR0_PG);
+    asm volatile("fninit");
+}
+
 /* Linux's check_fpu (arch/x86/kernel/fpu/bugs.c): x - (x / y) * y with x = 4195835,
    y = 3145727 is 0 unless the FPU has the Pentium FDIV bug */
 static void test_fdiv_bug(void)
@@ -456,7 +504,7 @@ static void test_fdiv_bug(void)
 
 void kmain(void)
 {
-    tap_plan(3 + 4 + 15 + 9 + 8 + 9 + 10 + 1 + 5 + 3 + 13);
+    tap_plan(3 + 4 + 15 + 9 + 8 + 9 + 10 + 1 + 5 + 3 + 13 + 4);
     test_cpuid();
     test_fninit();
     test_stack();
@@ -468,4 +516,5 @@ void kmain(void)
     test_zero_divide();
     test_fcomi();
     test_math();
+    test_page_fault();
 }
