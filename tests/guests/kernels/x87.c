@@ -428,7 +428,24 @@ static void test_math(void)
     tap_ok(top_is(f80_one) && top_is(f80_zero), "FSINCOS 0: cos 1 on top of sin 0");
     asm volatile("fld1\n\tf2xm1");
     tap_ok(top_is(f80_one), "F2XM1 1 = 1");
-    asm volatile("fld1");
+    /* |x| >= 2^63 is out of range for the trigonometric instructions: C2 = 1, ST(0) and TOP
+       unchanged (SDM FSIN, FCOS, FPTAN, FSINCOS) */
+    static const uint8_t f80_2_63[10] = {0, 0, 0, 0, 0, 0, 0, 0x80, 0x3e, 0x40};
+    bool all = true;
+    for (int k = 0; k < 4; k++) {
+        asm volatile("fninit");
+        fld80(f80_2_63);
+        switch (k) {
+        case 0: asm volatile("fsin\n\tfnstsw %0" : "=m"(sw)); break;
+        case 1: asm volatile("fcos\n\tfnstsw %0" : "=m"(sw)); break;
+        case 2: asm volatile("fptan\n\tfnstsw %0" : "=m"(sw)); break;
+        default: asm volatile("fsincos\n\tfnstsw %0" : "=m"(sw)); break;
+        }
+        all &= sw == 0x3c00 && top_is(f80_2_63);
+    }
+    tap_ok(all, "FSIN FCOS FPTAN FSINCOS of 2^63: C2 = 1, operand and stack unchanged"
+           QEMU_DEVIATION("SDM Vol. 2A FSIN: out of range, C2 = 1"));
+    asm volatile("fninit\n\tfld1");
     fld80(f80_eight);
     asm volatile("fyl2x\n\tfnstsw %0" : "=m"(sw));
     tap_ok(top_is(f80_three) && (sw & 0x3800) == 0x3800, "FYL2X 1 * log2 8 = 3, one pop");
@@ -504,7 +521,7 @@ static void test_fdiv_bug(void)
 
 void kmain(void)
 {
-    tap_plan(3 + 4 + 15 + 9 + 8 + 9 + 10 + 1 + 5 + 3 + 13 + 4);
+    tap_plan(3 + 4 + 15 + 9 + 8 + 9 + 10 + 1 + 5 + 3 + 14 + 4);
     test_cpuid();
     test_fninit();
     test_stack();
