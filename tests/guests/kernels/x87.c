@@ -268,6 +268,22 @@ static void test_fxsave(void)
     tap_ok(excp.vector == 13 && excp.error == 0 && excp.eip == try_addr,
            "#GP(0) from FXRSTOR with a reserved MXCSR bit set"
            QEMU_DEVIATION("SDM Vol. 2A FXRSTOR: #GP for reserved MXCSR bits"));
+    /* the whole 512-byte area must be within the segment's limit (SDM FXSAVE: #GP for a
+       memory operand effective address outside the segment limit) */
+    gdt_set(GDT_TEST_FIRST, (uint32_t)fxarea, 255, ACC_P | ACC_S | ACC_WRITE, FLG_DB);
+    excp_reset();
+    TRY("movw %%ax, %%es\n\tfxsave %%es:0\n\tmovw %%cx, %%es",
+        : : "a"(GDT_TEST_FIRST * 8), "c"(SEL_KDATA) : "memory");
+    asm volatile("movw %%ax, %%es" : : "a"(SEL_KDATA));
+    tap_ok(excp.vector == 13 && excp.error == 0,
+           "#GP(0) from FXSAVE past the segment limit (limit 255)"
+           QEMU_DEVIATION("SDM Vol. 3A 5.3: data segment limits"));
+    gdt_set(GDT_TEST_FIRST, (uint32_t)fxarea, 511, ACC_P | ACC_S | ACC_WRITE, FLG_DB);
+    excp_reset();
+    TRY("movw %%ax, %%es\n\tfxsave %%es:0\n\tmovw %%cx, %%es",
+        : : "a"(GDT_TEST_FIRST * 8), "c"(SEL_KDATA) : "memory");
+    asm volatile("movw %%ax, %%es" : : "a"(SEL_KDATA));
+    tap_ok(excp.vector == -1, "FXSAVE within the limit (511) runs");
     asm volatile("fninit");
 }
 
@@ -521,7 +537,7 @@ static void test_fdiv_bug(void)
 
 void kmain(void)
 {
-    tap_plan(3 + 4 + 15 + 9 + 8 + 9 + 10 + 1 + 5 + 3 + 14 + 4);
+    tap_plan(3 + 4 + 15 + 9 + 8 + 11 + 10 + 1 + 5 + 3 + 14 + 4);
     test_cpuid();
     test_fninit();
     test_stack();
