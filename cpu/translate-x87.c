@@ -127,6 +127,15 @@ bool gen_x87(DisasContext *dc)
     int arg;
     if (mem) {
         arg = gen_mem_addr(dc);
+        if ((form->op == X87_FXSAVE || form->op == X87_FXRSTOR) &&
+            (dc->hflags & (1u << (HF_SEG_CHECK_SHIFT + seg)))) {
+            /* gen_mem_addr checked the first byte (the decoder gives the 512-byte area no
+               size): the last one must be within the limit too */
+            int end = gen_temp(dc);
+            ir_emit_addi(f, IR_I32, end, gen_effective_offset(dc), 511);
+            int args[3] = {f->env, gen_const(dc, seg | 1 << 8), end};
+            ir_emit_call(f, &helper_seg_check_desc, -1, args);
+        }
         if (form->store && (dc->hflags & (1u << (HF_SEG_CHECK_SHIFT + seg)))) {
             int args[3] = {f->env, gen_const(dc, seg | SEG_CHECK_WRITE), gen_const(dc, 0)};
             ir_emit_call(f, &helper_seg_check_desc, -1, args);

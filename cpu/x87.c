@@ -185,6 +185,14 @@ static bool stack_fault(CPUX86State *env, bool overflow)
     return true;
 }
 
+/* A control word as loaded (FLDCW, FLDENV, FRSTOR, FXRSTOR): the reserved bits 13-15 read as
+   0 and bit 6 as 1 (SDM Vol. 1 Figure 8-6; the RESET value 0x0040 shows bit 6; the host x87
+   of tests/cpu/vs-host does the same) */
+static uint16_t fcw_value(uint32_t v)
+{
+    return (uint16_t)((v & 0x1f3f) | 0x0040);
+}
+
 static F80Env env_of(const X87State *f)
 {
     F80Env e = {.rc = (f->fcw >> 10) & 3, .pc = (f->fcw >> 8) & 3, .masks = f->fcw & FSW_EXC};
@@ -739,7 +747,7 @@ static void load_tags(X87State *f, uint16_t tw)
 static void env_load(CPUX86State *env, bool o32, const uint8_t *b, uint16_t *tw)
 {
     X87State *f = &env->fpu;
-    f->fcw = (uint16_t)get_le(b, 2);
+    f->fcw = fcw_value((uint32_t)get_le(b, 2));
     if (o32) {
         f->fsw = (uint16_t)get_le(b + 4, 2);
         *tw = (uint16_t)get_le(b + 8, 2);
@@ -841,7 +849,7 @@ static void x87_fxrstor(CPUX86State *env, uint32_t addr)
     if (mxcsr & ~(uint32_t)MXCSR_MASK) {
         x86_raise_exception(env, EXCP_GP, 0);
     }
-    f->fcw = (uint16_t)get_le(b, 2);
+    f->fcw = fcw_value((uint32_t)get_le(b, 2));
     f->fsw = (uint16_t)get_le(b + 2, 2);
     f->fop = (uint16_t)(get_le(b + 6, 2) & 0x7ff);
     f->fip = (uint32_t)get_le(b + 8, 4);
@@ -1075,7 +1083,7 @@ static uint32_t helper_x87(CPUX86State *env, uint32_t ctl, uint32_t arg, uint32_
         x87_clear_ferr(env);
         break;
     case X87_LDCW:
-        f->fcw = (uint16_t)cpu_ld_data(env, arg, 2);
+        f->fcw = fcw_value(cpu_ld_data(env, arg, 2));
         x87_update_es(env);
         break;
     case X87_STCW:

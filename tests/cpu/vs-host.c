@@ -40,6 +40,7 @@
 #include "vs-host.h"
 
 #include <capstone/capstone.h>
+#include <cpuid.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -1201,11 +1202,11 @@ static void gen_sequence(Seq *s, int max_units)
  *
  * FNINIT, FLDCW of a random control word (every exception masked, random rounding and
  * precision control), then random x87 instructions over operands in the data window, and at the
- * end FNSAVE to the data window: the whole FPU state (control, status and tag words, the eight
- * registers) is then part of the compared memory. The last-instruction and operand pointers of
- * the image (bytes 12-27) are zeroed by MOVs after it: they hold the host's CS and DS selectors
- * and, on processors that no longer update them (CPUID.7:EBX FDP_EXCPTN_ONLY, FCS/FDS
- * deprecation), nothing comparable. FCOMI/FUCOMI define ZF PF CF (and clear OF SF AF), and
+ * end FNSAVE to the data window: the whole FPU state (control, status and tag words, the
+ * last-instruction pointer and opcode, the operand pointer, the eight registers) is then part
+ * of the compared memory. MOVs after it zero the selectors FCS and FDS in the image (the host
+ * process's and the harness's differ), and the operand pointer on hosts that update it only on
+ * exceptions (CPUID.(EAX=7,ECX=0):EBX[6] FDP_EXCPTN_ONLY). FCOMI/FUCOMI define ZF PF CF (and clear OF SF AF), and
  * FNSTSW AX writes AX: registers and flags are compared as in the integer mode.
  *
  * Operands come from slots of the data window that x87_fill writes with values chosen to be
@@ -1231,6 +1232,8 @@ enum {
     X87G_BCD = 1 << 6,    /* FBLD FBSTP */
 };
 static bool x87_mode;
+/* CPUID.(EAX=7,ECX=0):EBX[6]: the host updates the x87 operand pointer only on exceptions */
+static bool x87_host_fdp_excptn_only;
 static uint32_t x87_groups = 0x7f; /* all of them: cpu/float80.c implements them */
 
 static void x87_b(Seq *s, int n, ...)
@@ -1395,10 +1398,13 @@ static void gen_sequence_x87(Seq *s, int max_units)
         coverage[MN_FPU]++;
     }
     x87_mem(s, 0xdd, 6, X87_SAVE); /* FNSAVE */
-    for (uint32_t off = 12; off < 28; off += 4) {
-        uint32_t a = gen.base + VSH_DATA + X87_SAVE + off; /* MOV dword [a], 0 */
-        uint8_t mov[10] = {0xc7, 0x05, (uint8_t)a, (uint8_t)(a >> 8), (uint8_t)(a >> 16),
-                           (uint8_t)(a >> 24), 0, 0, 0, 0};
+    /* the selectors FCS (offset 16) and FDS (24) are the host's and the harness's; the operand
+       pointer (20) only where the host updates it for every instruction */
+    static const uint8_t sel_offs[] = {16, 24, 20, 22};
+    for (int k = 0; k < (x87_host_fdp_excptn_only ? 4 : 2); k++) {
+        uint32_t a = gen.base + VSH_DATA + X87_SAVE + sel_offs[k]; /* MOV word [a], 0 */
+        uint8_t mov[9] = {0x66, 0xc7, 0x05, (uint8_t)a, (uint8_t)(a >> 8), (uint8_t)(a >> 16),
+                          (uint8_t)(a >> 24), 0, 0};
         memcpy(s->code + s->code_len, mov, sizeof(mov));
         s->code_len += sizeof(mov);
         s->insns++;
@@ -1470,8 +1476,10 @@ static void x87_fill(uint8_t *img)
         }
         memcpy(img + X87_SLOT_INT + 16 * k, &v, 8);
     }
-    /* all exceptions masked, bit 6 as FNINIT leaves it, random precision and rounding */
-    uint16_t cw = (uint16_t)(0x7f | rnd_below(4) << 8 | rnd_below(4) << 10);
+    /* all exceptions masked, random precision and rounding, and random reserved bits (6 and
+       13-15) and IC (12), which FLDCW must treat as the x87 does */
+    uint16_t cw = (uint16_t)(0x3f | rnd_below(4) << 8 | rnd_below(4) << 10 |
+                             ((uint32_t)rnd() & 0xf040));
     if (chance(50)) {
         cw = 0x037f;
     }
@@ -1795,6 +1803,10 @@ int main(int argc, char **argv)
                "forms are left out\n", min_addr);
     }
 
+    unsigned c7a, c7b = 0, c7c, c7d;
+    if (__get_cpuid_count(7, 0, &c7a, &c7b, &c7c, &c7d)) {
+        x87_host_fdp_excptn_only = c7b & (1u << 6);
+    }
     build_templates();
     if (nb_tmpls == 0) {
         fprintf(stderr, "vs-host: no instruction templates\n");

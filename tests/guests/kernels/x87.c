@@ -268,6 +268,22 @@ static void test_fxsave(void)
     tap_ok(excp.vector == 13 && excp.error == 0 && excp.eip == try_addr,
            "#GP(0) from FXRSTOR with a reserved MXCSR bit set"
            QEMU_DEVIATION("SDM Vol. 2A FXRSTOR: #GP for reserved MXCSR bits"));
+    /* the whole 512-byte area must be within the segment's limit (SDM FXSAVE: #GP for a
+       memory operand effective address outside the segment limit) */
+    gdt_set(GDT_TEST_FIRST, (uint32_t)fxarea, 255, ACC_P | ACC_S | ACC_WRITE, FLG_DB);
+    excp_reset();
+    TRY("movw %%ax, %%es\n\tfxsave %%es:0\n\tmovw %%cx, %%es",
+        : : "a"(GDT_TEST_FIRST * 8), "c"(SEL_KDATA) : "memory");
+    asm volatile("movw %%ax, %%es" : : "a"(SEL_KDATA));
+    tap_ok(excp.vector == 13 && excp.error == 0,
+           "#GP(0) from FXSAVE past the segment limit (limit 255)"
+           QEMU_DEVIATION("SDM Vol. 3A 5.3: data segment limits"));
+    gdt_set(GDT_TEST_FIRST, (uint32_t)fxarea, 511, ACC_P | ACC_S | ACC_WRITE, FLG_DB);
+    excp_reset();
+    TRY("movw %%ax, %%es\n\tfxsave %%es:0\n\tmovw %%cx, %%es",
+        : : "a"(GDT_TEST_FIRST * 8), "c"(SEL_KDATA) : "memory");
+    asm volatile("movw %%ax, %%es" : : "a"(SEL_KDATA));
+    tap_ok(excp.vector == -1, "FXSAVE within the limit (511) runs");
     asm volatile("fninit");
 }
 
@@ -428,10 +444,75 @@ static void test_math(void)
     tap_ok(top_is(f80_one) && top_is(f80_zero), "FSINCOS 0: cos 1 on top of sin 0");
     asm volatile("fld1\n\tf2xm1");
     tap_ok(top_is(f80_one), "F2XM1 1 = 1");
-    asm volatile("fld1");
+    /* |x| >= 2^63 is out of range for the trigonometric instructions: C2 = 1, ST(0) and TOP
+       unchanged (SDM FSIN, FCOS, FPTAN, FSINCOS) */
+    static const uint8_t f80_2_63[10] = {0, 0, 0, 0, 0, 0, 0, 0x80, 0x3e, 0x40};
+    bool all = true;
+    for (int k = 0; k < 4; k++) {
+        asm volatile("fninit");
+        fld80(f80_2_63);
+        switch (k) {
+        case 0: asm volatile("fsin\n\tfnstsw %0" : "=m"(sw)); break;
+        case 1: asm volatile("fcos\n\tfnstsw %0" : "=m"(sw)); break;
+        case 2: asm volatile("fptan\n\tfnstsw %0" : "=m"(sw)); break;
+        default: asm volatile("fsincos\n\tfnstsw %0" : "=m"(sw)); break;
+        }
+        all &= sw == 0x3c00 && top_is(f80_2_63);
+    }
+    tap_ok(all, "FSIN FCOS FPTAN FSINCOS of 2^63: C2 = 1, operand and stack unchanged"
+           QEMU_DEVIATION("SDM Vol. 2A FSIN: out of range, C2 = 1"));
+    asm volatile("fninit\n\tfld1");
     fld80(f80_eight);
     asm volatile("fyl2x\n\tfnstsw %0" : "=m"(sw));
     tap_ok(top_is(f80_three) && (sw & 0x3800) == 0x3800, "FYL2X 1 * log2 8 = 3, one pop");
+    asm volatile("fninit");
+}
+
+/* Precise page faults: a store that runs into a not-present page faults before it writes
+   anything, and the FPU is left as it was (FNSAVE does not initialize it, FSTP does not pop):
+   the instruction can be restarted (SDM Vol. 3A 6.5, faults). The first 8 MiB are identity
+   mapped; TEST_BASE maps one page, the page after it is not present. */
+#define PAGE 4096
+#define TEST_BASE 0x40000000u
+static uint32_t pd[1024] __attribute__((aligned(PAGE)));
+static uint32_t pt_low[2][1024] __attribute__((aligned(PAGE)));
+static uint32_t pt_test[1024] __attribute__((aligned(PAGE)));
+static uint8_t tpage[PAGE] __attribute__((aligned(PAGE)));
+
+static void test_page_fault(void)
+{
+    for (int i = 0; i < 2048; i++) {
+        pt_low[i / 1024][i % 1024] = (uint32_t)i * PAGE | 3;
+    }
+    pd[0] = (uint32_t)pt_low[0] | 3;
+    pd[1] = (uint32_t)pt_low[1] | 3;
+    pd[TEST_BASE >> 22] = (uint32_t)pt_test | 3;
+    pt_test[0] = (uint32_t)tpage | 3;
+    pt_test[1] = 0;
+    write_cr3((uint32_t)pd);
+    write_cr0(read_cr0() | CR0_PG);
+
+    memset(tpage, 0xaa, PAGE);
+    asm volatile("fninit");
+    fldcw(0x0272);
+    fld80(f80_pi);
+    excp_reset();
+    TRY("fnsave (%0)", : : "r"(TEST_BASE + PAGE - 50) : "memory");
+    tap_ok(excp.vector == 14 && excp.cr2 == TEST_BASE + PAGE && excp.error == 2 &&
+           excp.eip == try_addr, "#PF(W) from FNSAVE into a not-present page (CR2 %08x)",
+           excp.cr2);
+    bool untouched = true;
+    for (int i = PAGE - 50; i < PAGE; i++) {
+        untouched &= tpage[i] == 0xaa;
+    }
+    tap_ok(untouched, "... nothing written to the page before it"
+           QEMU_DEVIATION("SDM Vol. 3A 6.5: a fault leaves the state before the instruction"));
+    tap_ok(fnstcw() == 0x0272 && fnstsw() == 0x3800, "... the FPU not initialized");
+    excp_reset();
+    TRY("fstpt (%0)", : : "r"(TEST_BASE + PAGE - 4) : "memory");
+    tap_ok(excp.vector == 14 && excp.cr2 == TEST_BASE + PAGE && fnstsw() == 0x3800,
+           "#PF from FSTP m80 across into it: no pop");
+    write_cr0(read_cr0() & ~CR0_PG);
     asm volatile("fninit");
 }
 
@@ -456,7 +537,7 @@ static void test_fdiv_bug(void)
 
 void kmain(void)
 {
-    tap_plan(3 + 4 + 15 + 9 + 8 + 9 + 10 + 1 + 5 + 3 + 13);
+    tap_plan(3 + 4 + 15 + 9 + 8 + 11 + 10 + 1 + 5 + 3 + 14 + 4);
     test_cpuid();
     test_fninit();
     test_stack();
@@ -468,4 +549,5 @@ void kmain(void)
     test_zero_divide();
     test_fcomi();
     test_math();
+    test_page_fault();
 }
