@@ -10,17 +10,6 @@
  */
 #include "libk.h"
 
-static inline void outw(uint16_t port, uint16_t v)
-{
-    asm volatile("outw %0, %1" : : "a"(v), "Nd"(port));
-}
-static inline uint32_t inl(uint16_t port)
-{
-    uint32_t v;
-    asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
-
 static uint32_t cfg_read(int slot, int reg)
 {
     outl(0xcf8, 0x80000000u | (uint32_t)slot << 11 | (uint32_t)reg);

@@ -15,17 +15,6 @@
 
 #define TESTDEV_IOMEM 0xff000000u
 
-static inline void outw(uint16_t port, uint16_t v)
-{
-    asm volatile("outw %0, %1" : : "a"(v), "Nd"(port));
-}
-static inline uint32_t inl(uint16_t port)
-{
-    uint32_t v;
-    asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
-
 static void pic_init(void)
 {
     outb(0x20, 0x11); /* ICW1: edge triggered, cascade, ICW4 follows */
