@@ -97,8 +97,29 @@ void x86_update_hflags(CPUX86State *env)
             h |= (env->seg[R_CS].selector & 3) << HF_CPL_SHIFT;
         }
     }
+    if (env->efer & EFER_LMA) {
+        h |= HF_LMA;
+        /* CS.L selects 64-bit mode, else compatibility mode (SDM Vol. 3A 5.2.1) */
+        if (env->seg[R_CS].flags & DESC_L_MASK) {
+            h = (h & ~(uint32_t)(HF_CS32 | HF_SS32)) | HF_CS64;
+        }
+    }
+    if (!(h & HF_CS64) && IR_FL_SIZE(env->cc.kind) == 3) {
+        /* 64-bit flags left lazy for code that keeps i32 operands: materialize them */
+        uint32_t e = ir_flags_compute(env->cc.kind, env->cc.res, env->cc.a, env->cc.b,
+                                      env->cc.c);
+        env->cc.kind = IR_FL_KIND(IR_FL_EFLAGS, 2);
+        env->cc.res = e;
+    }
     for (int i = 0; i < R_NB_SEGS; i++) {
         const SegmentCache *sc = &env->seg[i];
+        if (h & HF_CS64) {
+            /* 64-bit mode: no base but FS's and GS's, no limit checks (SDM Vol. 3A 3.2.4) */
+            if (sc->base == 0 || (i != R_FS && i != R_GS)) {
+                h |= 1u << (HF_ZERO_BASE_SHIFT + i);
+            }
+            continue;
+        }
         if (sc->base == 0) {
             h |= 1u << (HF_ZERO_BASE_SHIFT + i);
         }
@@ -187,7 +208,7 @@ void x86_dump_state(CPUX86State *env, FILE *out)
             (uint32_t)env->eip, x86_get_eflags(env), (uint32_t)env->cr[0], env->hflags);
     static const char *const segs[R_NB_SEGS] = {"ES", "CS", "SS", "DS", "FS", "GS"};
     for (int i = 0; i < R_NB_SEGS; i++) {
-        fprintf(out, "%s =%04" PRIx32 " %08" PRIx32 " %08" PRIx32 " %08" PRIx32 "\n", segs[i],
+        fprintf(out, "%s =%04" PRIx32 " %08" PRIx64 " %08" PRIx32 " %08" PRIx32 "\n", segs[i],
                 env->seg[i].selector, env->seg[i].base, env->seg[i].limit, env->seg[i].flags);
     }
     fprintf(out, "GDT=     %08" PRIx32 " %08x\n", env->gdt.base, env->gdt.limit);
@@ -204,13 +225,19 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 
 uint64_t x86_state_hash(CPUX86State *env, uint64_t h)
 {
-    uint32_t v[8 + 3];
-    for (int i = 0; i < 8; i++) {
-        v[i] = (uint32_t)env->regs[i];
+    uint64_t v[16 + 9];
+    for (int i = 0; i < 16; i++) {
+        v[i] = env->regs[i];
     }
-    v[8] = (uint32_t)env->eip;
-    v[9] = x86_get_eflags(env);
-    v[10] = (uint32_t)env->cr[0];
+    v[16] = env->eip;
+    v[17] = x86_get_eflags(env);
+    v[18] = env->cr[0];
+    v[19] = env->cr[3];
+    v[20] = env->cr[4];
+    v[21] = env->efer;
+    v[22] = env->msr.kernel_gs_base;
+    v[23] = env->hflags;
+    v[24] = env->cr[2];
     h = fnv(h, v, sizeof(v));
     h = fnv(h, env->seg, sizeof(env->seg));
     h = fnv(h, &env->gdt, sizeof(env->gdt));

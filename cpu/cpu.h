@@ -52,8 +52,8 @@ enum {
     HF_PE = 1 << 2,    /* protected mode */
     HF_CPL_SHIFT = 3,  /* two bits: current privilege level */
     HF_CPL_MASK = 3 << 3,
-    HF_LMA = 1 << 5,   /* long mode active (not yet) */
-    HF_CS64 = 1 << 6,  /* 64-bit code segment (not yet) */
+    HF_LMA = 1 << 5,   /* long mode active: EFER.LMA (SDM Vol. 3A 9.8.5) */
+    HF_CS64 = 1 << 6,  /* 64-bit mode: LMA and CS.L (SDM Vol. 3A 5.2.1) */
     HF_PG = 1 << 7,    /* paging: direct jumps chain only within a page */
     /* segment bases known to be zero, so translated code skips adding them */
     HF_ZERO_BASE_SHIFT = 8, /* one bit per segment register, R_ES..R_GS */
@@ -72,10 +72,12 @@ enum {
 /* Segment descriptor cache (SDM Vol. 3A 3.4.3): what a segment load leaves behind. */
 typedef struct SegmentCache {
     uint32_t selector;
-    uint32_t base;
     uint32_t limit;
+    uint64_t base;  /* 64 bits for FS and GS in 64-bit mode (SDM Vol. 3A 3.4.4) */
     uint32_t flags; /* descriptor bits 8..23 of the high dword: type, S, DPL, P, AVL, L, D/B, G */
+    uint32_t pad;
 } SegmentCache;
+#define DESC_L_MASK (1u << 21) /* L: 64-bit code segment (SDM Vol. 3A 5.2.1) */
 #define DESC_B_MASK (1u << 22) /* D/B, in the high dword of a descriptor */
 #define DESC_G_MASK (1u << 23)
 #define DESC_P_MASK (1u << 15)
@@ -86,8 +88,8 @@ typedef struct DescTable {
 } DescTable;
 
 /* exception vectors (SDM Vol. 3A 6.3.1) */
-enum { EXCP_DE = 0, EXCP_DB = 1, EXCP_BP = 3, EXCP_UD = 6, EXCP_DF = 8, EXCP_GP = 13,
-       EXCP_PF = 14 };
+enum { EXCP_DE = 0, EXCP_DB = 1, EXCP_BP = 3, EXCP_UD = 6, EXCP_DF = 8, EXCP_SS = 12,
+       EXCP_GP = 13, EXCP_PF = 14 };
 
 typedef struct CPUX86State {
     CPUCommon common; /* must be first */
@@ -109,6 +111,7 @@ typedef struct CPUX86State {
         uint64_t misc_enable, pat, apic_base;
         uint64_t bios_sign_id; /* 0x8B: the microcode revision is its high half */
         uint64_t mtrr_def_type, mtrr_fixed[11], mtrr_var[16];
+        uint64_t kernel_gs_base; /* C000_0102, exchanged with GS.base by SWAPGS */
     } msr;
     uint64_t tsc_offset; /* what WRMSR to the TSC added to the virtual clock's count */
     /* debug registers DR0-DR7 (SDM Vol. 3A 17.2; DR4/DR5 are not stored: they alias DR6/DR7

@@ -235,7 +235,7 @@ static void deliver_protected(CPUX86State *env, int vector, bool soft, bool ext,
         /* and are loaded with null selectors: ring 0 cannot use real-mode values */
         static const int data_segs[] = {R_ES, R_DS, R_FS, R_GS};
         for (unsigned i = 0; i < 4; i++) {
-            env->seg[data_segs[i]] = (SegmentCache){0, 0, 0, 0};
+            env->seg[data_segs[i]] = (SegmentCache){0};
         }
     }
     if (st.big) {

@@ -86,6 +86,43 @@ IRHelper helper_div_desc = {"div", (void *)helper_div,
                             IR_CALL_MAY_RAISE | IR_CALL_NO_WRITE_GLOBALS, IR_I64, 5,
                             {IR_PTR, IR_I32, IR_I32, IR_I32, IR_I32}, NULL};
 
+/* DIV/IDIV r/m64: RDX:RAX / divisor -> RAX quotient, RDX remainder, written here (two 64-bit
+   results); #DE as for the narrower sizes. */
+static void helper_div64(CPUX86State *env, uint32_t sign, uint64_t divisor)
+{
+    unsigned __int128 dividend = (unsigned __int128)env->regs[R_EDX] << 64 | env->regs[R_EAX];
+    if (divisor == 0) {
+        x86_raise_exception(env, EXCP_DE, 0);
+    }
+    uint64_t q, r;
+    if (!sign) {
+        unsigned __int128 q128 = dividend / divisor;
+        if (q128 >> 64) {
+            x86_raise_exception(env, EXCP_DE, 0);
+        }
+        q = (uint64_t)q128;
+        r = (uint64_t)(dividend % divisor);
+    } else {
+        __int128 sd = (__int128)dividend, sv = (int64_t)divisor;
+        if (sv == -1) {
+            /* -dividend must fit: avoid the overflow of the most negative value */
+            if (sd == -sd && sd != 0) {
+                x86_raise_exception(env, EXCP_DE, 0);
+            }
+        }
+        __int128 sq = sd / sv, sr = sd % sv;
+        if (sq < INT64_MIN || sq > INT64_MAX) {
+            x86_raise_exception(env, EXCP_DE, 0);
+        }
+        q = (uint64_t)(int64_t)sq;
+        r = (uint64_t)(int64_t)sr;
+    }
+    env->regs[R_EAX] = q;
+    env->regs[R_EDX] = r;
+}
+IRHelper helper_div64_desc = {"div64", (void *)helper_div64, IR_CALL_MAY_RAISE, IR_RET_VOID, 3,
+                              {IR_PTR, IR_I32, IR_I64}, NULL};
+
 /* ---- RCL, RCR ---- */
 
 /*
@@ -123,6 +160,31 @@ static uint64_t helper_rotate_carry(uint32_t kind, uint32_t a, uint32_t count, u
 IRHelper helper_rotate_carry_desc = {"rotate_carry", (void *)helper_rotate_carry, IR_CALL_PURE,
                                      IR_I64, 4, {IR_I32, IR_I32, IR_I32, IR_I32}, NULL};
 
+/* The same for 64-bit operands (the count masked to 6 bits, less than 65: no modulo). Two
+   results do not fit one i64: kind ROT_FLAGS returns the EFLAGS image, else the value. */
+static uint64_t helper_rotate_carry64(uint32_t kind, uint64_t a, uint64_t count, uint32_t eflags)
+{
+    unsigned n = (unsigned)(count & 63);
+    bool left = ((kind >> 4) & 0xf) == ROT_RCL;
+    if (n == 0) {
+        return (kind & ROT_FLAGS) ? eflags : a;
+    }
+    uint64_t cf = eflags & IR_EFL_CF, v = a;
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t out = left ? v >> 63 : v & 1;
+        v = left ? (v << 1 | cf) : (v >> 1 | cf << 63);
+        cf = out;
+    }
+    if (!(kind & ROT_FLAGS)) {
+        return v;
+    }
+    uint32_t of = left ? (uint32_t)((v >> 63) ^ cf) : (uint32_t)((a >> 63) ^ (eflags & 1));
+    return (eflags & ~(uint32_t)(IR_EFL_CF | IR_EFL_OF)) | (uint32_t)cf | (of ? IR_EFL_OF : 0);
+}
+IRHelper helper_rotate_carry64_desc = {"rotate_carry64", (void *)helper_rotate_carry64,
+                                       IR_CALL_PURE, IR_I64, 4,
+                                       {IR_I32, IR_I64, IR_I64, IR_I32}, NULL};
+
 /* ---- BSF BSR TZCNT LZCNT POPCNT ---- */
 
 /* kind = BS_* << 4 | size; old is the destination, kept by BSF/BSR for a zero source */
@@ -146,6 +208,25 @@ static uint32_t helper_bitscan(uint32_t kind, uint32_t src, uint32_t old)
 }
 IRHelper helper_bitscan_desc = {"bitscan", (void *)helper_bitscan, IR_CALL_PURE, IR_I32, 3,
                                 {IR_I32, IR_I32, IR_I32}, NULL};
+
+/* the same for 64-bit operands (kind's size is 8) */
+static uint64_t helper_bitscan64(uint32_t kind, uint64_t src, uint64_t old)
+{
+    switch (kind >> 4) {
+    case BS_BSF:
+        return src ? (uint64_t)__builtin_ctzll(src) : old;
+    case BS_BSR:
+        return src ? (uint64_t)(63 - __builtin_clzll(src)) : old;
+    case BS_TZCNT:
+        return src ? (uint64_t)__builtin_ctzll(src) : 64;
+    case BS_LZCNT:
+        return src ? (uint64_t)__builtin_clzll(src) : 64;
+    default:
+        return (uint64_t)__builtin_popcountll(src);
+    }
+}
+IRHelper helper_bitscan64_desc = {"bitscan64", (void *)helper_bitscan64, IR_CALL_PURE, IR_I64, 3,
+                                  {IR_I32, IR_I64, IR_I64}, NULL};
 
 /* ---- DAA DAS AAA AAS AAM AAD ---- */
 

@@ -196,7 +196,16 @@ enum {
     MSR_MTRR_FIX4K_C0000 = 0x268, /* ..0x26f */
     MSR_MTRR_DEF_TYPE = 0x2ff,
     MSR_EFER = 0xc0000080,
+    MSR_FS_BASE = 0xc0000100,
+    MSR_GS_BASE = 0xc0000101,
+    MSR_KERNEL_GS_BASE = 0xc0000102,
 };
+
+/* A 64-bit linear address is canonical when bits 63..47 are all equal (SDM Vol. 1 3.3.7.1). */
+static bool canonical(uint64_t a)
+{
+    return (uint64_t)(((int64_t)a << 16) >> 16) == a;
+}
 
 /* Where a plain read-back MSR lives; NULL if the index is not one. */
 static uint64_t *msr_slot(CPUX86State *env, uint32_t index)
@@ -245,6 +254,12 @@ uint64_t x86_read_msr(CPUX86State *env, uint32_t index, bool *ok)
         return 0x508; /* 8 variable ranges, fixed ranges, write-combining */
     case MSR_EFER:
         return env->efer;
+    case MSR_FS_BASE:
+        return env->seg[R_FS].base;
+    case MSR_GS_BASE:
+        return env->seg[R_GS].base;
+    case MSR_KERNEL_GS_BASE:
+        return env->msr.kernel_gs_base;
     default:
         *ok = false;
         return 0;
@@ -266,16 +281,36 @@ bool x86_write_msr(CPUX86State *env, uint32_t index, uint64_t v)
         env->tsc_offset = v - (x86_read_tsc(env) - env->tsc_offset);
         return true;
     case MSR_EFER: {
-        /* only NXE is implemented (SCE/LME come with long mode): reserved bits are #GP */
-        if (v & ~(uint64_t)EFER_NXE) {
+        /* NXE and LME are implemented (SCE with SYSCALL, not yet): reserved bits are #GP, and
+           so is changing LME while paging is on (SDM Vol. 3A 9.8.5). LMA is read-only: CR0.PG
+           sets and clears it. */
+        if (v & ~(uint64_t)(EFER_NXE | EFER_LME | EFER_LMA)) {
             return false;
         }
+        if (((v ^ env->efer) & EFER_LME) && (env->cr[0] & CR0_PG)) {
+            return false;
+        }
+        v = (v & ~(uint64_t)EFER_LMA) | (env->efer & EFER_LMA);
         if ((v ^ env->efer) & EFER_NXE) {
             tlb_flush(env->common.machine);
         }
         env->efer = v;
         return true;
     }
+    case MSR_FS_BASE:
+    case MSR_GS_BASE:
+        if (!canonical(v)) {
+            return false;
+        }
+        env->seg[index == MSR_FS_BASE ? R_FS : R_GS].base = v;
+        x86_update_hflags(env); /* the zero-base bits of the TB key */
+        return true;
+    case MSR_KERNEL_GS_BASE:
+        if (!canonical(v)) {
+            return false;
+        }
+        env->msr.kernel_gs_base = v;
+        return true;
     default:
         return false;
     }

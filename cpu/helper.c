@@ -253,9 +253,13 @@ IRHelper helper_lgdt_desc = {"lgdt", (void *)helper_lgdt,
 /* MOV CRn, r32 (SDM Vol. 2B MOV, Vol. 3A 2.5 and 4.10.4): reserved bits set and PG without PE
    are #GP(0); a change to how addresses translate flushes the TLB (CR3 loads flush it whole:
    global pages are not kept yet, which is allowed to be slower, never wrong). */
-static void helper_write_cr(CPUX86State *env, uint32_t n, uint32_t val)
+static void helper_write_cr(CPUX86State *env, uint32_t n, uint64_t val64)
 {
     Machine *m = machine_of(env);
+    uint32_t val = (uint32_t)val64;
+    if (n != 3 && (val64 >> 32)) {
+        x86_raise_exception(env, EXCP_GP, 0); /* reserved upper halves (SDM Vol. 3A 2.5) */
+    }
     switch (n) {
     case 0: {
         if ((val & CR0_PG) && !(val & CR0_PE)) {
@@ -265,6 +269,20 @@ static void helper_write_cr(CPUX86State *env, uint32_t n, uint32_t val)
             x86_raise_exception(env, EXCP_GP, 0);
         }
         uint32_t old = (uint32_t)env->cr[0];
+        /* IA-32e mode activation (SDM Vol. 3A 9.8.5): setting PG with EFER.LME needs CR4.PAE
+           and sets EFER.LMA; 64-bit code cannot turn paging off, and clearing PG in
+           compatibility mode leaves long mode */
+        if ((val & CR0_PG) && !(old & CR0_PG) && (env->efer & EFER_LME)) {
+            if (!(env->cr[4] & CR4_PAE)) {
+                x86_raise_exception(env, EXCP_GP, 0);
+            }
+            env->efer |= EFER_LMA;
+        } else if (!(val & CR0_PG) && (old & CR0_PG) && (env->efer & EFER_LMA)) {
+            if (env->hflags & HF_CS64) {
+                x86_raise_exception(env, EXCP_GP, 0);
+            }
+            env->efer &= ~(uint64_t)EFER_LMA;
+        }
         env->cr[0] = val | CR0_ET;
         if ((old ^ (uint32_t)env->cr[0]) & (CR0_PG | CR0_WP | CR0_PE)) {
             tlb_flush(m);
@@ -276,7 +294,7 @@ static void helper_write_cr(CPUX86State *env, uint32_t n, uint32_t val)
         env->cr[2] = val;
         break;
     case 3:
-        env->cr[3] = val;
+        env->cr[3] = (env->efer & EFER_LMA) ? val64 : val;
         tlb_flush(m);
         break;
     case 4: {
@@ -285,6 +303,9 @@ static void helper_write_cr(CPUX86State *env, uint32_t n, uint32_t val)
                          CR4_OSFXSR | CR4_OSXMMEXCPT;
         if (val & ~known) {
             x86_raise_exception(env, EXCP_GP, 0);
+        }
+        if ((env->efer & EFER_LMA) && !(val & CR4_PAE)) {
+            x86_raise_exception(env, EXCP_GP, 0); /* SDM Vol. 3A 9.8.5 */
         }
         uint32_t old = (uint32_t)env->cr[4];
         env->cr[4] = val;
@@ -298,4 +319,4 @@ static void helper_write_cr(CPUX86State *env, uint32_t n, uint32_t val)
     }
 }
 IRHelper helper_write_cr_desc = {"write_cr", (void *)helper_write_cr, IR_CALL_MAY_RAISE,
-                                 IR_RET_VOID, 3, {IR_PTR, IR_I32, IR_I32}, NULL};
+                                 IR_RET_VOID, 3, {IR_PTR, IR_I32, IR_I64}, NULL};

@@ -45,10 +45,10 @@ bool gen_alu(DisasContext *dc)
     int b = gen_read_operand(dc, 1);
     int c = gen_const(dc, 0);
     int r = gen_temp(dc);
-    ir_emit_binop(f, o->op, IR_I32, r, a, b);
+    ir_emit_binop(f, o->op, dc->ty, r, a, b);
     if (o->carry) {
         c = gen_carry(dc);
-        ir_emit_binop(f, o->op, IR_I32, r, r, c);
+        ir_emit_binop(f, o->op, dc->ty, r, r, c);
     }
     if (o->store) {
         gen_write_operand(dc, 0, r);
@@ -65,7 +65,7 @@ bool gen_incdec(DisasContext *dc)
     int a = gen_read_operand(dc, 0);
     int c = gen_carry(dc);
     int r = gen_temp(dc);
-    ir_emit_addi(dc->f, IR_I32, r, a, inc ? 1 : -1);
+    ir_emit_addi(dc->f, dc->ty, r, a, inc ? 1 : -1);
     gen_write_operand(dc, 0, r);
     gen_flags(dc, inc ? IR_FL_INC : IR_FL_DEC, in->op[0].size, r, a, gen_const(dc, 1), c);
     return true;
@@ -79,12 +79,12 @@ bool gen_not_neg(DisasContext *dc)
     int a = gen_read_operand(dc, 0);
     int r = gen_temp(dc);
     if (in->mnemonic == MN_NOT) {
-        ir_emit_unop(f, IR_not, IR_I32, r, a);
+        ir_emit_unop(f, IR_not, dc->ty, r, a);
         gen_write_operand(dc, 0, r);
         return true;
     }
     int zero = gen_const(dc, 0);
-    ir_emit_sub(f, IR_I32, r, zero, a);
+    ir_emit_sub(f, dc->ty, r, zero, a);
     gen_write_operand(dc, 0, r);
     gen_flags(dc, IR_FL_SUB, in->op[0].size, r, zero, a, zero);
     return true;
@@ -106,15 +106,26 @@ bool gen_cmpxchg(DisasContext *dc)
     int acc = gen_reg_read(dc, R_EAX, size, false);
     int dv = gen_ext(dc, d, size, false);
     int nd = gen_temp(dc);
-    ir_emit_movcond(f, IR_I32, IR_COND_EQ, nd, acc, dv, s, dv); /* dest = equal ? src : dest */
+    ir_emit_movcond(f, dc->ty, IR_COND_EQ, nd, acc, dv, s, dv); /* dest = equal ? src : dest */
     int r = gen_temp(dc);
-    ir_emit_sub(f, IR_I32, r, acc, dv);
-    gen_write_operand(dc, 0, nd);
+    ir_emit_sub(f, dc->ty, r, acc, dv);
+    /* 64-bit code, 32-bit operands: only the register that is written is zero-extended, the
+       destination when equal, EAX when not; the other keeps its upper half (as processors
+       do: the SDM's "written back" does not reach a register's upper half) */
+    int wsize = size == 4 && dc->ty == IR_I64 ? 8 : size;
+    if (wsize == 8 && size == 4 && in->op[0].kind == OPK_REG) {
+        int full = gen_reg_read(dc, in->op[0].reg, 8, false);
+        int t = gen_temp(dc);
+        ir_emit_movcond(f, IR_I64, IR_COND_EQ, t, acc, dv, gen_ext(dc, s, 4, false), full);
+        gen_reg_write(dc, in->op[0].reg, 8, false, t);
+    } else {
+        gen_write_operand(dc, 0, nd);
+    }
     /* acc = equal ? acc (as it is now: the destination may have been the accumulator) : dest */
-    int cur = gen_reg_read(dc, R_EAX, size, false);
+    int cur = gen_reg_read(dc, R_EAX, wsize, false);
     int na = gen_temp(dc);
-    ir_emit_movcond(f, IR_I32, IR_COND_EQ, na, acc, dv, cur, dv);
-    gen_reg_write(dc, R_EAX, size, false, na);
+    ir_emit_movcond(f, dc->ty, IR_COND_EQ, na, acc, dv, cur, dv);
+    gen_reg_write(dc, R_EAX, wsize, false, na);
     gen_flags(dc, IR_FL_SUB, size, r, acc, dv, gen_const(dc, 0));
     return true;
 }
@@ -127,34 +138,33 @@ bool gen_cmpxchg(DisasContext *dc)
 bool gen_cmpxchg8b(DisasContext *dc)
 {
     IRFunc *f = dc->f;
-    const X86Globals *g = dc->g;
     if (dc->insn.op[0].kind != OPK_MEM) {
         return false;
     }
     int addr = gen_mem_addr(dc);
     int addr_hi = gen_temp(dc);
-    ir_emit_addi(f, IR_I32, addr_hi, addr, 4);
+    ir_emit_addi(f, dc->ty, addr_hi, addr, 4);
     int lo = gen_load(dc, addr, 4);
     int hi = gen_load(dc, addr_hi, 4);
     /* eq = (lo == EAX) & (hi == EDX) */
     int x = gen_temp(dc), y = gen_temp(dc), eq = gen_temp(dc);
-    ir_emit_xor(f, IR_I32, x, lo, g->reg[R_EAX]);
-    ir_emit_xor(f, IR_I32, y, hi, g->reg[R_EDX]);
-    ir_emit_or(f, IR_I32, x, x, y);
-    ir_emit_setcond(f, IR_I32, IR_COND_EQ, eq, x, gen_const(dc, 0));
+    ir_emit_xor(f, dc->ty, x, lo, gen_reg_read(dc, R_EAX, 4, false));
+    ir_emit_xor(f, dc->ty, y, hi, gen_reg_read(dc, R_EDX, 4, false));
+    ir_emit_or(f, dc->ty, x, x, y);
+    ir_emit_setcond(f, dc->ty, IR_COND_EQ, eq, x, gen_const(dc, 0));
     int zero = gen_const(dc, 0);
     int nlo = gen_temp(dc), nhi = gen_temp(dc);
-    ir_emit_movcond(f, IR_I32, IR_COND_NE, nlo, eq, zero, g->reg[R_EBX], lo);
-    ir_emit_movcond(f, IR_I32, IR_COND_NE, nhi, eq, zero, g->reg[R_ECX], hi);
+    ir_emit_movcond(f, dc->ty, IR_COND_NE, nlo, eq, zero, gen_reg_read(dc, R_EBX, 4, false), lo);
+    ir_emit_movcond(f, dc->ty, IR_COND_NE, nhi, eq, zero, gen_reg_read(dc, R_ECX, 4, false), hi);
     gen_store(dc, addr, 4, nlo);
     gen_store(dc, addr_hi, 4, nhi);
     /* EDX:EAX = m64 when they differed (equal: they already hold it) */
     gen_reg_write(dc, R_EAX, 4, false, lo);
     gen_reg_write(dc, R_EDX, 4, false, hi);
     int e = gen_flags_image(dc), z = gen_temp(dc);
-    ir_emit_andi(f, IR_I32, e, e, ~IR_EFL_ZF);
-    ir_emit_shl(f, IR_I32, z, eq, gen_const(dc, 6)); /* ZF is EFLAGS bit 6 */
-    ir_emit_or(f, IR_I32, e, e, z);
+    ir_emit_andi(f, dc->ty, e, e, ~IR_EFL_ZF);
+    ir_emit_shl(f, dc->ty, z, eq, gen_const(dc, 6)); /* ZF is EFLAGS bit 6 */
+    ir_emit_or(f, dc->ty, e, e, z);
     gen_set_flags_image(dc, e);
     return true;
 }
@@ -167,7 +177,7 @@ bool gen_xadd(DisasContext *dc)
     int d = gen_read_operand(dc, 0);
     int s = gen_read_operand(dc, 1);
     int r = gen_temp(dc);
-    ir_emit_add(dc->f, IR_I32, r, d, s);
+    ir_emit_add(dc->f, dc->ty, r, d, s);
     if (in->op[0].kind == OPK_MEM) {
         gen_write_operand(dc, 0, r);
         gen_write_operand(dc, 1, d);

@@ -32,7 +32,7 @@ static const X86TranslateFn translate_fn[MN_NB] = {
     [MN_AAM] = gen_bcd, [MN_AAD] = gen_bcd,
     /* data movement (translate-mov.c) */
     [MN_MOV] = gen_mov,
-    [MN_MOVZX] = gen_movx, [MN_MOVSX] = gen_movx,
+    [MN_MOVZX] = gen_movx, [MN_MOVSX] = gen_movx, [MN_MOVSXD] = gen_movx,
     [MN_CMOVCC] = gen_cmov,
     [MN_XCHG] = gen_xchg,
     [MN_LEA] = gen_lea,
@@ -133,7 +133,7 @@ static bool gen_protection_checks(DisasContext *dc)
             size = gen_const(dc, (in->opcode & 1) ? (in->opsize == 2 ? 2 : 4) : 1);
         }
         int args[3] = {dc->f->env, port, size};
-        ir_emit_call(dc->f, &helper_check_io_desc, -1, args);
+        gen_call(dc, &helper_check_io_desc, -1, args);
     }
     return false;
 }
@@ -141,8 +141,7 @@ static bool gen_protection_checks(DisasContext *dc)
 bool x86_translate_insn(DisasContext *dc)
 {
     X86TranslateFn fn = translate_fn[dc->insn.mnemonic];
-    /* operand sizes above 32 bits come with long mode */
-    if (!fn || dc->insn.opsize > 4) {
+    if (!fn) {
         return false;
     }
     if (gen_protection_checks(dc)) {

@@ -19,11 +19,11 @@ bool gen_io(DisasContext *dc)
     if (out) {
         int v = gen_reg_read(dc, R_EAX, data_op->size, false);
         int args[4] = {f->env, port, v, size};
-        ir_emit_call(f, &helper_out_desc, -1, args);
+        gen_call(dc, &helper_out_desc, -1, args);
     } else {
         int v = gen_temp(dc);
         int args[3] = {f->env, port, size};
-        ir_emit_call(f, &helper_in_desc, v, args);
+        gen_call(dc, &helper_in_desc, v, args);
         gen_reg_write(dc, R_EAX, data_op->size, false, v);
     }
     gen_goto_tb(dc, 0, dc->next_eip);
@@ -33,9 +33,9 @@ bool gen_io(DisasContext *dc)
 bool gen_hlt(DisasContext *dc)
 {
     IRFunc *f = dc->f;
-    ir_emit_movi(f, IR_I32, dc->g->eip, dc->next_eip);
+    ir_emit_movi(f, dc->ty, dc->eipg, dc->next_eip);
     int args[1] = {f->env};
-    ir_emit_call(f, &helper_hlt_desc, -1, args);
+    gen_call(dc, &helper_hlt_desc, -1, args);
     ir_emit_exit_tb(f, IR_EXIT_NOCHAIN);
     dc->state = DISAS_JUMPED;
     return true;
@@ -54,7 +54,7 @@ bool gen_desc_table(DisasContext *dc)
     X86Insn *in = &dc->insn;
     int args[4] = {dc->f->env, gen_mem_addr(dc), gen_const(dc, in->opsize),
                    gen_const(dc, in->mnemonic == MN_LIDT)};
-    ir_emit_call(dc->f, &helper_lgdt_desc, -1, args);
+    gen_call(dc, &helper_lgdt_desc, -1, args);
     return true;
 }
 
@@ -70,11 +70,11 @@ bool gen_mov_cr(DisasContext *dc)
     if (d->kind == OPK_CREG) {
         int v = gen_reg_read(dc, s->reg, 4, false);
         int args[3] = {f->env, gen_const(dc, d->reg), v};
-        ir_emit_call(f, &helper_write_cr_desc, -1, args);
+        gen_call(dc, &helper_write_cr_desc, -1, args);
         gen_exit_to_loop(dc, dc->next_eip);
     } else {
         int v = gen_temp(dc);
-        ir_emit_ld(f, IR_I32, v, f->env, IR_MO_32, LO32(offsetof(CPUX86State, cr[s->reg])));
+        ir_emit_ld(f, dc->ty, v, f->env, IR_MO_32, LO32(offsetof(CPUX86State, cr[s->reg])));
         gen_reg_write(dc, d->reg, 4, false, v);
     }
     return true;
@@ -89,12 +89,12 @@ bool gen_mov_dr(DisasContext *dc)
     const X86Operand *d = &in->op[0], *s = &in->op[1];
     if (d->kind == OPK_DREG) {
         int args[3] = {f->env, gen_const(dc, d->reg), gen_reg_read(dc, s->reg, 4, false)};
-        ir_emit_call(f, &helper_write_dr_desc, -1, args);
+        gen_call(dc, &helper_write_dr_desc, -1, args);
         gen_exit_to_loop(dc, dc->next_eip);
     } else {
         int v = gen_temp(dc);
         int args[2] = {f->env, gen_const(dc, s->reg)};
-        ir_emit_call(f, &helper_read_dr_desc, v, args);
+        gen_call(dc, &helper_read_dr_desc, v, args);
         gen_reg_write(dc, d->reg, 4, false, v);
     }
     return true;
@@ -109,7 +109,7 @@ bool gen_sysenter_sysexit(DisasContext *dc)
         return false; /* SYSEXIT to 64-bit mode comes with long mode */
     }
     int args[1] = {f->env};
-    ir_emit_call(f, dc->insn.mnemonic == MN_SYSENTER ? &helper_sysenter_desc
+    gen_call(dc, dc->insn.mnemonic == MN_SYSENTER ? &helper_sysenter_desc
                                                      : &helper_sysexit_desc, -1, args);
     ir_emit_exit_tb(f, IR_EXIT_NOCHAIN);
     dc->state = DISAS_JUMPED;
@@ -120,7 +120,7 @@ bool gen_sysenter_sysexit(DisasContext *dc)
 bool gen_cpuid(DisasContext *dc)
 {
     int args[1] = {dc->f->env};
-    ir_emit_call(dc->f, &helper_cpuid_desc, -1, args);
+    gen_call(dc, &helper_cpuid_desc, -1, args);
     return true;
 }
 
@@ -130,10 +130,9 @@ bool gen_rdtsc(DisasContext *dc)
     IRFunc *f = dc->f;
     int r64 = ir_temp_new(f, IR_I64);
     int args[1] = {f->env};
-    ir_emit_call(f, &helper_rdtsc_desc, r64, args);
-    int lo = gen_temp(dc), hi = gen_temp(dc);
-    ir_emit_unop(f, IR_extrl_i64_i32, IR_I32, lo, r64);
-    ir_emit_unop(f, IR_extrh_i64_i32, IR_I32, hi, r64);
+    gen_call(dc, &helper_rdtsc_desc, r64, args);
+    int lo = gen_half64(dc, r64, false);
+    int hi = gen_half64(dc, r64, true);
     gen_reg_write(dc, R_EAX, 4, false, lo);
     gen_reg_write(dc, R_EDX, 4, false, hi);
     return true;

@@ -72,7 +72,7 @@ void tlb_flush(Machine *m)
 
 void tlb_flush_page(Machine *m, uint64_t addr)
 {
-    uint64_t page = addr & 0xfffff000u;
+    uint64_t page = addr & TLB_PAGE_MASK;
     unsigned idx = tlb_index(page);
     for (unsigned mmu = 0; mmu < TLB_NB_MMU; mmu++) {
         TLBEntry *e = &m->cpu.common.tlb[mmu][idx];

@@ -186,6 +186,14 @@ static const uint8_t gen_kind[MN_NB] = {
     [MN_XADD] = GK_PLAIN,
 };
 
+typedef struct Gen {
+    uint32_t base;       /* layout base: 0 or VSH_HIGH_BASE */
+    bool addr16;         /* 16-bit address forms allowed */
+    bool mode64;         /* 64-bit mode: REX.W, 64- and 32-bit (67h) addresses */
+} Gen;
+
+static Gen gen;
+
 static Tmpl *tmpls;
 static int nb_tmpls;
 static uint64_t coverage[MN_NB]; /* instructions under test generated, per mnemonic */
@@ -206,6 +214,9 @@ static void add_tmpl(const Tmpl *t)
 {
     if (!gen_kind[t->mn]) {
         return;
+    }
+    if (gen.mode64 && (t->flags & F_INV64)) {
+        return; /* not an instruction in 64-bit mode (the decoder's i64 entries) */
     }
     for (int k = 0; k < 3; k++) {
         if (!spec_ok(t->ops[k])) {
@@ -279,24 +290,19 @@ typedef struct Seq {
     int n;
     uint8_t code[MAX_UNITS * MAX_UNIT_BYTES + 16];
     int code_len;
-    uint32_t regs[8];
+    uint64_t regs[16];   /* 32-bit mode: the low 8, 32 bits each */
     uint32_t eflags;
     uint32_t undef;      /* flags undefined at the end */
     int insns;
 } Seq;
 
-typedef struct Gen {
-    uint32_t base;       /* layout base: 0 or VSH_HIGH_BASE */
-    bool addr16;         /* 16-bit address forms allowed */
-} Gen;
-
-static Gen gen;
 
 /* the instruction being built */
 typedef struct Build {
     Unit *u;
     /* prefix and opcode parts, assembled at the end */
     bool p66, p67, lock;
+    uint8_t rex;         /* 64-bit mode: a REX prefix (only REX.W is generated), or 0 */
     int seg;             /* segment override prefix byte or 0 */
     int rep;             /* F2/F3 or 0 */
     int opsize, addrsize;
@@ -413,6 +419,21 @@ static void build_mem(Build *bd, uint32_t target, uint32_t avoid)
     }
     avoid |= 1u << 4; /* ESP is never a set-up register */
     int form = (int)rnd_below(10);
+    if (gen.mode64 && bd->addrsize == 8) {
+        /* 64-bit addresses from registers set with MOV r32 (zero-extended): the forms whose
+           sum cannot wrap at 4 GiB, i.e. [rSP + disp8], [base], [base + disp8], [disp32] */
+        form = (int)rnd_below(5);
+    }
+    if (form == 0 && gen.mode64) {
+        /* [disp32] is RIP-relative in 64-bit mode: the SIB form without base or index */
+        bd->mod = 0;
+        bd->modrm_rm = 4;
+        bd->has_sib = true;
+        bd->sib = (uint8_t)(0 << 6 | 4 << 3 | 5);
+        bd->disp = target;
+        bd->disp_size = 4;
+        return;
+    }
     if (form == 0) { /* [disp32] */
         bd->mod = 0;
         bd->modrm_rm = 5;
@@ -429,7 +450,7 @@ static void build_mem(Build *bd, uint32_t target, uint32_t avoid)
         bd->disp_size = 1;
         return;
     }
-    int mod = (int)rnd_below(3);
+    int mod = (int)rnd_below(gen.mode64 && bd->addrsize == 8 ? 2 : 3);
     int64_t disp = mod == 1 ? (int64_t)(int8_t)rnd() : mod == 2 ? (int64_t)(int32_t)rnd() : 0;
     int b = pick_reg(4, avoid);
     if (form <= 4) { /* [base + disp] */
@@ -491,6 +512,9 @@ static int encode(const Build *bd, const Tmpl *t, int reg_override, uint8_t *out
     if (bd->p67) {
         out[n++] = 0x67;
     }
+    if (bd->rex) {
+        out[n++] = bd->rex; /* REX comes last, right before the opcode (SDM Vol. 2A 2.2.1) */
+    }
     if (t->map == 1) {
         out[n++] = 0x0f;
     }
@@ -525,6 +549,7 @@ static void flags_effect(Unit *u, const Build *bd, int cc, int size)
 {
     uint16_t mn = u->mn;
     int width = size * 8;
+    int cmask = size == 8 ? 63 : 31; /* the count mask: 6 bits for 64-bit operands */
     int n = bd->count;
     uint32_t def = 0, undef = 0, reads = 0;
     bool maybe = false;
@@ -555,8 +580,8 @@ static void flags_effect(Unit *u, const Build *bd, int cc, int size)
             maybe = true;
             def = FL_ALL;
             undef = FL_A | FL_O | (mn != MN_SAR && width < 32 ? FL_C : 0);
-        } else if ((n & 31) != 0) {
-            n &= 31;
+        } else if ((n & cmask) != 0) {
+            n &= cmask;
             undef = FL_A;
             if (n != 1) {
                 undef |= FL_O;
@@ -565,7 +590,7 @@ static void flags_effect(Unit *u, const Build *bd, int cc, int size)
                 undef |= FL_C;
             }
         }
-        def = (n < 0 || (n & 31)) ? FL_ALL & ~undef : 0;
+        def = (n < 0 || (n & cmask)) ? FL_ALL & ~undef : 0;
         break;
     case MN_ROL: case MN_ROR: case MN_RCL: case MN_RCR:
         if (mn == MN_RCL || mn == MN_RCR) {
@@ -575,9 +600,9 @@ static void flags_effect(Unit *u, const Build *bd, int cc, int size)
             maybe = true;
             def = FL_C;
             undef = FL_O;
-        } else if ((n & 31) != 0) {
-            def = FL_C | ((n & 31) == 1 ? FL_O : 0);
-            undef = (n & 31) == 1 ? 0 : FL_O;
+        } else if ((n & cmask) != 0) {
+            def = FL_C | ((n & cmask) == 1 ? FL_O : 0);
+            undef = (n & cmask) == 1 ? 0 : FL_O;
         } else {
             reads = 0;
         }
@@ -587,8 +612,8 @@ static void flags_effect(Unit *u, const Build *bd, int cc, int size)
             maybe = true;
             undef = FL_A | FL_O;
             def = FL_ALL & ~undef;
-        } else if ((n & 31) != 0) {
-            undef = FL_A | ((n & 31) != 1 ? FL_O : 0);
+        } else if ((n & cmask) != 0) {
+            undef = FL_A | ((n & cmask) != 1 ? FL_O : 0);
             def = FL_ALL & ~undef;
         }
         break;
@@ -701,7 +726,7 @@ static bool is_v(uint8_t s)
     }
 }
 
-static void put_imm(Build *bd, uint32_t v, int n)
+static void put_imm(Build *bd, uint64_t v, int n)
 {
     for (int i = 0; i < n; i++) {
         bd->imm[bd->imm_len++] = (uint8_t)(v >> (8 * i));
@@ -774,7 +799,22 @@ static bool build_unit(Unit *u, const Tmpl *t)
                         spec_index(t, OPS_Ob, OPS_Ov, OPS___) >= 0;
     bool wants_addr = kind == GK_BRANCH && (t->mn == MN_JCXZ || t->mn == MN_LOOP ||
                                              t->mn == MN_LOOPE || t->mn == MN_LOOPNE);
-    if ((mem_possible || wants_addr) && gen.addr16 && chance(25)) {
+    if (gen.mode64) {
+        /* REX.W: 64-bit operands (not for the divisions, whose set-ups are 32-bit, nor
+           CMPXCHG16B, nor BT's register offsets into memory, set up as 32-bit values) */
+        bool bt = t->mn == MN_BT || t->mn == MN_BTS || t->mn == MN_BTR || t->mn == MN_BTC;
+        if (any_v && !bd.p66 && kind != GK_BRANCH && kind != GK_DIV && !bt &&
+            t->mn != MN_CMPXCHG8B && chance(45)) {
+            bd.rex = 0x48;
+            bd.opsize = 8;
+        }
+        /* addresses are 64-bit, or 32-bit with 67h */
+        bd.addrsize = 8;
+        if ((mem_possible || wants_addr) && chance(35)) {
+            bd.p67 = true;
+            bd.addrsize = 4;
+        }
+    } else if ((mem_possible || wants_addr) && gen.addr16 && chance(25)) {
         bd.p67 = true;
         bd.addrsize = 2;
     }
@@ -919,7 +959,7 @@ static bool build_unit(Unit *u, const Tmpl *t)
             put_imm(&bd, interesting32(), bd.opsize == 2 ? 2 : 4);
             break;
         case OPS_Iv:
-            put_imm(&bd, interesting32(), bd.opsize);
+            put_imm(&bd, bd.opsize == 8 ? rnd() : interesting32(), bd.opsize);
             break;
         case OPS_Iopnd:
             put_imm(&bd, interesting32(), size == 1 ? 1 : bd.opsize == 2 ? 2 : 4);
@@ -1097,7 +1137,7 @@ static bool build_unit(Unit *u, const Tmpl *t)
 
     /* the decoder must agree on the length: the template came from its tables */
     X86Insn d;
-    int dl = x86_decode(&d, insn, ilen, 32);
+    int dl = x86_decode(&d, insn, ilen, gen.mode64 ? 64 : 32);
     if (dl != ilen || d.mnemonic != t->mn) {
         return false;
     }
@@ -1190,8 +1230,13 @@ static void gen_sequence(Seq *s, int max_units)
             s->code[start[i] + u->rel_pos + k] = (uint8_t)((uint32_t)rel >> (8 * k));
         }
     }
-    for (int r = 0; r < 8; r++) {
-        s->regs[r] = interesting32();
+    for (int r = 0; r < 16; r++) {
+        s->regs[r] = gen.mode64 ? (chance(50) ? rnd() : interesting32()) : interesting32();
+    }
+    if (!gen.mode64) {
+        for (int r = 8; r < 16; r++) {
+            s->regs[r] = 0;
+        }
     }
     s->regs[4] = gen.base + VSH_ESP0;
     s->eflags = 0x202 | (interesting32() & 0x8d5) | (chance(20) ? 0x400 : 0);
@@ -1276,9 +1321,9 @@ static void host_stop(Host *h)
 }
 
 typedef struct State {
-    uint32_t regs[8];
+    uint64_t regs[16];
     uint32_t eflags;
-    uint32_t eip;
+    uint64_t eip;
     bool ok;
     char why[96];
     uint8_t mem[IMG_SIZE];
@@ -1291,7 +1336,7 @@ static void host_run(Host *h, const Seq *s, const uint8_t *img, State *out)
     VshCtrl *c = h->ctrl;
     memset(c, 0, sizeof(*c));
     c->jump_target = gen.base + VSH_CODE;
-    for (int r = 0; r < 8; r++) {
+    for (int r = 0; r < 16; r++) {
         c->regs_in[r] = s->regs[r];
     }
     c->eflags_in = s->eflags;
@@ -1303,18 +1348,18 @@ static void host_run(Host *h, const Seq *s, const uint8_t *img, State *out)
         host_start(h);
         return;
     }
-    for (int r = 0; r < 8; r++) {
-        out->regs[r] = (uint32_t)c->regs_out[r];
+    for (int r = 0; r < 16; r++) {
+        out->regs[r] = gen.mode64 ? c->regs_out[r] : (uint32_t)c->regs_out[r];
     }
     out->eflags = (uint32_t)c->eflags_out;
-    out->eip = (uint32_t)c->rip_out;
+    out->eip = gen.mode64 ? c->rip_out : (uint32_t)c->rip_out;
     memcpy(out->mem, h->shm + (VSH_DATA - VSH_BASE), IMG_SIZE);
     uint32_t hlt = gen.base + VSH_CODE + (uint32_t)s->code_len - 1;
     if (c->signo == SIGSEGV && out->eip == hlt) {
         out->ok = true;
     } else {
-        snprintf(out->why, sizeof(out->why), "host: signal %d at eip %#x (HLT at %#x)", c->signo,
-                 out->eip, hlt);
+        snprintf(out->why, sizeof(out->why), "host: signal %d at eip %#" PRIx64 " (HLT at %#x)",
+                 c->signo, out->eip, hlt);
     }
 }
 
@@ -1324,24 +1369,28 @@ static void xlat_run(Machine *m, const Seq *s, const uint8_t *img, State *out)
 {
     harness_write(m, gen.base + VSH_DATA, img, IMG_SIZE);
     harness_write(m, gen.base + VSH_CODE, s->code, (size_t)s->code_len);
-    harness_set_flat32(m);
+    if (gen.mode64) {
+        harness_set_long64(m, gen.base + VSH_END);
+    } else {
+        harness_set_flat32(m);
+    }
     CPUX86State *c = &m->cpu;
-    for (int r = 0; r < 8; r++) {
+    for (int r = 0; r < 16; r++) {
         c->regs[r] = s->regs[r];
     }
     c->eip = gen.base + VSH_CODE;
     x86_set_eflags(c, s->eflags, ~0u);
     int r = harness_run(m, 1000000);
-    for (int i = 0; i < 8; i++) {
-        out->regs[i] = (uint32_t)c->regs[i];
+    for (int i = 0; i < 16; i++) {
+        out->regs[i] = gen.mode64 ? c->regs[i] : (uint32_t)c->regs[i];
     }
     out->eflags = x86_get_eflags(c);
-    out->eip = (uint32_t)c->eip;
+    out->eip = gen.mode64 ? c->eip : (uint32_t)c->eip;
     harness_read(m, gen.base + VSH_DATA, out->mem, IMG_SIZE);
     uint32_t after_hlt = gen.base + VSH_CODE + (uint32_t)s->code_len;
     out->ok = r == HARNESS_HALTED && out->eip == after_hlt;
     if (!out->ok) {
-        snprintf(out->why, sizeof(out->why), "xlat: %s at eip %#x (HLT ends at %#x)",
+        snprintf(out->why, sizeof(out->why), "xlat: %s at eip %#" PRIx64 " (HLT ends at %#x)",
                  r == HARNESS_HALTED ? "halted" : r == HARNESS_LIMIT ? "instruction limit"
                                                                      : "stopped",
                  out->eip, after_hlt);
@@ -1350,7 +1399,8 @@ static void xlat_run(Machine *m, const Seq *s, const uint8_t *img, State *out)
 
 /* ---- comparison and reports ---- */
 
-static const char *const reg_names[8] = {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"};
+static const char *const reg_names[16] = {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi",
+                                          "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
 
 /* the EFLAGS bits compared: the defined arithmetic flags, DF, ID */
 static uint32_t flags_mask(const Seq *s)
@@ -1363,9 +1413,10 @@ static int diff_states(const Seq *s, const State *a, const State *b, char *buf, 
     int diffs = 0;
     size_t len = 0;
 #define OUT(...) (len += (size_t)snprintf(buf + len, len < n ? n - len : 0, __VA_ARGS__))
-    for (int r = 0; r < 8; r++) {
+    for (int r = 0; r < (gen.mode64 ? 16 : 8); r++) {
         if (a->regs[r] != b->regs[r]) {
-            OUT(" %s host %08x xlat %08x;", reg_names[r], a->regs[r], b->regs[r]);
+            OUT(" %s host %08" PRIx64 " xlat %08" PRIx64 ";", reg_names[r], a->regs[r],
+                b->regs[r]);
             diffs++;
         }
     }
@@ -1390,7 +1441,7 @@ static int diff_states(const Seq *s, const State *a, const State *b, char *buf, 
 static void disassemble(const Seq *s, FILE *out)
 {
     csh cs;
-    if (cs_open(CS_ARCH_X86, CS_MODE_32, &cs) != CS_ERR_OK) {
+    if (cs_open(CS_ARCH_X86, gen.mode64 ? CS_MODE_64 : CS_MODE_32, &cs) != CS_ERR_OK) {
         return;
     }
     cs_option(cs, CS_OPT_SKIPDATA, CS_OPT_ON); /* go on past what Capstone cannot decode */
@@ -1472,12 +1523,7 @@ int main(int argc, char **argv)
     if ((mode != 32 && mode != 64) || count < 0 || max_units < 1 || max_units > MAX_UNITS - 8) {
         usage();
     }
-    if (mode == 64) {
-        fprintf(stderr, "vs-host: 64-bit mode needs long mode in xlat's translator, which is "
-                        "not implemented yet\n");
-        printf("0 passed, 1 failed\n");
-        return 1;
-    }
+    gen.mode64 = mode == 64;
     if (!seed_given) {
         seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
     }
@@ -1532,6 +1578,7 @@ int main(int argc, char **argv)
     bool use[2] = {strcmp(backend, "interp") != 0, strcmp(backend, "jit") != 0};
     for (int b = 0; b < 2; b++) {
         if (use[b]) {
+            /* (64-bit mode: the page tables sit at VSH_END) */
             mach[b] = harness_create(accels[b], gen.base + VSH_END + 0x10000);
             if (!mach[b]) {
                 fprintf(stderr, "vs-host: cannot create the %s machine\n", accels[b]);
@@ -1583,8 +1630,8 @@ int main(int argc, char **argv)
             if (shown++ < show) {
                 printf("FAIL sequence %ld (seed %" PRIu64 "): %s\n", i, seed, why);
                 printf("  initial:");
-                for (int r = 0; r < 8; r++) {
-                    printf(" %s=%08x", reg_names[r], seq.regs[r]);
+                for (int r = 0; r < (gen.mode64 ? 16 : 8); r++) {
+                    printf(" %s=%08" PRIx64, reg_names[r], seq.regs[r]);
                 }
                 printf(" eflags=%08x\n", seq.eflags);
                 disassemble(&seq, stdout);
