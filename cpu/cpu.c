@@ -211,7 +211,7 @@ void x86_dump_state(CPUX86State *env, FILE *out)
         fprintf(out, "%s =%04" PRIx32 " %08" PRIx64 " %08" PRIx32 " %08" PRIx32 "\n", segs[i],
                 env->seg[i].selector, env->seg[i].base, env->seg[i].limit, env->seg[i].flags);
     }
-    fprintf(out, "GDT=     %08" PRIx32 " %08x\n", env->gdt.base, env->gdt.limit);
+    fprintf(out, "GDT=     %08" PRIx64 " %08x\n", env->gdt.base, env->gdt.limit);
 }
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
@@ -225,7 +225,7 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 
 uint64_t x86_state_hash(CPUX86State *env, uint64_t h)
 {
-    uint64_t v[16 + 9];
+    uint64_t v[16 + 13];
     for (int i = 0; i < 16; i++) {
         v[i] = env->regs[i];
     }
@@ -238,6 +238,10 @@ uint64_t x86_state_hash(CPUX86State *env, uint64_t h)
     v[22] = env->msr.kernel_gs_base;
     v[23] = env->hflags;
     v[24] = env->cr[2];
+    v[25] = env->msr.star;
+    v[26] = env->msr.lstar;
+    v[27] = env->msr.cstar;
+    v[28] = env->msr.fmask;
     h = fnv(h, v, sizeof(v));
     h = fnv(h, env->seg, sizeof(env->seg));
     h = fnv(h, &env->gdt, sizeof(env->gdt));

@@ -83,8 +83,9 @@ typedef struct SegmentCache {
 #define DESC_P_MASK (1u << 15)
 
 typedef struct DescTable {
-    uint32_t base;
+    uint64_t base; /* 64 bits in long mode (LGDT/LIDT with a 64-bit operand) */
     uint16_t limit;
+    uint16_t pad[3];
 } DescTable;
 
 /* exception vectors (SDM Vol. 3A 6.3.1) */
@@ -112,6 +113,7 @@ typedef struct CPUX86State {
         uint64_t bios_sign_id; /* 0x8B: the microcode revision is its high half */
         uint64_t mtrr_def_type, mtrr_fixed[11], mtrr_var[16];
         uint64_t kernel_gs_base; /* C000_0102, exchanged with GS.base by SWAPGS */
+        uint64_t star, lstar, cstar, fmask; /* C000_0081-0084: SYSCALL/SYSRET */
     } msr;
     uint64_t tsc_offset; /* what WRMSR to the TSC added to the virtual clock's count */
     /* debug registers DR0-DR7 (SDM Vol. 3A 17.2; DR4/DR5 are not stored: they alias DR6/DR7
@@ -170,6 +172,10 @@ void x86_far_call_pm(CPUX86State *env, uint32_t sel, uint32_t off, int opsize,
                      uint32_t next_eip);
 void x86_far_ret_pm(CPUX86State *env, int opsize, uint32_t imm);
 void x86_iret_pm(CPUX86State *env, int opsize);
+/* IA-32e mode (cpu/long-mode.c): delivery through the 64-bit IDT, IRET in 64-bit mode */
+void x86_deliver_long(CPUX86State *env, int vector, bool soft, bool ext, bool push_err,
+                      uint32_t err);
+void x86_iret_long(CPUX86State *env, int opsize);
 /* Hardware task switches (cpu/task.c, SDM Vol. 3A chapter 7). x86_task_jmp_call takes the
    descriptor a far JMP/CALL selected and returns false unless it is a TSS or a task gate. */
 enum { X86_TASK_JMP, X86_TASK_CALL, X86_TASK_IRET, X86_TASK_INT };

@@ -103,14 +103,19 @@ static void helper_div64(CPUX86State *env, uint32_t sign, uint64_t divisor)
         q = (uint64_t)q128;
         r = (uint64_t)(dividend % divisor);
     } else {
-        __int128 sd = (__int128)dividend, sv = (int64_t)divisor;
+        __int128 sd = (__int128)dividend, sv = (int64_t)divisor, sq, sr;
         if (sv == -1) {
-            /* -dividend must fit: avoid the overflow of the most negative value */
-            if (sd == -sd && sd != 0) {
+            /* the quotient -dividend must fit 64 bits; computed without the 128-bit overflow
+               of negating the most negative dividend */
+            if (sd < -(__int128)INT64_MAX || sd > -(__int128)INT64_MIN) {
                 x86_raise_exception(env, EXCP_DE, 0);
             }
+            sq = -sd;
+            sr = 0;
+        } else {
+            sq = sd / sv;
+            sr = sd % sv;
         }
-        __int128 sq = sd / sv, sr = sd % sv;
         if (sq < INT64_MIN || sq > INT64_MAX) {
             x86_raise_exception(env, EXCP_DE, 0);
         }
@@ -548,6 +553,10 @@ IRHelper helper_far_ret_desc = {"far_ret", (void *)helper_far_ret, IR_CALL_MAY_R
 static void helper_iret(CPUX86State *env, uint32_t opsize, uint32_t unused)
 {
     (void)unused;
+    if (env->hflags & HF_CS64) {
+        x86_iret_long(env, (int)opsize); /* cpu/long-mode.c */
+        return;
+    }
     if (env->cr[0] & CR0_PE) {
         x86_iret_pm(env, (int)opsize); /* cpu/seg.c */
         return;

@@ -25,6 +25,16 @@ void cpu_st_data(CPUX86State *env, uint32_t addr, int size, uint32_t val)
     softmmu_st_slow(&env->common, addr, val, (uint32_t)size_log2(size));
 }
 
+uint64_t cpu_ld_data64(CPUX86State *env, uint64_t addr, int size)
+{
+    return softmmu_ld_slow(&env->common, addr, (uint32_t)size_log2(size) | IR_MO_A64);
+}
+
+void cpu_st_data64(CPUX86State *env, uint64_t addr, int size, uint64_t val)
+{
+    softmmu_st_slow(&env->common, addr, val, (uint32_t)size_log2(size) | IR_MO_A64);
+}
+
 _Noreturn void x86_raise_exception(CPUX86State *env, int vector, uint32_t error_code)
 {
     env->exception = vector;
@@ -227,7 +237,11 @@ static void helper_ljmp(CPUX86State *env, uint32_t selector, uint32_t offset)
     }
     unsigned cpl = (env->hflags & HF_CPL_MASK) >> HF_CPL_SHIFT;
     seg_from_descriptor(&env->seg[R_CS], (uint16_t)((selector & ~3u) | cpl), lo, hi);
-    env->eip = (env->seg[R_CS].flags & DESC_B_MASK) ? offset : (offset & 0xffff);
+    /* the offset is as wide as the new code segment: 64-bit code (L = 1 in long mode, SDM
+       Vol. 3A 5.2.1) takes it whole */
+    bool wide = (env->seg[R_CS].flags & DESC_B_MASK) ||
+                ((env->efer & EFER_LMA) && (env->seg[R_CS].flags & DESC_L_MASK));
+    env->eip = wide ? offset : (offset & 0xffff);
     x86_update_hflags(env);
 }
 IRHelper helper_ljmp_desc = {"ljmp", (void *)helper_ljmp, IR_CALL_MAY_RAISE, IR_RET_VOID, 3,
@@ -235,12 +249,21 @@ IRHelper helper_ljmp_desc = {"ljmp", (void *)helper_ljmp, IR_CALL_MAY_RAISE, IR_
 
 /* LGDT/LIDT m16&32: a 16-bit limit then the base; with a 16-bit operand size only 24 bits of the
    base are used (SDM Vol. 2A LGDT/LIDT). */
-static void helper_lgdt(CPUX86State *env, uint32_t addr, uint32_t opsize, uint32_t is_idt)
+static void helper_lgdt(CPUX86State *env, uint64_t addr, uint32_t opsize, uint32_t is_idt)
 {
-    uint32_t limit = cpu_ld_data(env, addr, 2);
-    uint32_t base = cpu_ld_data(env, addr + 2, 4);
-    if (opsize == 2) {
-        base &= 0xffffff;
+    uint32_t limit, base32;
+    uint64_t base;
+    if (env->hflags & HF_CS64) {
+        /* 64-bit mode: a 10-byte operand, the base 64 bits (SDM Vol. 2A LGDT/LIDT) */
+        limit = (uint32_t)cpu_ld_data64(env, addr, 2);
+        base = cpu_ld_data64(env, addr + 2, 8);
+    } else {
+        limit = cpu_ld_data(env, (uint32_t)addr, 2);
+        base32 = cpu_ld_data(env, (uint32_t)addr + 2, 4);
+        if (opsize == 2) {
+            base32 &= 0xffffff;
+        }
+        base = base32;
     }
     DescTable *t = is_idt ? &env->idt : &env->gdt;
     t->base = base;
@@ -248,7 +271,7 @@ static void helper_lgdt(CPUX86State *env, uint32_t addr, uint32_t opsize, uint32
 }
 IRHelper helper_lgdt_desc = {"lgdt", (void *)helper_lgdt,
                              IR_CALL_MAY_RAISE | IR_CALL_NO_WRITE_GLOBALS, IR_RET_VOID, 4,
-                             {IR_PTR, IR_I32, IR_I32, IR_I32}, NULL};
+                             {IR_PTR, IR_I64, IR_I32, IR_I32}, NULL};
 
 /* MOV CRn, r32 (SDM Vol. 2B MOV, Vol. 3A 2.5 and 4.10.4): reserved bits set and PG without PE
    are #GP(0); a change to how addresses translate flushes the TLB (CR3 loads flush it whole:

@@ -110,7 +110,7 @@ bool x86_tlb_translate(CPUX86State *env, uint64_t linear, int access, int mmu_id
 {
     Machine *m = env->common.machine;
     if (env->efer & EFER_LMA) {
-        if ((uint64_t)(((int64_t)linear << 16) >> 16) != linear) {
+        if ((uint64_t)((int64_t)(linear << 16) >> 16) != linear) {
             /* non-canonical: #GP(0) (the stack's #SS is not told apart yet) */
             env->exception = EXCP_GP;
             env->error_code = 0;

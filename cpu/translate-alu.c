@@ -133,7 +133,9 @@ bool gen_cmpxchg(DisasContext *dc)
 /*
  * CMPXCHG8B m64: compare EDX:EAX with m64; if equal ZF = 1 and m64 = ECX:EBX, else ZF = 0 and
  * EDX:EAX = m64. The other flags are unchanged (SDM CMPXCHG8B). The memory is written either
- * way, as for CMPXCHG. A register operand is #UD (the decoder's M operand).
+ * way, as for CMPXCHG. A register operand is #UD (the decoder's M operand). CMPXCHG16B (REX.W,
+ * 64-bit mode) does the same with RDX:RAX, RCX:RBX and m128, which must be 16-byte aligned
+ * (#GP(0) otherwise).
  */
 bool gen_cmpxchg8b(DisasContext *dc)
 {
@@ -141,26 +143,51 @@ bool gen_cmpxchg8b(DisasContext *dc)
     if (dc->insn.op[0].kind != OPK_MEM) {
         return false;
     }
+    int h = dc->insn.mnemonic == MN_CMPXCHG16B ? 8 : 4;
     int addr = gen_mem_addr(dc);
+    if (h == 8) {
+        /* the alignment check branches: the address must survive the label */
+        int a = gen_local(dc), t = gen_temp(dc), ok = ir_label_new(f);
+        ir_emit_mov(f, dc->ty, a, addr);
+        ir_emit_andi(f, dc->ty, t, a, 15);
+        ir_emit_brcond(f, dc->ty, IR_COND_EQ, t, gen_const(dc, 0), ok);
+        int args[2] = {f->env, gen_const(dc, EXCP_GP)};
+        gen_call(dc, &helper_raise_desc, -1, args);
+        ir_emit_exit_tb(f, IR_EXIT_NOCHAIN); /* not reached */
+        ir_emit_label(f, ok);
+        addr = a;
+    }
     int addr_hi = gen_temp(dc);
-    ir_emit_addi(f, dc->ty, addr_hi, addr, 4);
-    int lo = gen_load(dc, addr, 4);
-    int hi = gen_load(dc, addr_hi, 4);
-    /* eq = (lo == EAX) & (hi == EDX) */
+    ir_emit_addi(f, dc->ty, addr_hi, addr, h);
+    int lo = gen_load(dc, addr, h);
+    int hi = gen_load(dc, addr_hi, h);
+    /* eq = (lo == eAX) & (hi == eDX) */
     int x = gen_temp(dc), y = gen_temp(dc), eq = gen_temp(dc);
-    ir_emit_xor(f, dc->ty, x, lo, gen_reg_read(dc, R_EAX, 4, false));
-    ir_emit_xor(f, dc->ty, y, hi, gen_reg_read(dc, R_EDX, 4, false));
+    int rax = gen_reg_read(dc, R_EAX, h, false), rdx = gen_reg_read(dc, R_EDX, h, false);
+    ir_emit_xor(f, dc->ty, x, lo, rax);
+    ir_emit_xor(f, dc->ty, y, hi, rdx);
     ir_emit_or(f, dc->ty, x, x, y);
     ir_emit_setcond(f, dc->ty, IR_COND_EQ, eq, x, gen_const(dc, 0));
     int zero = gen_const(dc, 0);
     int nlo = gen_temp(dc), nhi = gen_temp(dc);
-    ir_emit_movcond(f, dc->ty, IR_COND_NE, nlo, eq, zero, gen_reg_read(dc, R_EBX, 4, false), lo);
-    ir_emit_movcond(f, dc->ty, IR_COND_NE, nhi, eq, zero, gen_reg_read(dc, R_ECX, 4, false), hi);
-    gen_store(dc, addr, 4, nlo);
-    gen_store(dc, addr_hi, 4, nhi);
-    /* EDX:EAX = m64 when they differed (equal: they already hold it) */
-    gen_reg_write(dc, R_EAX, 4, false, lo);
-    gen_reg_write(dc, R_EDX, 4, false, hi);
+    ir_emit_movcond(f, dc->ty, IR_COND_NE, nlo, eq, zero, gen_reg_read(dc, R_EBX, h, false), lo);
+    ir_emit_movcond(f, dc->ty, IR_COND_NE, nhi, eq, zero, gen_reg_read(dc, R_ECX, h, false), hi);
+    gen_store(dc, addr, h, nlo);
+    gen_store(dc, addr_hi, h, nhi);
+    if (dc->ty == IR_I64) {
+        /* eDX:eAX = memory only when they differed: when equal, RAX and RDX are not written
+           (their upper halves stay, SDM "ELSE EDX:EAX <- TEMP64") */
+        int full_a = gen_reg_read(dc, R_EAX, 8, false), full_d = gen_reg_read(dc, R_EDX, 8, false);
+        int na = gen_temp(dc), nd = gen_temp(dc);
+        ir_emit_movcond(f, IR_I64, IR_COND_NE, na, eq, zero, full_a, lo);
+        ir_emit_movcond(f, IR_I64, IR_COND_NE, nd, eq, zero, full_d, hi);
+        gen_reg_write(dc, R_EAX, 8, false, na);
+        gen_reg_write(dc, R_EDX, 8, false, nd);
+    } else {
+        /* EDX:EAX = m64 when they differed (equal: they already hold it) */
+        gen_reg_write(dc, R_EAX, 4, false, lo);
+        gen_reg_write(dc, R_EDX, 4, false, hi);
+    }
     int e = gen_flags_image(dc), z = gen_temp(dc);
     ir_emit_andi(f, dc->ty, e, e, ~IR_EFL_ZF);
     ir_emit_shl(f, dc->ty, z, eq, gen_const(dc, 6)); /* ZF is EFLAGS bit 6 */

@@ -13,7 +13,7 @@ static const X86TranslateFn translate_fn[MN_NB] = {
     [MN_INC] = gen_incdec, [MN_DEC] = gen_incdec,
     [MN_NOT] = gen_not_neg, [MN_NEG] = gen_not_neg,
     [MN_CMPXCHG] = gen_cmpxchg,
-    [MN_CMPXCHG8B] = gen_cmpxchg8b,
+    [MN_CMPXCHG8B] = gen_cmpxchg8b, [MN_CMPXCHG16B] = gen_cmpxchg8b,
     [MN_XADD] = gen_xadd,
     /* multiply and divide (translate-muldiv.c) */
     [MN_MUL] = gen_mul, [MN_IMUL] = gen_mul,
@@ -71,6 +71,8 @@ static const X86TranslateFn translate_fn[MN_NB] = {
     [MN_MOVCR] = gen_mov_cr,
     [MN_MOVDR] = gen_mov_dr,
     [MN_SYSENTER] = gen_sysenter_sysexit, [MN_SYSEXIT] = gen_sysenter_sysexit,
+    [MN_SYSCALL] = gen_syscall_sysret, [MN_SYSRET] = gen_syscall_sysret,
+    [MN_SWAPGS] = gen_syscall_sysret,
     [MN_CPUID] = gen_cpuid,
     [MN_RDTSC] = gen_rdtsc,
     /* protection and system management (translate-prot.c) */

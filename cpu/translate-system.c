@@ -67,15 +67,21 @@ bool gen_mov_cr(DisasContext *dc)
     if (cr != 0 && cr != 2 && cr != 3 && cr != 4) {
         return false;
     }
+    /* 64-bit mode moves 64-bit values (SDM Vol. 2B MOV CRn: the operand size is 64) */
+    int size = dc->code64 ? 8 : 4;
     if (d->kind == OPK_CREG) {
-        int v = gen_reg_read(dc, s->reg, 4, false);
+        int v = gen_reg_read(dc, s->reg, size, false);
         int args[3] = {f->env, gen_const(dc, d->reg), v};
         gen_call(dc, &helper_write_cr_desc, -1, args);
         gen_exit_to_loop(dc, dc->next_eip);
     } else {
         int v = gen_temp(dc);
-        ir_emit_ld(f, dc->ty, v, f->env, IR_MO_32, LO32(offsetof(CPUX86State, cr[s->reg])));
-        gen_reg_write(dc, d->reg, 4, false, v);
+        if (size == 8) {
+            ir_emit_ld(f, IR_I64, v, f->env, IR_MO_64, offsetof(CPUX86State, cr[s->reg]));
+        } else {
+            ir_emit_ld(f, dc->ty, v, f->env, IR_MO_32, LO32(offsetof(CPUX86State, cr[s->reg])));
+        }
+        gen_reg_write(dc, d->reg, size, false, v);
     }
     return true;
 }
@@ -111,6 +117,30 @@ bool gen_sysenter_sysexit(DisasContext *dc)
     int args[1] = {f->env};
     gen_call(dc, dc->insn.mnemonic == MN_SYSENTER ? &helper_sysenter_desc
                                                      : &helper_sysexit_desc, -1, args);
+    ir_emit_exit_tb(f, IR_EXIT_NOCHAIN);
+    dc->state = DISAS_JUMPED;
+    return true;
+}
+
+/* SYSCALL, SYSRET, SWAPGS (cpu/long-mode.c): they change CS, SS or GS.base, so the block ends
+   and the loop looks the next one up with the new mode bits */
+bool gen_syscall_sysret(DisasContext *dc)
+{
+    IRFunc *f = dc->f;
+    uint16_t mn = dc->insn.mnemonic;
+    if (mn == MN_SWAPGS) {
+        int args[1] = {f->env};
+        gen_call(dc, &helper_swapgs_desc, -1, args);
+        gen_exit_to_loop(dc, dc->next_eip);
+        return true;
+    }
+    if (mn == MN_SYSCALL) {
+        int args[2] = {f->env, gen_const(dc, (int64_t)dc->next_eip)};
+        gen_call(dc, &helper_syscall_desc, -1, args);
+    } else {
+        int args[2] = {f->env, gen_const(dc, dc->insn.opsize)};
+        gen_call(dc, &helper_sysret_desc, -1, args);
+    }
     ir_emit_exit_tb(f, IR_EXIT_NOCHAIN);
     dc->state = DISAS_JUMPED;
     return true;

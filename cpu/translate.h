@@ -146,6 +146,7 @@ bool gen_desc_table(DisasContext *dc); /* LGDT LIDT */
 bool gen_mov_cr(DisasContext *dc);
 bool gen_mov_dr(DisasContext *dc);
 bool gen_sysenter_sysexit(DisasContext *dc);
+bool gen_syscall_sysret(DisasContext *dc); /* SYSCALL SYSRET SWAPGS */
 bool gen_cpuid(DisasContext *dc);
 bool gen_rdtsc(DisasContext *dc);
 
@@ -156,6 +157,8 @@ extern IRHelper helper_in_desc, helper_out_desc, helper_hlt_desc, helper_unimple
 extern IRHelper helper_check_bp_desc, helper_read_dr_desc, helper_write_dr_desc;
 /* cpu/sysenter.c */
 extern IRHelper helper_sysenter_desc, helper_sysexit_desc;
+/* cpu/long-mode.c */
+extern IRHelper helper_swapgs_desc, helper_syscall_desc, helper_sysret_desc;
 /* cpu/helper-int.c */
 extern IRHelper helper_div_desc, helper_rotate_carry_desc, helper_bitscan_desc, helper_bcd_desc,
     helper_cpuid_desc, helper_rdtsc_desc, helper_write_eflags_desc, helper_raise_desc,
@@ -174,6 +177,9 @@ uint64_t x86_icount_now(CPUX86State *env);
 /* guest memory from C (through the softmmu, may raise) */
 uint32_t cpu_ld_data(CPUX86State *env, uint32_t addr, int size);
 void cpu_st_data(CPUX86State *env, uint32_t addr, int size, uint32_t val);
+/* the same with 64-bit linear addresses and values (long mode) */
+uint64_t cpu_ld_data64(CPUX86State *env, uint64_t addr, int size);
+void cpu_st_data64(CPUX86State *env, uint64_t addr, int size, uint64_t val);
 _Noreturn void x86_raise_exception(CPUX86State *env, int vector, uint32_t error_code);
 void x86_load_seg_real(CPUX86State *env, int seg, uint16_t selector);
 

@@ -15,6 +15,13 @@
  * a count register for REP, an EBP for LEAVE and ENTER, a value for POPF. The sequence ends with
  * HLT: on the host that faults in user mode and the child reads the registers at that point.
  *
+ * 64-bit mode (--mode 64): the child is a native process; xlat's machine enters long mode
+ * directly (harness_set_long64: identity-mapped 4-level tables). The generator leaves out the
+ * opcodes that are invalid there, adds REX (W for 64-bit operands, R/X/B for R8-R15, and a bare
+ * REX for SPL..DIL), uses 64-bit addresses ([base], [base + disp8], [rSP + disp8], [disp32] by
+ * SIB, [rip + disp32] patched after layout) and 32-bit ones with 67h, and starts from random
+ * 64-bit register values, so the zero-extension of 32-bit results is checked everywhere.
+ *
  * Undefined flags. A flag is masked only where the Intel SDM (Vol. 2, the instruction's "Flags
  * Affected") says it is undefined, and the generator tracks them through the sequence: an
  * instruction that would consume an undefined flag (ADC, Jcc, SETcc, PUSHF, ...) gets a CMP
@@ -167,6 +174,7 @@ static const uint8_t gen_kind[MN_NB] = {
     [MN_SAR] = GK_PLAIN, [MN_DAA] = GK_PLAIN, [MN_DAS] = GK_PLAIN, [MN_AAA] = GK_PLAIN,
     [MN_AAS] = GK_PLAIN, [MN_AAM] = GK_AAM, [MN_AAD] = GK_PLAIN,
     [MN_MOV] = GK_PLAIN, [MN_MOVZX] = GK_PLAIN, [MN_MOVSX] = GK_PLAIN, [MN_LEA] = GK_PLAIN,
+    [MN_MOVSXD] = GK_PLAIN,
     [MN_XCHG] = GK_PLAIN, [MN_NOP] = GK_PLAIN, [MN_PUSH] = GK_PLAIN, [MN_POP] = GK_PLAIN,
     [MN_PUSHA] = GK_PLAIN, [MN_POPA] = GK_PLAIN, [MN_PUSHF] = GK_PLAIN, [MN_POPF] = GK_POPF,
     [MN_SAHF] = GK_PLAIN, [MN_LAHF] = GK_PLAIN, [MN_CBW] = GK_PLAIN, [MN_CWD] = GK_PLAIN,
@@ -238,6 +246,11 @@ static void build_templates(void)
     for (int i = 0; i < 3; i++) {
         add_tmpl(&f3[i]);
     }
+    if (gen.mode64) {
+        /* what replaces ARPL in 64-bit mode (opcodes.def O64) */
+        static const Tmpl movsxd = {0, 0x63, -1, MN_MOVSXD, {OPS_Gv, OPS_Ed, OPS___}, 0, 0};
+        add_tmpl(&movsxd);
+    }
     for (size_t i = 0; i < sizeof(raw_ops) / sizeof(raw_ops[0]); i++) {
         const RawOp *r = &raw_ops[i];
         if (r->flags & (F_PREFIX | F_ESC)) {
@@ -283,6 +296,9 @@ typedef struct Unit {
     int rel_size;        /* 1 or 4 */
     uint32_t fl_def, fl_undef, fl_reads;
     bool fl_maybe;       /* the flag update may not happen (count unknown, REP count 0) */
+    int riprel_pos;      /* 64-bit mode: offset of a RIP-relative disp32 in b[], or -1 */
+    int riprel_end;      /* offset of the end of that instruction in b[] */
+    uint32_t riprel_target;
 } Unit;
 
 typedef struct Seq {
@@ -302,7 +318,10 @@ typedef struct Build {
     Unit *u;
     /* prefix and opcode parts, assembled at the end */
     bool p66, p67, lock;
-    uint8_t rex;         /* 64-bit mode: a REX prefix (only REX.W is generated), or 0 */
+    uint8_t rex;         /* 64-bit mode: a REX prefix, or 0 */
+    int rexr, rexx, rexb; /* its R, X, B bits: 8 added to ModRM.reg, SIB.index, ModRM.rm/base */
+    bool riprel;         /* the memory operand is RIP-relative (disp patched after layout) */
+    uint32_t riprel_target;
     int seg;             /* segment override prefix byte or 0 */
     int rep;             /* F2/F3 or 0 */
     int opsize, addrsize;
@@ -331,6 +350,13 @@ static void emit_setup(Build *bd, const uint8_t *p, int n)
 /* MOV r32, imm32 */
 static void setup_mov32(Build *bd, int reg, uint32_t v)
 {
+    if (reg >= 8) { /* R8D..R15D: REX.B */
+        uint8_t p[6] = {0x41, (uint8_t)(0xb8 + reg - 8), (uint8_t)v, (uint8_t)(v >> 8),
+                        (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+        emit_setup(bd, p, 6);
+        bd->used_regs |= 1u << reg;
+        return;
+    }
     uint8_t p[5] = {(uint8_t)(0xb8 + reg), (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16),
                     (uint8_t)(v >> 24)};
     emit_setup(bd, p, 5);
@@ -374,6 +400,13 @@ static uint32_t pick_target(int room)
 {
     uint32_t lo = VSH_DATA + (uint32_t)room, hi = VSH_DATA_END - (uint32_t)room - 16;
     return gen.base + lo + rnd_below(hi - lo);
+}
+
+/* SIB.index 100 is "no index" only without REX.X (with it, R12): forms that mean no index */
+static void no_rex_x(Build *bd)
+{
+    bd->rexx = 0;
+    bd->rex &= (uint8_t)~2u;
 }
 
 /* The memory operand: an addressing form of the address size, with the set-ups that make it
@@ -424,8 +457,21 @@ static void build_mem(Build *bd, uint32_t target, uint32_t avoid)
            sum cannot wrap at 4 GiB, i.e. [rSP + disp8], [base], [base + disp8], [disp32] */
         form = (int)rnd_below(5);
     }
+    if (form == 0 && gen.mode64 && bd->addrsize == 8 && gen_kind[bd->u->mn] != GK_DIV &&
+        chance(50)) {
+        /* [rip + disp32] (SDM Vol. 2A 2.2.1.6): the displacement is patched once the code is
+           laid out */
+        bd->mod = 0;
+        bd->modrm_rm = 5;
+        bd->disp = 0;
+        bd->disp_size = 4;
+        bd->riprel = true;
+        bd->riprel_target = target;
+        return;
+    }
     if (form == 0 && gen.mode64) {
         /* [disp32] is RIP-relative in 64-bit mode: the SIB form without base or index */
+        no_rex_x(bd);
         bd->mod = 0;
         bd->modrm_rm = 4;
         bd->has_sib = true;
@@ -442,12 +488,16 @@ static void build_mem(Build *bd, uint32_t target, uint32_t avoid)
         return;
     }
     if (form == 1) { /* [ESP + disp8]: the stack */
+        no_rex_x(bd);
         bd->mod = 1;
         bd->modrm_rm = 4;
         bd->has_sib = true;
         bd->sib = (uint8_t)(0 << 6 | 4 << 3 | 4);
         bd->disp = (int8_t)(rnd_below(64) * 1) - 32;
         bd->disp_size = 1;
+        if (bd->rexb) {
+            setup_mov32(bd, 12, target - (uint32_t)bd->disp); /* REX.B: the base is R12 */
+        }
         return;
     }
     int mod = (int)rnd_below(gen.mode64 && bd->addrsize == 8 ? 2 : 3);
@@ -458,7 +508,7 @@ static void build_mem(Build *bd, uint32_t target, uint32_t avoid)
             mod = 1;
             disp = (int8_t)rnd();
         }
-        setup_mov32(bd, b, target - (uint32_t)disp);
+        setup_mov32(bd, b + 8 * bd->rexb, target - (uint32_t)disp);
         bd->mod = mod;
         bd->modrm_rm = b;
         bd->disp = disp;
@@ -473,7 +523,7 @@ static void build_mem(Build *bd, uint32_t target, uint32_t avoid)
     if (no_base) {
         mod = 0;
         disp = (int32_t)(target - (xv << scale));
-        setup_mov32(bd, x, xv);
+        setup_mov32(bd, x + 8 * bd->rexx, xv);
         bd->disp_size = 4;
         b = 5;
     } else {
@@ -481,8 +531,8 @@ static void build_mem(Build *bd, uint32_t target, uint32_t avoid)
             mod = 1;
             disp = (int8_t)rnd();
         }
-        setup_mov32(bd, x, xv);
-        setup_mov32(bd, b, target - (uint32_t)disp - (xv << scale));
+        setup_mov32(bd, x + 8 * bd->rexx, xv);
+        setup_mov32(bd, b + 8 * bd->rexb, target - (uint32_t)disp - (xv << scale));
         bd->disp_size = mod == 1 ? 1 : mod == 2 ? 4 : 0;
     }
     bd->mod = mod;
@@ -808,6 +858,16 @@ static bool build_unit(Unit *u, const Tmpl *t)
             bd.rex = 0x48;
             bd.opsize = 8;
         }
+        /* REX.R/X/B on plain forms: R8-R15 (and SPL BPL SIL DIL with any REX) */
+        if (kind == GK_PLAIN) {
+            bd.rexr = chance(30);
+            bd.rexx = chance(30);
+            bd.rexb = chance(30);
+            bd.rex |= (uint8_t)(bd.rexr << 2 | bd.rexx << 1 | bd.rexb);
+            if (bd.rex || chance(10)) {
+                bd.rex |= 0x40;
+            }
+        }
         /* addresses are 64-bit, or 32-bit with 67h */
         bd.addrsize = 8;
         if ((mem_possible || wants_addr) && chance(35)) {
@@ -855,7 +915,8 @@ static bool build_unit(Unit *u, const Tmpl *t)
 
     /* the G register (BT with a register offset into memory: a small offset) */
     if (ig >= 0) {
-        bd.modrm_reg = pick_reg(gsize, 0);
+        /* with a REX prefix byte register 4 is SPL: not written either */
+        bd.modrm_reg = pick_reg(bd.rex && gsize < 2 ? 2 : gsize, 0);
     } else if (t->reg >= 0) {
         bd.modrm_reg = t->reg;
     }
@@ -871,7 +932,7 @@ static bool build_unit(Unit *u, const Tmpl *t)
             int off = (int)rnd_below(2048) - 1024;
             uint32_t hi = bd.opsize == 2 ? ((uint32_t)rnd() & 0xffff0000u) : 0;
             uint32_t v = bd.opsize == 2 ? (hi | ((uint32_t)off & 0xffff)) : (uint32_t)off;
-            setup_mov32(&bd, bd.modrm_reg, v);
+            setup_mov32(&bd, bd.modrm_reg + 8 * bd.rexr, v);
             avoid |= 1u << bd.modrm_reg;
             build_mem(&bd, pick_target(256), avoid);
         } else if (kind == GK_BOUND) {
@@ -907,7 +968,7 @@ static bool build_unit(Unit *u, const Tmpl *t)
         }
     } else if (ie >= 0) {
         bd.mod = 3;
-        bd.modrm_rm = pick_reg(esize, 0);
+        bd.modrm_rm = pick_reg(bd.rex && esize < 2 ? 2 : esize, 0);
         if ((t->mn == MN_DIV || t->mn == MN_IDIV)) {
             /* not AH (byte) or eDX (the high half of the dividend) */
             while (bd.modrm_rm == (esize == 1 ? 4 : 2)) {
@@ -920,7 +981,13 @@ static bool build_unit(Unit *u, const Tmpl *t)
     }
 
     /* the Z (opcode) register may not be ESP, except for PUSH */
-    if (spec_index(t, OPS_Zv, OPS___, OPS___) >= 0 && (t->opcode & 7) == 4 && t->mn != MN_PUSH) {
+    if (spec_index(t, OPS_Zv, OPS___, OPS___) >= 0 && (t->opcode & 7) == 4 && !bd.rexb &&
+        t->mn != MN_PUSH) {
+        return false;
+    }
+    /* nor, with a REX prefix, SPL */
+    if (spec_index(t, OPS_Zb, OPS___, OPS___) >= 0 && (t->opcode & 7) == 4 && bd.rex &&
+        !bd.rexb) {
         return false;
     }
 
@@ -1133,6 +1200,13 @@ static bool build_unit(Unit *u, const Tmpl *t)
     memcpy(u->b, bd.setup, (size_t)bd.setup_len);
     memcpy(u->b + bd.setup_len, insn, (size_t)ilen);
     u->len = bd.setup_len + ilen;
+    u->riprel_pos = -1;
+    if (bd.riprel) {
+        /* the disp32 follows ModRM: find it from the end (the immediate comes after it) */
+        u->riprel_pos = bd.setup_len + ilen - bd.imm_len - 4;
+        u->riprel_end = bd.setup_len + ilen;
+        u->riprel_target = bd.riprel_target;
+    }
     u->ninsns = bd.setup_insns + 1;
 
     /* the decoder must agree on the length: the template came from its tables */
@@ -1162,6 +1236,10 @@ static void prepend_definer(Unit *u)
     u->b[1] = (uint8_t)(0xc0 | rnd_below(8) << 3 | rnd_below(8));
     u->len += 2;
     u->rel_pos += 2;
+    if (u->riprel_pos >= 0) {
+        u->riprel_pos += 2;
+        u->riprel_end += 2;
+    }
     u->ninsns++;
 }
 
@@ -1214,6 +1292,13 @@ static void gen_sequence(Seq *s, int max_units)
     s->code_len = pos;
     for (int i = 0; i < s->n; i++) {
         Unit *u = &s->u[i];
+        if (u->riprel_pos >= 0) {
+            uint32_t next = gen.base + VSH_CODE + (uint32_t)(start[i] + u->riprel_end);
+            uint32_t d = u->riprel_target - next;
+            for (int k = 0; k < 4; k++) {
+                s->code[start[i] + u->riprel_pos + k] = (uint8_t)(d >> (8 * k));
+            }
+        }
         if (u->branch_skip < 0) {
             continue;
         }
