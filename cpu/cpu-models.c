@@ -73,7 +73,7 @@ static const FeatureName features[] = {
     /* leaf 80000001H EDX */
     {"syscall", NULL, FEAT_8001_EDX, 11, true},
     {"nx", "xd", FEAT_8001_EDX, 20, false},
-    {"pdpe1gb", NULL, FEAT_8001_EDX, 26, false},
+    {"pdpe1gb", NULL, FEAT_8001_EDX, 26, true},
     {"rdtscp", NULL, FEAT_8001_EDX, 27, false},
     {"lm", NULL, FEAT_8001_EDX, 29, true},
     /* leaf 80000001H ECX */

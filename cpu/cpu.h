@@ -176,6 +176,9 @@ void x86_iret_pm(CPUX86State *env, int opsize);
 void x86_deliver_long(CPUX86State *env, int vector, bool soft, bool ext, bool push_err,
                       uint32_t err);
 void x86_iret_long(CPUX86State *env, int opsize);
+void x86_far_ret_long(CPUX86State *env, int opsize, uint32_t imm);
+void x86_far_call_long(CPUX86State *env, uint32_t sel, uint64_t off, int opsize,
+                       uint64_t next_rip);
 /* Hardware task switches (cpu/task.c, SDM Vol. 3A chapter 7). x86_task_jmp_call takes the
    descriptor a far JMP/CALL selected and returns false unless it is a TSS or a task gate. */
 enum { X86_TASK_JMP, X86_TASK_CALL, X86_TASK_IRET, X86_TASK_INT };

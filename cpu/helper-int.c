@@ -513,9 +513,14 @@ static void set_sp(CPUX86State *env, uint32_t sp)
 
 /* CALL ptr16:16/32 and CALL m16:16/32 in real mode: push CS, push the return offset, jump
    (SDM CALL "Far call in real-address mode"). The stores come before any register change. */
-static void helper_far_call(CPUX86State *env, uint32_t sel, uint32_t off, uint32_t opsize,
-                            uint32_t next_eip)
+static void helper_far_call(CPUX86State *env, uint32_t sel, uint64_t off64, uint32_t opsize,
+                            uint64_t next_rip)
 {
+    if (env->hflags & HF_CS64) {
+        x86_far_call_long(env, sel, off64, (int)opsize, next_rip); /* cpu/long-mode.c */
+        return;
+    }
+    uint32_t off = (uint32_t)off64, next_eip = (uint32_t)next_rip;
     if ((env->cr[0] & CR0_PE) && !(env->eflags & EFL_VM)) {
         x86_far_call_pm(env, sel, off, (int)opsize, next_eip); /* cpu/seg.c */
         return;
@@ -528,11 +533,15 @@ static void helper_far_call(CPUX86State *env, uint32_t sel, uint32_t off, uint32
     env->eip = opsize == 2 ? (off & 0xffff) : off;
 }
 IRHelper helper_far_call_desc = {"far_call", (void *)helper_far_call, IR_CALL_MAY_RAISE,
-                                 IR_RET_VOID, 5, {IR_PTR, IR_I32, IR_I32, IR_I32, IR_I32}, NULL};
+                                 IR_RET_VOID, 5, {IR_PTR, IR_I32, IR_I64, IR_I32, IR_I64}, NULL};
 
 /* RET far [imm16] in real mode: pop the offset and CS, then release imm16 bytes */
 static void helper_far_ret(CPUX86State *env, uint32_t opsize, uint32_t imm)
 {
+    if (env->hflags & HF_CS64) {
+        x86_far_ret_long(env, (int)opsize, imm); /* cpu/long-mode.c */
+        return;
+    }
     if ((env->cr[0] & CR0_PE) && !(env->eflags & EFL_VM)) {
         x86_far_ret_pm(env, (int)opsize, imm); /* cpu/seg.c */
         return;

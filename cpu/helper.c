@@ -208,8 +208,9 @@ IRHelper helper_load_seg_desc = {"load_seg", (void *)helper_load_seg, IR_CALL_MA
 
 /* JMP ptr16:16/32 and JMP m16:16/32 (SDM Vol. 2A JMP, far jumps to conforming or
    non-conforming code segments at the same privilege; gates come with the system issue). */
-static void helper_ljmp(CPUX86State *env, uint32_t selector, uint32_t offset)
+static void helper_ljmp(CPUX86State *env, uint32_t selector, uint64_t offset64)
 {
+    uint32_t offset = (uint32_t)offset64;
     selector &= 0xffff;
     if (!(env->cr[0] & CR0_PE) || (env->eflags & EFL_VM)) {
         x86_load_seg_real(env, R_CS, (uint16_t)selector);
@@ -242,10 +243,13 @@ static void helper_ljmp(CPUX86State *env, uint32_t selector, uint32_t offset)
     bool wide = (env->seg[R_CS].flags & DESC_B_MASK) ||
                 ((env->efer & EFER_LMA) && (env->seg[R_CS].flags & DESC_L_MASK));
     env->eip = wide ? offset : (offset & 0xffff);
+    if ((env->efer & EFER_LMA) && (env->seg[R_CS].flags & DESC_L_MASK)) {
+        env->eip = offset64; /* JMP m16:64 (REX.W) from 64-bit code */
+    }
     x86_update_hflags(env);
 }
 IRHelper helper_ljmp_desc = {"ljmp", (void *)helper_ljmp, IR_CALL_MAY_RAISE, IR_RET_VOID, 3,
-                             {IR_PTR, IR_I32, IR_I32}, NULL};
+                             {IR_PTR, IR_I32, IR_I64}, NULL};
 
 /* LGDT/LIDT m16&32: a 16-bit limit then the base; with a 16-bit operand size only 24 bits of the
    base are used (SDM Vol. 2A LGDT/LIDT). */

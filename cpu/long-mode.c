@@ -1,10 +1,11 @@
 /*
  * cpu/long-mode.c — what IA-32e mode changes in events and returns: delivery through the 64-bit
- * IDT (Intel SDM Vol. 3A 6.14), IRET in 64-bit mode (Vol. 2A IRET, "IA-32e-MODE"), SWAPGS and
+ * IDT (Intel SDM Vol. 3A 6.14), IRET and RET far in 64-bit mode (Vol. 2A IRET, "IA-32e-MODE";
+ * Vol. 2B RET), SWAPGS and
  * SYSCALL/SYSRET (Vol. 2B), with the MSRs they use (STAR, LSTAR, CSTAR, FMASK, KernelGSbase).
  *
- * Not here yet: task gates do not exist in IA-32e mode (#GP), far CALL/RET through 64-bit call
- * gates, and #SS (rather than #GP) for non-canonical stack addresses.
+ * Not here yet: call gates in IA-32e mode (far CALL and JMP reach code segments only), and #SS
+ * (rather than #GP) for non-canonical stack addresses. (Task gates do not exist there.)
  */
 #include "cpu/translate.h"
 #include "softmmu/machine.h"
@@ -208,6 +209,94 @@ void x86_iret_long(CPUX86State *env, int opsize)
     env->regs[R_ESP] = opsize == 8 ? rsp : (uint32_t)rsp;
     env->eip = to64 ? rip : (uint32_t)rip;
     x86_set_eflags(env, fl, mask);
+    x86_update_hflags(env);
+}
+
+/* RET far in 64-bit mode (SDM Vol. 2B RET, "IA-32e mode"): pops RIP and CS (opsize each, 8
+   with REX.W), releases imm bytes; to an outer level also pops RSP and SS. */
+void x86_far_ret_long(CPUX86State *env, int opsize, uint32_t imm)
+{
+    uint64_t sp = env->regs[R_ESP];
+    uint64_t rip = cpu_ld_data64(env, sp, opsize);
+    uint16_t cs = (uint16_t)cpu_ld_data64(env, sp + (uint64_t)opsize, opsize);
+    unsigned cpl = cpl_of(env), rpl = cs & 3;
+    if ((cs & ~3u) == 0 || rpl < cpl) {
+        x86_raise_exception(env, EXCP_GP, cs & ~3u);
+    }
+    uint32_t clo, chi;
+    read_desc(env, cs, &clo, &chi, cs & ~3u);
+    unsigned dpl = (chi >> 13) & 3;
+    bool code = (chi & (1u << 12)) && (chi & (1u << 11));
+    bool conforming = chi & (1u << 10);
+    if (!code || (conforming ? dpl > rpl : dpl != rpl)) {
+        x86_raise_exception(env, EXCP_GP, cs & ~3u);
+    }
+    if (!(chi & DESC_P_MASK)) {
+        x86_raise_exception(env, 11, cs & ~3u);
+    }
+    bool to64 = chi & DESC_L_MASK;
+    uint64_t nsp = sp + 2 * (uint64_t)opsize + imm;
+    if (rpl > cpl) {
+        /* to an outer level: SS:RSP follow the parameters */
+        uint64_t rsp = cpu_ld_data64(env, nsp, opsize);
+        uint16_t ss = (uint16_t)cpu_ld_data64(env, nsp + (uint64_t)opsize, opsize);
+        uint32_t slo = 0, shi = 0;
+        bool ss_null = (ss & ~3u) == 0;
+        if (ss_null) {
+            if (!to64 || rpl == 3) {
+                x86_raise_exception(env, EXCP_GP, 0);
+            }
+        } else {
+            read_desc(env, ss, &slo, &shi, ss & ~3u);
+            bool writable = (shi & (1u << 12)) && !(shi & (1u << 11)) && (shi & (1u << 9));
+            if ((ss & 3) != rpl || !writable || ((shi >> 13) & 3) != rpl) {
+                x86_raise_exception(env, EXCP_GP, ss & ~3u);
+            }
+            if (!(shi & DESC_P_MASK)) {
+                x86_raise_exception(env, EXCP_SS, ss & ~3u);
+            }
+        }
+        if (ss_null) {
+            null_ss(env, rpl);
+        } else {
+            cache_from(&env->seg[R_SS], ss, slo, shi);
+        }
+        nsp = rsp + imm;
+    }
+    cache_from(&env->seg[R_CS], cs, clo, chi);
+    env->regs[R_ESP] = nsp;
+    env->eip = to64 ? rip : (uint32_t)rip;
+    x86_update_hflags(env);
+}
+
+/* CALL far from 64-bit mode to a code segment at the same level (SDM Vol. 2A CALL, "IA-32e
+   mode"): CS and RIP pushed as opsize values on the 64-bit stack. Call gates: not yet (#GP). */
+void x86_far_call_long(CPUX86State *env, uint32_t sel, uint64_t off, int opsize,
+                       uint64_t next_rip)
+{
+    sel &= 0xffff;
+    unsigned cpl = cpl_of(env);
+    if ((sel & ~3u) == 0) {
+        x86_raise_exception(env, EXCP_GP, 0);
+    }
+    uint32_t lo, hi;
+    read_desc(env, (uint16_t)sel, &lo, &hi, sel & ~3u);
+    unsigned dpl = (hi >> 13) & 3, rpl = sel & 3;
+    bool code = (hi & (1u << 12)) && (hi & (1u << 11));
+    bool conforming = hi & (1u << 10);
+    if (!code || (conforming ? dpl > cpl : (rpl > cpl || dpl != cpl))) {
+        x86_raise_exception(env, EXCP_GP, sel & ~3u);
+    }
+    if (!(hi & DESC_P_MASK)) {
+        x86_raise_exception(env, 11, sel & ~3u);
+    }
+    uint64_t sp = env->regs[R_ESP];
+    cpu_st_data64(env, sp - (uint64_t)opsize, opsize, env->seg[R_CS].selector);
+    cpu_st_data64(env, sp - 2 * (uint64_t)opsize, opsize, next_rip);
+    env->regs[R_ESP] = sp - 2 * (uint64_t)opsize;
+    cache_from(&env->seg[R_CS], (uint16_t)((sel & ~3u) | cpl), lo, hi);
+    bool to64 = hi & DESC_L_MASK;
+    env->eip = to64 ? off : opsize == 2 ? (off & 0xffff) : (uint32_t)off;
     x86_update_hflags(env);
 }
 

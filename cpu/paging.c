@@ -11,6 +11,7 @@
  * with CR0.WP. The walk sets Accessed in every entry it uses and Dirty in the final one on a
  * write (4.8). A fault records CR2 and the error code (4.7) and leaves the raise to the caller.
  */
+#include "cpu/cpu-models.h"
 #include "cpu/cpu.h"
 #include "softmmu/machine.h"
 
@@ -70,6 +71,11 @@ static bool walk_ia32e(CPUX86State *env, uint64_t linear, int access, bool user,
     bool rw_all = true, us_all = true, nx = false;
     uint64_t addrs[4], ents[4];
     uint64_t table = env->cr[3] & PG_ADDR;
+    /* 1 GiB pages exist only where CPUID says so (pdpe1gb); elsewhere PS in a PDPTE is a
+       reserved bit (SDM Vol. 3A 4.5.4) */
+    const X86CPUChoice *cpu = &m->opt.cpu_model;
+    bool gb_pages = (cpu->model ? cpu->features[FEAT_8001_EDX]
+                                : x86_cpu_implemented(FEAT_8001_EDX)) & (1u << 26);
     int n = 0, level = 4;
     for (;;) {
         int shift = 12 + 9 * (level - 1);
@@ -78,8 +84,10 @@ static bool walk_ia32e(CPUX86State *env, uint64_t linear, int access, bool user,
         if (!(e & PG_P)) {
             return page_fault(env, linear, err);
         }
-        /* reserved: NX without EFER.NXE, PS in a PML4E (4.5.4, Table 4-20) */
-        if ((!nxe && (e & PG_NX)) || (level == 4 && (e & PG_PS))) {
+        /* reserved: NX without EFER.NXE, PS in a PML4E (4.5.4, Table 4-20), PS in a PDPTE
+           without 1 GiB pages */
+        if ((!nxe && (e & PG_NX)) || (level == 4 && (e & PG_PS)) ||
+            (level == 3 && (e & PG_PS) && !gb_pages)) {
             return page_fault(env, linear, err | PF_P | PF_RSVD);
         }
         rw_all &= (e & PG_RW) != 0;

@@ -252,7 +252,84 @@ long_entry:
     lea rsi, [rel msg_cx16]
     call tap
 
-    ; 12, 13: SYSRET to ring 3, SYSCALL back: RCX holds the return RIP, R11 the RFLAGS
+    ; 12: RETF with REX.W (LRETQ) to the same level, as kernels reload CS
+    mov rbx, rsp
+    push 0x08
+    lea rax, [rel .after_retf]
+    push rax
+    o64 retf
+.after_retf:
+    cmp rsp, rbx
+    setne al
+    mov rcx, cs
+    cmp rcx, 0x08
+    setne ah
+    or al, ah
+    lea rsi, [rel msg_retf]
+    call tap
+
+    ; 15: PS in a PDPTE: a 1 GiB page where CPUID has pdpe1gb, else a reserved bit (#PF with
+    ; P and RSVD in the error code). PML4[1] -> pdpt_gb, whose entry 0 maps 512 GiB -> 0.
+    lea rax, [rel pdpt_gb]
+    or rax, 7
+    mov [rel pml4 + 8], rax
+    mov qword [rel pdpt_gb], 0x87
+    mov rax, cr3
+    mov cr3, rax
+    mov qword [rel got_vec], -1
+    lea rax, [rel .after_gb]
+    mov [rel resume], rax
+    mov rbx, 0x0000008000000000
+    lea rcx, [rel alias_page + 8]
+    add rbx, rcx
+    xor eax, eax
+    mov rax, [rbx]
+.after_gb:
+    mov r12, rax
+    mov eax, 0x80000001
+    cpuid
+    test edx, 1 << 26
+    jz .no_gb
+    mov rbx, 0x5a5a5a5a12345678
+    cmp r12, rbx
+    setne al
+    cmp qword [rel got_vec], -1
+    setne ah
+    or al, ah
+    jmp .gb_done
+.no_gb:
+    cmp qword [rel got_vec], 14
+    setne al
+    cmp qword [rel got_err], 9
+    setne ah
+    or al, ah
+.gb_done:
+    lea rsi, [rel msg_gb]
+    call tap
+
+    ; 16: far CALL through an m16:64 pointer (REX.W), LRETQ back, far JMP through one
+    mov rbx, rsp
+    xor r13d, r13d
+    lea rax, [rel far_target]
+    mov [rel farptr], rax
+    mov word [rel farptr + 8], 0x08
+    o64 call far [rel farptr]
+    cmp rsp, rbx
+    setne al
+    cmp r13, 0x600d
+    setne ah
+    or al, ah
+    mov r14b, al
+    lea rax, [rel .after_ljmp]
+    mov [rel farptr], rax
+    o64 jmp far [rel farptr]
+    mov r14b, 1                     ; not reached
+.after_ljmp:
+    mov al, r14b
+    lea rsi, [rel msg_farcall]
+    call tap
+
+    ; 13, 14: SYSRET to ring 3, SYSCALL back: RCX holds the return RIP, R11 the RFLAGS
     mov ecx, 0xC0000081             ; STAR: kernel CS 0x08 (SS 0x10), user base 0x18
     xor eax, eax
     mov edx, 0x00180008
@@ -287,7 +364,7 @@ syscall_entry:                      ; ring 0 again
     mov [rel sys_rflags], rax
     mov rax, cs
     mov [rel sys_cs], rax
-    ; 12: ring 3 ran with CS = 0x2B, and SYSCALL came back to CS 0x08
+    ; 13: ring 3 ran with CS = 0x2B, and SYSCALL came back to CS 0x08
     cmp qword [rel user_cs], 0x2b
     setne al
     cmp qword [rel sys_cs], 0x08
@@ -295,7 +372,7 @@ syscall_entry:                      ; ring 0 again
     or al, ah
     lea rsi, [rel msg_sysret]
     call tap
-    ; 13: RCX = the RIP after SYSCALL, R11 = RFLAGS then (DF set), FMASK cleared DF
+    ; 14: RCX = the RIP after SYSCALL, R11 = RFLAGS then (DF set), FMASK cleared DF
     lea rbx, [rel user_after_syscall]
     cmp [rel sys_rcx], rbx
     setne al
@@ -319,6 +396,14 @@ syscall_entry:                      ; ring 0 again
     cli
     hlt
     jmp .hang
+
+far_target:                         ; reached by the far CALL: return address and CS on the stack
+    mov r13, 0x600d
+    cmp qword [rsp + 8], 0x08
+    je .cs_ok
+    xor r13d, r13d
+.cs_ok:
+    o64 retf
 
 ; set_gate: EAX = vector, RBX = handler (a 64-bit interrupt gate, selector 0x08)
 set_gate:
@@ -392,9 +477,9 @@ puts:
     pop rax
     ret
 
-msg_nolm:   db "1..13", 10, "not ok 1 - CPUID.80000001H:EDX.LM is set", 10
+msg_nolm:   db "1..16", 10, "not ok 1 - CPUID.80000001H:EDX.LM is set", 10
             db "Bail out! no long mode", 10, 0
-msg_plan:   db "1..13", 10, 0
+msg_plan:   db "1..16", 10, 0
 msg_not:    db "not ", 0
 msg_ok:     db "ok ", 0
 msg_lma:    db "1 - CPUID has LM; after CR0.PG with EFER.LME, EFER.LMA is set", 10, 0
@@ -407,11 +492,16 @@ msg_gp:     db "7 - a non-canonical address is #GP(0)", 10, 0
 msg_pf:     db "8 - no PML4 entry: #PF, error code 0, CR2 the address", 10, 0
 msg_fs:     db "9 - IA32_FS_BASE is added to FS-relative addresses", 10, 0
 msg_swapgs: db "10 - SWAPGS exchanges GS.base and IA32_KERNEL_GS_BASE", 10, 0
-msg_sysret: db "12 - SYSRET to ring 3 (CS 0x2B), SYSCALL back to CS 0x08", 10, 0
-msg_syscall: db "13 - SYSCALL: RCX = next RIP, R11 = RFLAGS, FMASK applied", 10, 0
+msg_sysret: db "13 - SYSRET to ring 3 (CS 0x2B), SYSCALL back to CS 0x08", 10, 0
+msg_syscall: db "14 - SYSCALL: RCX = next RIP, R11 = RFLAGS, FMASK applied", 10, 0
 msg_cx16:   db "11 - CMPXCHG16B: equal stores RCX:RBX, unequal loads RDX:RAX", 10, 0
+msg_retf:   db "12 - LRETQ to the same level pops RIP and CS", 10, 0
+msg_farcall: db "16 - far CALL and JMP through m16:64 pointers to 64-bit code", 10, 0
+msg_gb:     db "15 - PS in a PDPTE: a 1 GiB page with CPUID pdpe1gb, else #PF (P, RSVD), SDM Vol. 3A "
+            db "4.5.4 (known QEMU deviation: its TCG maps the page without pdpe1gb)", 10, 0
 
 align 16
+farptr:     dq 0, 0
 oct:        dq 0x1111111111111111, 0x2222222222222222
 quad:       dq 0x0123456789abcdef
 gdt:
@@ -451,5 +541,6 @@ sys_cs      equ load_end + 0x8038
 sys_rcx     equ load_end + 0x8040
 sys_r11     equ load_end + 0x8048
 sys_rflags  equ load_end + 0x8050
-stack_top   equ load_end + 0xa000
-bss_end     equ load_end + 0xa000
+pdpt_gb     equ load_end + 0xa000
+stack_top   equ load_end + 0xc000
+bss_end     equ load_end + 0xc000
