@@ -152,14 +152,14 @@ IRHelper helper_read_ldtr_tr_desc = {"read_ldtr_tr", (void *)helper_read_ldtr_tr
                                      {IR_PTR, IR_I32}, NULL};
 
 /* INVLPG m (SDM Vol. 3A 4.10.4.1): drop the translations of one page. */
-static void helper_invlpg(CPUX86State *env, uint32_t addr)
+static void helper_invlpg(CPUX86State *env, uint64_t addr)
 {
     require_cpl0(env);
     tlb_flush_page(env->common.machine, addr);
 }
 IRHelper helper_invlpg_desc = {"invlpg", (void *)helper_invlpg,
                                IR_CALL_MAY_RAISE | IR_CALL_NO_WRITE_GLOBALS, IR_RET_VOID, 2,
-                               {IR_PTR, IR_I32}, NULL};
+                               {IR_PTR, IR_I64}, NULL};
 
 /* CLTS, LMSW (only PE, MP, EM, TS; LMSW cannot clear PE), SMSW (the low 16 bits of CR0). */
 static void helper_clts(CPUX86State *env)

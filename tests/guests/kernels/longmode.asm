@@ -329,6 +329,20 @@ long_entry:
     lea rsi, [rel msg_farcall]
     call tap
 
+    ; 17: INVLPG of a 64-bit address: the alias page is remapped to another frame
+    mov rbx, ALIAS
+    mov rax, [rbx + 8]              ; the TLB holds the old mapping now
+    lea rax, [rel alias_page2]
+    or rax, 7
+    mov [rel pt_hi], rax
+    mov rax, 0x7777777777777777
+    mov [rel alias_page2 + 8], rax
+    invlpg [rbx]
+    cmp rax, [rbx + 8]
+    setne al
+    lea rsi, [rel msg_invlpg]
+    call tap
+
     ; 13, 14: SYSRET to ring 3, SYSCALL back: RCX holds the return RIP, R11 the RFLAGS
     mov ecx, 0xC0000081             ; STAR: kernel CS 0x08 (SS 0x10), user base 0x18
     xor eax, eax
@@ -477,9 +491,9 @@ puts:
     pop rax
     ret
 
-msg_nolm:   db "1..16", 10, "not ok 1 - CPUID.80000001H:EDX.LM is set", 10
+msg_nolm:   db "1..17", 10, "not ok 1 - CPUID.80000001H:EDX.LM is set", 10
             db "Bail out! no long mode", 10, 0
-msg_plan:   db "1..16", 10, 0
+msg_plan:   db "1..17", 10, 0
 msg_not:    db "not ", 0
 msg_ok:     db "ok ", 0
 msg_lma:    db "1 - CPUID has LM; after CR0.PG with EFER.LME, EFER.LMA is set", 10, 0
@@ -496,6 +510,7 @@ msg_sysret: db "13 - SYSRET to ring 3 (CS 0x2B), SYSCALL back to CS 0x08", 10, 0
 msg_syscall: db "14 - SYSCALL: RCX = next RIP, R11 = RFLAGS, FMASK applied", 10, 0
 msg_cx16:   db "11 - CMPXCHG16B: equal stores RCX:RBX, unequal loads RDX:RAX", 10, 0
 msg_retf:   db "12 - LRETQ to the same level pops RIP and CS", 10, 0
+msg_invlpg: db "17 - INVLPG of a 64-bit address drops the old translation", 10, 0
 msg_farcall: db "16 - far CALL and JMP through m16:64 pointers to 64-bit code", 10, 0
 msg_gb:     db "15 - PS in a PDPTE: a 1 GiB page with CPUID pdpe1gb, else #PF (P, RSVD), SDM Vol. 3A "
             db "4.5.4 (known QEMU deviation: its TCG maps the page without pdpe1gb)", 10, 0
@@ -542,5 +557,6 @@ sys_rcx     equ load_end + 0x8040
 sys_r11     equ load_end + 0x8048
 sys_rflags  equ load_end + 0x8050
 pdpt_gb     equ load_end + 0xa000
-stack_top   equ load_end + 0xc000
-bss_end     equ load_end + 0xc000
+alias_page2 equ load_end + 0xb000
+stack_top   equ load_end + 0xd000
+bss_end     equ load_end + 0xd000
