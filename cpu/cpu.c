@@ -198,6 +198,17 @@ bool x86_exec_pending(CPUCommon *c)
 
 void x86_dump_state(CPUX86State *env, FILE *out)
 {
+    if (env->hflags & HF_LMA) {
+        /* long mode: the 64-bit registers first */
+        static const char *const n64[16] = {"RAX", "RCX", "RDX", "RBX", "RSP", "RBP", "RSI",
+                                            "RDI", "R8 ", "R9 ", "R10", "R11", "R12", "R13",
+                                            "R14", "R15"};
+        for (int i = 0; i < 16; i++) {
+            fprintf(out, "%s=%016" PRIx64 "%s", n64[i], env->regs[i], i % 4 == 3 ? "\n" : " ");
+        }
+        fprintf(out, "RIP=%016" PRIx64 " EFER=%08" PRIx64 " CR3=%016" PRIx64 "\n", env->eip,
+                env->efer, env->cr[3]);
+    }
     static const char *const names[8] = {"EAX", "EBX", "ECX", "EDX", "ESI", "EDI", "EBP", "ESP"};
     static const int order[8] = {R_EAX, R_EBX, R_ECX, R_EDX, R_ESI, R_EDI, R_EBP, R_ESP};
     for (int i = 0; i < 8; i++) {
@@ -254,7 +265,9 @@ void x86_disas_tb(TCGContext *s, CPUCommon *c, TranslationBlock *tb, FILE *out)
 {
     (void)s;
     csh cs;
-    int mode = (tb->flags & HF_CS32) ? CS_MODE_32 : CS_MODE_16;
+    int mode = (tb->flags & HF_CS64)   ? CS_MODE_64
+               : (tb->flags & HF_CS32) ? CS_MODE_32
+                                       : CS_MODE_16;
     if (cs_open(CS_ARCH_X86, mode, &cs) != CS_ERR_OK) {
         return;
     }
@@ -270,7 +283,8 @@ void x86_disas_tb(TCGContext *s, CPUCommon *c, TranslationBlock *tb, FILE *out)
             buf[n] = *p;
         }
         X86Insn d;
-        int len = x86_decode(&d, buf, n, (tb->flags & HF_CS32) ? 32 : 16);
+        int len = x86_decode(&d, buf, n,
+                             (tb->flags & HF_CS64) ? 64 : (tb->flags & HF_CS32) ? 32 : 16);
         cs_insn *insn;
         size_t cnt = len > 0 ? cs_disasm(cs, buf, (size_t)len, pc - tb->cs_base, 1, &insn) : 0;
         fprintf(out, "0x%08" PRIx64 ":  ", pc);
