@@ -209,7 +209,7 @@ ifeq ($(HAVE_CHECK),1)
 # check: the whole suite, in this build and again under ASan/UBSan (check-sanitize), with one
 # closing line for both. check-here: this build only.
 check-here: all $(UNIT_TESTS) cpu-tests
-	scripts/run-check $(XLAT) $(UNIT_TESTS)
+	SANITIZE=$(SANITIZE) scripts/run-check $(XLAT) $(UNIT_TESTS)
 ifeq ($(SANITIZE),1)
 check: check-here
 else

@@ -25,7 +25,7 @@ typedef struct FeatureName {
 
 static const FeatureName features[] = {
     /* leaf 1 EDX (Table 3-11) */
-    {"fpu", NULL, FEAT_1_EDX, 0, false}, /* x87: comes with the FPU issue */
+    {"fpu", NULL, FEAT_1_EDX, 0, true}, /* x87: cpu/x87.c */
     {"vme", NULL, FEAT_1_EDX, 1, false},
     {"de", NULL, FEAT_1_EDX, 2, false},
     {"pse", NULL, FEAT_1_EDX, 3, true}, /* 4 MiB pages: cpu/paging.c */
@@ -44,7 +44,7 @@ static const FeatureName features[] = {
     {"pse36", NULL, FEAT_1_EDX, 17, true}, /* cpu/paging.c: PDE bits 13-20 */
     {"clflush", NULL, FEAT_1_EDX, 19, false},
     {"mmx", NULL, FEAT_1_EDX, 23, false},
-    {"fxsr", NULL, FEAT_1_EDX, 24, false},
+    {"fxsr", NULL, FEAT_1_EDX, 24, true}, /* FXSAVE/FXRSTOR: cpu/x87.c */
     {"sse", NULL, FEAT_1_EDX, 25, false},
     {"sse2", NULL, FEAT_1_EDX, 26, false},
     {"ss", NULL, FEAT_1_EDX, 27, false},

@@ -52,6 +52,7 @@ void x86_cpu_reset(CPUX86State *env)
     env->ldt.flags = DESC_P_MASK | (0x2u << 8); /* LDT */
     env->dr[6] = DR6_FIXED1;
     env->dr[7] = DR7_FIXED1;
+    x87_reset(env);
     x86_update_hflags(env);
 }
 
@@ -148,6 +149,12 @@ void x86_cpu_set_intr(CPUX86State *env, bool level)
     }
 }
 
+void x86_cpu_nmi(CPUX86State *env)
+{
+    env->nmi_pending = 1; /* edge-triggered: several edges before delivery make one NMI */
+    cpu_exit(&env->common);
+}
+
 void x86_cpu_set_intr_ack(CPUX86State *env, int (*ack)(void *opaque), void *opaque)
 {
     env->intr_ack = ack;
@@ -172,7 +179,8 @@ bool x86_exec_pending(CPUCommon *c)
     if (env->ss_pending && x86_single_step_trap(env) && m->exit_requested) {
         return true;
     }
-    bool want = env->intr_line && (env->eflags & EFL_IF) && env->intr_ack;
+    bool nmi = env->nmi_pending && !env->nmi_blocked;
+    bool want = nmi || (env->intr_line && (env->eflags & EFL_IF) && env->intr_ack);
     if (env->inhibit_irq) {
         /* the shadow covers exactly the next instruction: run it alone, then look again */
         env->inhibit_irq = 0;
@@ -180,6 +188,15 @@ bool x86_exec_pending(CPUCommon *c)
             env->common.tcg->next_cflags = 1 | CF_NOCACHE;
         }
         return env->halted != 0;
+    }
+    /* an NMI comes before maskable interrupts (SDM Vol. 3A 6.9, Table 6-2) and blocks further
+       NMIs until the next IRET (6.7.1) */
+    if (nmi) {
+        env->nmi_pending = 0;
+        env->nmi_blocked = 1;
+        env->halted = 0;
+        x86_deliver_event(env, EXCP_NMI, false, true);
+        return m->exit_requested || env->halted != 0;
     }
     /* external interrupts are taken between instructions when IF = 1 (SDM Vol. 3A 6.8.1);
        the acknowledge tells the controller the CPU took it */
@@ -223,6 +240,7 @@ void x86_dump_state(CPUX86State *env, FILE *out)
                 env->seg[i].selector, env->seg[i].base, env->seg[i].limit, env->seg[i].flags);
     }
     fprintf(out, "GDT=     %08" PRIx64 " %08x\n", env->gdt.base, env->gdt.limit);
+    x87_dump_state(env, out);
 }
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
@@ -257,7 +275,7 @@ uint64_t x86_state_hash(CPUX86State *env, uint64_t h)
     h = fnv(h, env->seg, sizeof(env->seg));
     h = fnv(h, &env->gdt, sizeof(env->gdt));
     h = fnv(h, &env->idt, sizeof(env->idt));
-    return h;
+    return x87_state_hash(env, h);
 }
 
 /* -d in_asm: Capstone's text for each instruction, at the boundaries xlat's decoder found. */

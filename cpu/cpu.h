@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cpu/float80.h"
+#include "softmmu/irq.h"
 #include "tcg/cpu-common.h"
 #include "tcg/ir.h"
 
@@ -89,8 +91,22 @@ typedef struct DescTable {
 } DescTable;
 
 /* exception vectors (SDM Vol. 3A 6.3.1) */
-enum { EXCP_DE = 0, EXCP_DB = 1, EXCP_BP = 3, EXCP_UD = 6, EXCP_DF = 8, EXCP_SS = 12,
-       EXCP_GP = 13, EXCP_PF = 14 };
+enum { EXCP_DE = 0, EXCP_DB = 1, EXCP_NMI = 2, EXCP_BP = 3, EXCP_UD = 6, EXCP_NM = 7, EXCP_DF = 8,
+       EXCP_SS = 12, EXCP_GP = 13, EXCP_PF = 14, EXCP_MF = 16 };
+
+/* The x87 FPU (SDM Vol. 1 8.1; operations in cpu/x87.c). st[] are the physical registers
+   R0..R7: ST(i) is st[(TOP + i) & 7], TOP being FSW bits 11-13. ftw is the full tag word
+   (2 bits per physical register: 0 valid, 1 zero, 2 special, 3 empty). The last-instruction
+   pointers are what FNSTENV/FNSAVE/FXSAVE store: fip/fdp offsets, fcs/fds selectors, fop the
+   11-bit opcode. ferr: FERR# is asserted (the PC's IRQ 13 path with CR0.NE = 0). */
+typedef struct X87State {
+    Float80 st[8];
+    uint16_t fcw, fsw, ftw, fop;
+    uint32_t fip, fdp;
+    uint16_t fcs, fds;
+    uint32_t mxcsr;
+    uint32_t ferr;
+} X87State;
 
 typedef struct CPUX86State {
     CPUCommon common; /* must be first */
@@ -120,6 +136,7 @@ typedef struct CPUX86State {
        or are #UD), and the single-step trap owed by the instruction running now */
     uint32_t dr[8];
     uint32_t ss_pending;
+    X87State fpu;
 
     uint32_t halted;
     int32_t exception;   /* pending exception vector, or -1 */
@@ -133,8 +150,13 @@ typedef struct CPUX86State {
        interrupts, bit 1 (MOV SS, POP SS only) the single-step trap too */
     uint32_t inhibit_irq;
     uint32_t intr_line;
+    /* NMI (SDM Vol. 3A 6.7.1): an edge seen on the pin and not yet taken; NMIs blocked from the
+       delivery of one until the next IRET */
+    uint32_t nmi_pending;
+    uint32_t nmi_blocked;
     int (*intr_ack)(void *opaque);
     void *intr_opaque;
+    IRQLine ferr_line; /* FERR#, wired by the board to IRQ 13 (wiring, not state) */
 } CPUX86State;
 
 static inline CPUX86State *x86_env(CPUCommon *c) { return (CPUX86State *)c; }
@@ -161,6 +183,9 @@ void x86_dump_state(CPUX86State *env, FILE *out);
    translated code at the next block boundary; if IF=1 it then acknowledges through intr_ack and
    delivers the vector (SDM Vol. 3A 6.8.1). */
 void x86_cpu_set_intr(CPUX86State *env, bool level);
+/* An edge on the NMI pin (hw/apic.c): vector 2 is delivered at the next instruction boundary,
+   whatever IF says, unless an NMI handler is still running (blocked until its IRET). */
+void x86_cpu_nmi(CPUX86State *env);
 /* MSR access for RDMSR/WRMSR and for devices that shadow an MSR (cpu/helper-prot.c) */
 uint64_t x86_read_msr(CPUX86State *env, uint32_t index, bool *ok);
 bool x86_write_msr(CPUX86State *env, uint32_t index, uint64_t v);
@@ -200,6 +225,15 @@ bool x86_single_step_trap(CPUX86State *env);
    loop (double and triple faults are handled there). */
 bool x86_deliver_event(CPUX86State *env, int vector, bool soft, bool ext);
 void x86_cpu_set_intr_ack(CPUX86State *env, int (*ack)(void *opaque), void *opaque);
+/* The x87 (cpu/x87.c): the state after RESET (FCW 0x0040, registers +0.0: SDM Vol. 3A
+   Table 9-1), the FERR# wiring, the IGNNE# write of port 0xF0 (clears FERR#), the snapshot
+   field table, the state hash and dump. */
+void x87_reset(CPUX86State *env);
+void x86_cpu_set_ferr(CPUX86State *env, IRQLine line);
+void x87_clear_ferr(CPUX86State *env);
+uint64_t x87_state_hash(const CPUX86State *env, uint64_t h);
+extern const struct VMStateDescription x87_vmstate; /* the fields of X87State */
+void x87_dump_state(const CPUX86State *env, FILE *out);
 /* A hash of the architectural state (registers, flags, segments, control registers). */
 uint64_t x86_state_hash(CPUX86State *env, uint64_t seed);
 

@@ -101,6 +101,8 @@ Float80 f80_const(F80Env *env, F80Const k);
    ones, which then leave the operand unchanged. */
 Float80 f80_sin(F80Env *env, Float80 a, bool *out_of_range);
 Float80 f80_cos(F80Env *env, Float80 a, bool *out_of_range);
+/* FPTAN pushes 1.0 after it; but when the result is a NaN (NaN operand, or invalid with IE
+   masked) the host x87 pushes that NaN instead of 1.0 (checked by tests/unit/test_float80.c) */
 Float80 f80_tan(F80Env *env, Float80 a, bool *out_of_range);   /* FPTAN pushes 1.0 after it */
 Float80 f80_atan2(F80Env *env, Float80 y, Float80 x);          /* FPATAN: atan(y / x) */
 Float80 f80_2xm1(F80Env *env, Float80 a);                      /* F2XM1: 2^a - 1, |a| <= 1 */

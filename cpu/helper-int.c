@@ -562,6 +562,14 @@ IRHelper helper_far_ret_desc = {"far_ret", (void *)helper_far_ret, IR_CALL_MAY_R
 static void helper_iret(CPUX86State *env, uint32_t opsize, uint32_t unused)
 {
     (void)unused;
+    /* the end of an NMI handler: NMIs are taken again (SDM Vol. 3A 6.7.1); a pending one
+       comes at the next instruction boundary */
+    if (env->nmi_blocked) {
+        env->nmi_blocked = 0;
+        if (env->nmi_pending) {
+            cpu_exit(&env->common);
+        }
+    }
     if (env->hflags & HF_CS64) {
         x86_iret_long(env, (int)opsize); /* cpu/long-mode.c */
         return;

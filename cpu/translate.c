@@ -459,8 +459,21 @@ void gen_jmp_indirect(DisasContext *dc, int eip_val)
     if (dc->hflags & HF_TF) {
         /* single-stepping: back to the loop, which owes the trap (cpu/debug.c) */
         ir_emit_exit_tb(dc->f, IR_EXIT_NOCHAIN);
+    } else if (dc->code64) {
+        /* the inline cache's key is 32 bits: it serves targets below 4 GiB, whose key is the
+           whole RIP; a target above goes through the loop (never through the cache, so the
+           cache cannot confuse two targets with the same low half) */
+        IRFunc *f = dc->f;
+        int far = ir_label_new(f), hi = gen_temp(dc);
+        ir_emit_shr(f, IR_I64, hi, dc->eipg, gen_const(dc, 32));
+        ir_emit_brcond(f, IR_I64, IR_COND_NE, hi, gen_const(dc, 0), far);
+        int key = ir_temp_new(f, IR_I32);
+        ir_emit_unop(f, IR_extrl_i64_i32, IR_I32, key, dc->eipg);
+        ir_emit_lookup_and_goto(f, key);
+        ir_emit_label(f, far);
+        ir_emit_exit_tb(f, IR_EXIT_NOCHAIN);
     } else {
-        ir_emit_lookup_and_goto(dc->f);
+        ir_emit_lookup_and_goto(dc->f, dc->g->eip);
     }
     dc->state = DISAS_JUMPED;
 }
@@ -629,22 +642,30 @@ static int x86_translate(TCGContext *s, CPUCommon *c, TranslationBlock *tb, IRFu
 
 /* ---- the frontend object ---- */
 
+static void x86_get_pc_key(CPUCommon *c, uint64_t *pc, uint64_t *cs_base, uint32_t *flags)
+{
+    CPUX86State *env = x86_env(c);
+    *flags = env->hflags;
+    if (env->hflags & HF_CS64) {
+        *cs_base = 0; /* SDM Vol. 3A 3.4.4: CS has no base in 64-bit mode */
+        *pc = env->eip; /* stored by 64-bit code through the i64 RIP global */
+        return;
+    }
+    *cs_base = env->seg[R_CS].base;
+    /* translated code stores EIP as 32 bits (the i32 global): a 64-bit load right after that
+       store would stall on store forwarding, and this runs at every indirect jump */
+    uint32_t eip = *(const uint32_t *)((const char *)env + LO32(offsetof(CPUX86State, eip)));
+    if (!(env->hflags & HF_CS32)) {
+        eip &= 0xffff;
+    }
+    *pc = (uint32_t)(*cs_base + eip);
+}
+
 static void x86_get_tb_key(CPUCommon *c, uint64_t *pc, uint64_t *phys_pc, uint64_t *cs_base,
                            uint32_t *flags)
 {
     CPUX86State *env = x86_env(c);
-    *cs_base = env->seg[R_CS].base;
-    if (env->hflags & HF_CS64) {
-        *cs_base = 0; /* SDM Vol. 3A 3.4.4: CS has no base in 64-bit mode */
-        *pc = env->eip;
-    } else {
-        uint32_t eip = (uint32_t)env->eip;
-        if (!(env->hflags & HF_CS32)) {
-            eip &= 0xffff;
-        }
-        *pc = (uint32_t)(*cs_base + eip);
-    }
-    *flags = env->hflags;
+    x86_get_pc_key(c, pc, cs_base, flags);
     /* Blocks are found by linear pc and must still come from the same physical bytes: under
        paging the mapping may have changed since the block was made. A fetch that faults leaves
        an impossible address, so the lookup misses and translation raises the fault. */
@@ -678,6 +699,7 @@ static void x86_dump(CPUCommon *env, FILE *out)
 const TCGFrontend x86_frontend = {
     .translate = x86_translate,
     .get_tb_key = x86_get_tb_key,
+    .get_pc_key = x86_get_pc_key,
     .restore_state = x86_restore_state,
     .disas = x86_disas_tb,
     .exec_pending = x86_exec_pending,

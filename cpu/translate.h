@@ -174,6 +174,37 @@ enum { BCD_DAA, BCD_DAS, BCD_AAA, BCD_AAS, BCD_AAM, BCD_AAD }; /* helper_bcd */
 /* The retired-instruction count at the instruction executing now (RDTSC's clock). */
 uint64_t x86_icount_now(CPUX86State *env);
 
+/* translate-x87.c: every x87 instruction, WAIT/FWAIT, FXSAVE/FXRSTOR; all through one helper
+   (cpu/x87.c): helper_x87(env, ctl, arg, eip) */
+bool gen_x87(DisasContext *dc);
+extern IRHelper helper_x87_desc;
+enum {
+    X87_ADD, X87_MUL, X87_SUB, X87_SUBR, X87_DIV, X87_DIVR,     /* dst = dst op src */
+    X87_COM, X87_UCOM, X87_COMI, X87_UCOMI, X87_TST,             /* compares */
+    X87_LD, X87_ST, X87_ISTT, X87_XCH, X87_FREE, X87_INCSTP, X87_DECSTP,
+    X87_CHS, X87_ABS, X87_XAM, X87_CONST, X87_CMOV, X87_NOP,
+    X87_SQRT, X87_RNDINT, X87_2XM1, X87_SIN, X87_COS,            /* ST(0) = f(ST(0)) */
+    X87_SCALE, X87_PREM, X87_PREM1, X87_PATAN, X87_YL2X, X87_YL2XP1, /* ST(0), ST(1) */
+    X87_XTRACT, X87_PTAN, X87_SINCOS,                            /* replace and push */
+    X87_INIT, X87_CLEX, X87_LDCW, X87_STCW, X87_STSW, X87_STSW_AX, /* control */
+    X87_LDENV, X87_STENV, X87_SAVE, X87_RSTOR, X87_WAIT, X87_FXSAVE, X87_FXRSTOR,
+};
+/* memory operand formats */
+enum { X87_MF_NONE, X87_MF_F32, X87_MF_F64, X87_MF_F80, X87_MF_I16, X87_MF_I32, X87_MF_I64,
+       X87_MF_BCD };
+/* helper_x87's ctl: op | ST(i) << 8 | memory format << 11 | segment << 14 | X87_CTL_DST_STI
+   | pops << 18 | X87_CTL_O32 | opcode << 21 */
+#define X87_CTL(op, sti, mf, seg, pops, fop)                                                    \
+    ((uint32_t)(op) | (uint32_t)(sti) << 8 | (uint32_t)(mf) << 11 | (uint32_t)(seg) << 14 |     \
+     (uint32_t)(pops) << 18 | (uint32_t)(fop) << 21)
+#define X87_CTL_DST_STI (1u << 17) /* the DC/DE forms: ST(i) = ST(i) op ST(0) */
+#define X87_CTL_O32 (1u << 20)     /* 32-bit environment format */
+#define X87_CTL_STI(c) (((c) >> 8) & 7)
+#define X87_CTL_MF(c) (((c) >> 11) & 7)
+#define X87_CTL_SEG(c) (((c) >> 14) & 7)
+#define X87_CTL_POPS(c) (((c) >> 18) & 3)
+#define X87_CTL_FOP(c) (((c) >> 21) & 0x7ff)
+
 /* guest memory from C (through the softmmu, may raise) */
 uint32_t cpu_ld_data(CPUX86State *env, uint32_t addr, int size);
 void cpu_st_data(CPUX86State *env, uint32_t addr, int size, uint32_t val);

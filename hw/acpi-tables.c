@@ -10,7 +10,10 @@
  * ACPI mode, so SCI_EN reads 1), 5.2.10 FACS, 5.2.11.1 DSDT (AML: Name(\_S5, Package(4){0,0,0,0})
  * giving the PIIX4's soft-off SLP_TYP 0; AML encoding from spec section 16), 5.2.12 MADT
  * (local APIC address, PCAT_COMPAT; a processor local APIC entry, and with an IOAPIC its entry
- * and the ISA overrides IRQ 0 -> GSI 2 and the SCI as level, active high).
+ * and the ISA overrides IRQ 0 -> GSI 2 and the SCI as level, active high); and the HPET
+ * description table of the IA-PC HPET specification 1.0a, 3.2.4 Table 3 (56 bytes: the event
+ * timer block ID, the base address as an ACPI generic address, the HPET number, the minimum
+ * clock tick in periodic mode, page protection).
  *
  * Owns nothing: a pure function from a configuration to bytes.
  */
@@ -19,6 +22,10 @@
 #include "hw/acpi.h"
 
 #define HDR_LEN 36
+#define HPET_TABLE_LEN 56
+/* the smallest period (in main counter ticks) a periodic comparator takes without losing
+   interrupts: 128 ticks, 1.28 us at 100 MHz, far below what any OS programs */
+#define HPET_MIN_TICK 128
 
 typedef struct TableBuf {
     uint8_t *buf;
@@ -73,14 +80,15 @@ static void finish(uint8_t *p, uint32_t len)
 uint32_t acpi_build_tables(uint8_t *buf, uint32_t addr, uint32_t len, const ACPITablesConfig *c)
 {
     TableBuf t = {buf, addr, len, 0};
-    uint32_t rsdp_a = 0, rsdt_a = 0, fadt_a = 0, facs_a = 0, dsdt_a = 0, madt_a = 0;
+    uint32_t rsdp_a = 0, rsdt_a = 0, fadt_a = 0, facs_a = 0, dsdt_a = 0, madt_a = 0, hpet_a = 0;
+    uint32_t nb_tables = c->hpet ? 3 : 2; /* in the RSDT */
 
     /* RSDP first: 20 bytes on a 16-byte boundary */
     if ((addr & 15) || addr < 0xe0000 || (uint64_t)addr + len > 0x100000) {
         return 0;
     }
     uint8_t *rsdp = alloc(&t, 20, 16, &rsdp_a);
-    uint8_t *rsdt = alloc(&t, HDR_LEN + 2 * 4, 4, &rsdt_a);
+    uint8_t *rsdt = alloc(&t, HDR_LEN + nb_tables * 4, 4, &rsdt_a);
     uint8_t *facs = alloc(&t, 64, 64, &facs_a); /* 5.2.10: 64-byte aligned */
 
     /* DSDT: Name (\_S5, Package (4) {0, 0, 0, 0}) */
@@ -92,7 +100,8 @@ uint32_t acpi_build_tables(uint8_t *buf, uint32_t addr, uint32_t len, const ACPI
     uint8_t *fadt = alloc(&t, fadt_len, 4, &fadt_a);
     uint32_t madt_len = HDR_LEN + 8 + 8 + (c->ioapic ? 12 + 10 + 10 : 0);
     uint8_t *madt = alloc(&t, madt_len, 4, &madt_a);
-    if (!rsdp || !rsdt || !facs || !dsdt || !fadt || !madt) {
+    uint8_t *hpet = c->hpet ? alloc(&t, HPET_TABLE_LEN, 4, &hpet_a) : NULL;
+    if (!rsdp || !rsdt || !facs || !dsdt || !fadt || !madt || (c->hpet && !hpet)) {
         return 0;
     }
 
@@ -102,10 +111,13 @@ uint32_t acpi_build_tables(uint8_t *buf, uint32_t addr, uint32_t len, const ACPI
     st(rsdp + 16, rsdt_a, 4);
     rsdp[8] = checksum(rsdp, 20);
 
-    header(rsdt, "RSDT", HDR_LEN + 8, 1);
+    header(rsdt, "RSDT", HDR_LEN + nb_tables * 4, 1);
     st(rsdt + HDR_LEN, fadt_a, 4);
     st(rsdt + HDR_LEN + 4, madt_a, 4);
-    finish(rsdt, HDR_LEN + 8);
+    if (c->hpet) {
+        st(rsdt + HDR_LEN + 8, hpet_a, 4);
+    }
+    finish(rsdt, HDR_LEN + nb_tables * 4);
 
     memcpy(facs, "FACS", 4);
     st(facs + 4, 64, 4);
@@ -167,5 +179,20 @@ uint32_t acpi_build_tables(uint8_t *buf, uint32_t addr, uint32_t len, const ACPI
     }
     (void)e; /* exactly madt_len bytes written */
     finish(madt, madt_len);
+
+    if (c->hpet) {
+        header(hpet, "HPET", HPET_TABLE_LEN, 1);
+        st(hpet + 36, c->hpet_id, 4); /* event timer block ID: capabilities bits 31:0 */
+        /* base address, a generic address structure: system memory, 64-bit registers */
+        hpet[40] = 0;  /* address space ID: system memory */
+        hpet[41] = 64; /* register bit width */
+        hpet[42] = 0;  /* register bit offset */
+        hpet[43] = 0;
+        st(hpet + 44, c->hpet_addr, 8);
+        hpet[52] = 0;                  /* HPET number: the first (and only) block */
+        st(hpet + 53, HPET_MIN_TICK, 2); /* main counter minimum clock tick, periodic mode */
+        hpet[55] = 0;                  /* page protection: no guarantee */
+        finish(hpet, HPET_TABLE_LEN);
+    }
     return rsdp_a;
 }

@@ -79,9 +79,12 @@ typedef struct ACPITablesConfig {
     uint32_t lapic_addr;  /* the local APIC */
     bool ioapic;          /* an IOAPIC exists ... */
     uint32_t ioapic_addr; /* ... here */
+    bool hpet;            /* an HPET exists ... */
+    uint32_t hpet_addr;   /* ... here (its registers, in memory space) */
+    uint32_t hpet_id;     /* the low half of its capabilities and ID register */
 } ACPITablesConfig;
-/* Write RSDP (at a 16-byte boundary in [0xE0000, 0x100000)), RSDT, FADT, DSDT (with \_S5) and
-   MADT into guest memory at `buf` (guest physical address `addr`, `len` bytes, addr + len
+/* Write RSDP (at a 16-byte boundary in [0xE0000, 0x100000)), RSDT, FADT, DSDT (with \_S5),
+   MADT and, with an HPET, its HPET table into guest memory at `buf` (guest physical address `addr`, `len` bytes, addr + len
    <= 0x100000 and addr >= 0xE0000). Returns the RSDP's address, or 0 if it does not fit. */
 uint32_t acpi_build_tables(uint8_t *buf, uint32_t addr, uint32_t len, const ACPITablesConfig *c);
 

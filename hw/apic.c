@@ -16,7 +16,8 @@
  *
  * Deviations, on purpose: after reset LINT0 is in ExtINT mode, not masked (the PC's "virtual
  * wire" that firmware would set up, so real-mode code sees the 8259 from the first
- * instruction); NMI and SMI deliveries are counted in the log only (the CPU has no NMI yet).
+ * instruction); SMI deliveries are counted in the log only. NMI deliveries (an LVT entry in NMI
+ * mode, an NMI IPI or I/O APIC message) pulse the CPU's NMI pin.
  *
  * Owns: APICState. Everything that decides what the guest sees depends on virtual time only.
  */
@@ -199,6 +200,10 @@ static void lvt_fire(APICState *s, int i)
         break;
     case APIC_DM_EXTINT:
         break; /* extint_pending looks at the pin itself */
+    case APIC_DM_NMI:
+        irq_set(&s->nmi, 1); /* the vector is ignored (10.5.1): an edge on the NMI pin */
+        irq_set(&s->nmi, 0);
+        break;
     default:
         log_msg(s, mode == APIC_DM_NMI ? "NMI" : mode == APIC_DM_SMI ? "SMI" : "INIT",
                 l & 0xff);
@@ -368,6 +373,10 @@ void apic_deliver(APICState *s, uint32_t dest, bool logical, int mode, int vecto
     case APIC_DM_STARTUP:
         s->startup_ipis++;
         log_msg(s, "SIPI", vector);
+        break;
+    case APIC_DM_NMI:
+        irq_set(&s->nmi, 1);
+        irq_set(&s->nmi, 0);
         break;
     default:
         log_msg(s, mode == APIC_DM_NMI ? "NMI" : "SMI", vector);

@@ -56,6 +56,7 @@ typedef struct APICState {
     /* wiring */
     VClock *clock;
     IRQLine intr;                       /* the CPU's INTR pin */
+    IRQLine nmi;                        /* the CPU's NMI pin: a pulse per NMI delivered */
     int (*extint_ack)(void *opaque);    /* the 8259's INTA (ExtINT) */
     void *extint_opaque;
     void (*eoi)(void *opaque, int vector); /* EOI broadcast to the I/O APIC */

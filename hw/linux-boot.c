@@ -256,7 +256,31 @@ int linux_boot_load(Machine *m, const char *path, const uint8_t *data, size_t si
     mem_st_le(gdt + BOOT_DS, flat_descriptor(0x3), 8);
     memcpy(low + (LINUX_BOOT_CMDLINE - LINUX_BOOT_PARAMS), cmdline, strlen(cmdline) + 1);
 
+    /* the real-mode part for fw_cfg: as a 16-bit boot loader fills its header (boot.rst,
+       "Details of Header Fields"): the heap up to the command line, which is 64 KiB above */
+    uint8_t *setup = malloc(setup_size);
+    char *cmdline_copy = strdup(cmdline);
+    if (!setup || !cmdline_copy) {
+        fprintf(stderr, "xlat: out of memory\n");
+        free(setup);
+        free(cmdline_copy);
+        free(low);
+        free(kernel);
+        free(initrd);
+        return -1;
+    }
+    memcpy(setup, data, setup_size);
+    setup[HDR_TYPE_OF_LOADER] = LOADER_UNDEFINED;
+    setup[HDR_LOADFLAGS] |= CAN_USE_HEAP;
+    mem_st_le(setup + HDR_HEAP_END_PTR, LINUX_FW_CFG_CMDLINE - LINUX_FW_CFG_SETUP - 0x200, 2);
+    mem_st_le(setup + HDR_CMD_LINE_PTR, LINUX_FW_CFG_CMDLINE, 4);
+    mem_st_le(setup + HDR_RAMDISK_IMAGE, initrd_addr, 4);
+    mem_st_le(setup + HDR_RAMDISK_SIZE, (uint32_t)initrd_size, 4);
+
     linux_boot_free(m); /* a machine loads one kernel; be tidy anyway */
+    lb->setup = setup;
+    lb->setup_size = setup_size;
+    lb->cmdline = cmdline_copy;
     lb->loaded = true;
     lb->entry = ld32(data + HDR_CODE32_START);
     lb->kernel = kernel;
@@ -269,6 +293,29 @@ int linux_boot_load(Machine *m, const char *path, const uint8_t *data, size_t si
         lb->entry = LINUX_BOOT_KERNEL;
     }
     linux_boot_enter(m);
+    return 0;
+}
+
+int linux_boot_fw_cfg(Machine *m, FWCfgState *f)
+{
+    const LinuxBoot *lb = &m->linux_boot;
+    uint32_t cmdline_len = (uint32_t)strlen(lb->cmdline) + 1; /* with its NUL */
+    if (fw_cfg_add_i32(f, FW_CFG_SETUP_ADDR, LINUX_FW_CFG_SETUP) < 0 ||
+        fw_cfg_add_i32(f, FW_CFG_SETUP_SIZE, (uint32_t)lb->setup_size) < 0 ||
+        fw_cfg_add_bytes(f, FW_CFG_SETUP_DATA, lb->setup, (uint32_t)lb->setup_size) < 0 ||
+        fw_cfg_add_i32(f, FW_CFG_KERNEL_ADDR, LINUX_BOOT_KERNEL) < 0 ||
+        fw_cfg_add_i32(f, FW_CFG_KERNEL_SIZE, (uint32_t)lb->kernel_size) < 0 ||
+        fw_cfg_add_bytes(f, FW_CFG_KERNEL_DATA, lb->kernel, (uint32_t)lb->kernel_size) < 0 ||
+        fw_cfg_add_i32(f, FW_CFG_KERNEL_CMDLINE, LINUX_FW_CFG_CMDLINE) < 0 ||
+        fw_cfg_add_i32(f, FW_CFG_CMDLINE_ADDR, LINUX_FW_CFG_CMDLINE) < 0 ||
+        fw_cfg_add_i32(f, FW_CFG_CMDLINE_SIZE, cmdline_len) < 0 ||
+        fw_cfg_add_bytes(f, FW_CFG_CMDLINE_DATA, lb->cmdline, cmdline_len) < 0 ||
+        fw_cfg_add_i32(f, FW_CFG_INITRD_ADDR, lb->initrd_addr) < 0 ||
+        fw_cfg_add_i32(f, FW_CFG_INITRD_SIZE, (uint32_t)lb->initrd_size) < 0 ||
+        (lb->initrd &&
+         fw_cfg_add_bytes(f, FW_CFG_INITRD_DATA, lb->initrd, (uint32_t)lb->initrd_size) < 0)) {
+        return -1;
+    }
     return 0;
 }
 
@@ -320,5 +367,7 @@ void linux_boot_free(Machine *m)
     free(lb->kernel);
     free(lb->initrd);
     free(lb->low);
+    free(lb->setup);
+    free(lb->cmdline);
     memset(lb, 0, sizeof(*lb));
 }

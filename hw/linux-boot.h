@@ -32,7 +32,17 @@ typedef struct LinuxBoot {
     size_t initrd_size;
     uint32_t initrd_addr;
     uint8_t *low;        /* [LINUX_BOOT_PARAMS, LINUX_BOOT_LOW_END) as the loader wrote it */
+    /* for fw_cfg (with -bios): the real-mode part with its header filled for a 16-bit boot */
+    uint8_t *setup;
+    size_t setup_size;
+    char *cmdline;
 } LinuxBoot;
+
+/* Where the fw_cfg items put things for firmware that boots the kernel in real mode (the boot
+   protocol's usual layout, boot.rst "Sample Boot Configuration": the real-mode part at X, its
+   heap to X + 0xFE00 + 0x200, the command line at X + 0x10000) */
+#define LINUX_FW_CFG_SETUP   0x10000u
+#define LINUX_FW_CFG_CMDLINE 0x20000u
 
 /* Is this file a bzImage (boot.rst: "HdrS" at 0x202)? */
 bool linux_is_bzimage(const uint8_t *data, size_t size);
@@ -43,5 +53,10 @@ int linux_boot_load(struct Machine *m, const char *path, const uint8_t *data, si
 /* After a reset: copy the kernel, initrd and boot block back and enter the kernel again. */
 void linux_boot_enter(struct Machine *m);
 void linux_boot_free(struct Machine *m);
+/* With -bios: the kernel, initrd, command line and setup items of fw_cfg (FW_CFG_KERNEL_*,
+   INITRD_*, CMDLINE_*, SETUP_*), so firmware could boot the kernel itself. -1 if out of
+   memory. */
+struct FWCfgState;
+int linux_boot_fw_cfg(struct Machine *m, struct FWCfgState *f);
 
 #endif

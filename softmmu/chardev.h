@@ -1,12 +1,17 @@
 /*
  * softmmu/chardev.h — the host end of a character device (a UART's "cable"): the terminal, a
- * file, or nothing (softmmu/chardev.c).
+ * file, a TCP socket (server or client), or nothing (softmmu/chardev.c).
  *
  * Output goes straight to the host. Input is read only between CPU slices, by
  * machine_poll_host_input, into a small buffer the guest's device takes bytes from when it has
  * room: the device never touches the host itself (DESIGN.md: devices get input as events).
  * On the terminal, stdin is put in raw mode and QEMU's escape character works: Ctrl-A x quits,
  * Ctrl-A h lists the keys, Ctrl-A Ctrl-A sends a Ctrl-A.
+ *
+ * A TCP socket never blocks the guest: a server accepts one client at a time between slices
+ * (others wait in the backlog until it leaves), output is queued and sent without blocking, and
+ * what the guest sends while no client is connected (or faster than the client reads, beyond
+ * the queue) is dropped, as QEMU does with wait=off. Only wait=on blocks, once, at start-up.
  */
 #ifndef XLAT_SOFTMMU_CHARDEV_H
 #define XLAT_SOFTMMU_CHARDEV_H
@@ -18,6 +23,15 @@
 
 #define CHR_ESCAPE 0x01 /* Ctrl-A */
 
+/* A TCP backend as QEMU spells it after "tcp:": HOST:PORT[,server[=on|off]][,wait=on|off]
+   [,nowait][,nodelay[=on|off]]. */
+typedef struct ChrTcpSpec {
+    char host[256]; /* empty in the spec: the loopback address */
+    uint16_t port;
+    bool server;
+    bool wait; /* server: block at start-up until a client connects (QEMU's default) */
+} ChrTcpSpec;
+
 typedef struct CharBackend {
     FILE *out;        /* NULL: output discarded */
     bool close_out;
@@ -28,10 +42,24 @@ typedef struct CharBackend {
     FILE *msg;        /* where Ctrl-A h and the quit note go (stderr) */
     uint8_t in[4096]; /* bytes from the host the guest has not taken yet */
     size_t in_len;
+    /* TCP */
+    bool is_socket;
+    int listen_fd;      /* server: the listening socket; -1 otherwise */
+    int sock_fd;        /* the connection; -1 while there is none */
+    char name[300];     /* "tcp:HOST:PORT", for messages */
+    uint8_t out_q[65536]; /* output not yet taken by the socket */
+    size_t out_len;
+    uint64_t dropped;   /* bytes dropped: no client, or the queue was full */
 } CharBackend;
 
-/* "stdio" | "file:PATH" | "none" (or NULL). Returns -1 after a clear error message. */
+/* "stdio" | "file:PATH" | "tcp:HOST:PORT[,...]" | "none" (or NULL). Returns -1 after a clear
+   error message. A TCP server with wait=on returns once a client has connected; a client
+   connects here and fails if it cannot. */
 int chr_open(CharBackend *c, const char *spec);
+/* Parse what follows "tcp:"; returns -1 with a one-line reason in err. */
+int chr_parse_tcp(const char *s, ChrTcpSpec *t, char *err, size_t n);
+/* There is, or may later be, input (an open input, or a server waiting for clients). */
+bool chr_has_input_source(const CharBackend *c);
 void chr_close(CharBackend *c);
 void chr_write(CharBackend *c, uint8_t byte);
 void chr_flush(CharBackend *c);

@@ -31,7 +31,7 @@ int64_t vclock_peek_ns(const VClock *c)
            I/O ends its block, so what is missing from the slice's budget is exact at an I/O
            instruction. A cpu_exit request parks the real budget in budget_saved. */
         int64_t left = c->cpu->exit_request ? c->cpu->budget_saved : c->cpu->budget;
-        insns += (uint64_t)(c->slice - left);
+        insns += (uint64_t)(c->slice - left - c->block_rest);
     }
     int64_t ns = (int64_t)(insns << c->shift) + c->idle_ns;
     /* A block that faults refunds the instructions it did not retire; a device that looked at

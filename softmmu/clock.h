@@ -18,7 +18,8 @@
  *     timer_mod(&s->timer, vclock_ns(clock) + 1000000);   // in 1 ms of virtual time
  *     timer_del(&s->timer);
  * A device reads the time with vclock_ns; from inside an I/O callback that is the time at the end
- * of the instruction doing the I/O (port I/O ends its translated block: cpu/translate-system.c).
+ * of the instruction doing the I/O (port I/O ends its translated block: cpu/translate-system.c;
+ * an MMIO access in the middle of a block discounts the block's instructions after it).
  */
 #ifndef XLAT_SOFTMMU_CLOCK_H
 #define XLAT_SOFTMMU_CLOCK_H
@@ -49,6 +50,9 @@ struct VClock {
     const uint64_t *icount;
     const CPUCommon *cpu;
     int64_t slice;   /* the budget the running slice was given; 0 between slices */
+    /* during an MMIO access from translated code: the instructions of the running block after
+       the accessing one, charged at block entry but not run yet (softmmu/tlb.c) */
+    int64_t block_rest;
     unsigned shift;  /* one instruction = 2^shift ns */
     int64_t idle_ns; /* virtual time not counted in instructions: halted, or in I/O cycles */
     int64_t last_ns; /* the latest time handed out, so time never runs backwards */

@@ -10,6 +10,7 @@
  * also below 1 MiB (0xE0000-0xFFFFF), as the PC chipset aliases the BIOS there. With -kernel
  * the firmware is optional: the CPU starts at the Multiboot kernel's entry (hw/multiboot.c).
  */
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -178,6 +179,15 @@ static void apic_remapped_handler(void *opaque)
 
 /* The local APIC, the I/O APIC and the HPET, and their wiring; before any device can raise an
    interrupt. */
+/* the local APIC's NMI output: an edge on the CPU's NMI pin */
+static void cpu_nmi_handler(void *opaque, int n, int level)
+{
+    (void)n;
+    if (level) {
+        x86_cpu_nmi(opaque);
+    }
+}
+
 static int apic_board_init(Machine *m)
 {
     APICState *a = &m->apic;
@@ -188,6 +198,7 @@ static int apic_board_init(Machine *m)
         fprintf(stderr, "xlat: cannot map the APIC, I/O APIC and HPET\n");
         return -1;
     }
+    a->nmi = irq_line(cpu_nmi_handler, &m->cpu, 0);
     a->extint_ack = pic_intack;
     a->extint_opaque = &m->pic;
     a->eoi = ioapic_eoi;
@@ -346,13 +357,18 @@ static int fw_cfg_setup(Machine *m)
         fw_cfg_add_file(f, "bootorder", "", 0) < 0) {
         return -1;
     }
+    /* -kernel with -bios: the Linux kernel for the firmware too (QEMU's kernel items) */
+    if (m->bios && m->linux_boot.loaded && linux_boot_fw_cfg(m, f) < 0) {
+        return -1;
+    }
     return 0;
 }
 
 /* Booting a kernel without firmware (-kernel, no -bios): do what SeaBIOS would for ACPI, the
    PM I/O block at its usual base with the SCI enabled (the FADT says there is no SMI command,
    so the machine is always in ACPI mode), and tables in the BIOS area the Multiboot memory map
-   reserves (0xF0000-0xFFFFF); the MADT lists the local APIC and the I/O APIC (ID 0). */
+   reserves (0xF0000-0xFFFFF); the MADT lists the local APIC and the I/O APIC (ID 0), and an
+   HPET table describes the HPET at 0xFED00000. */
 #define FIRMWARELESS_PM_BASE     0xb000
 #define FIRMWARELESS_ACPI_TABLES 0xf0000
 static void firmwareless_acpi(Machine *m)
@@ -365,9 +381,25 @@ static void firmwareless_acpi(Machine *m)
     io_write(&m->io, FIRMWARELESS_PM_BASE + ACPI_PM1_CNT, ACPI_SCI_EN, 2);
     ACPITablesConfig c = {.pm_base = FIRMWARELESS_PM_BASE, .sci_irq = 9,
                           .lapic_addr = APIC_DEFAULT_BASE, .ioapic = true,
-                          .ioapic_addr = IOAPIC_BASE};
+                          .ioapic_addr = IOAPIC_BASE, .hpet = true, .hpet_addr = HPET_BASE,
+                          .hpet_id = (uint32_t)hpet_mmio_read(&m->hpet, 0, 4)};
     acpi_build_tables(m->ram + FIRMWARELESS_ACPI_TABLES, FIRMWARELESS_ACPI_TABLES,
                       (uint32_t)(BIOS_LOW_END - FIRMWARELESS_ACPI_TABLES), &c);
+}
+
+/* ... and give the optional PCI functions their BARs and turn decoding on, as SeaBIOS does
+   (I/O from 0xC000, memory from 0xFE000000: where SeaBIOS starts on a 440FX board). */
+#define FIRMWARELESS_PCI_IO  0xc000
+#define FIRMWARELESS_PCI_MEM 0xfe000000u
+static void firmwareless_pci(Machine *m)
+{
+    if (m->bios || !m->opt.pci_testdev) {
+        return;
+    }
+    PCIDevice *d = &m->pcitestdev.pci;
+    pci_config_write(d, PCI_BAR0, FIRMWARELESS_PCI_MEM, 4);
+    pci_config_write(d, PCI_BAR0 + 4, FIRMWARELESS_PCI_IO | 1, 4);
+    pci_config_write(d, PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_MEMORY, 2);
 }
 
 static int chipset_init(Machine *m)
@@ -397,6 +429,50 @@ static int chipset_init(Machine *m)
     return fw_cfg_setup(m);
 }
 
+/* The x87's error line on the PC: FERR# drives IRQ 13; a write to port 0xF0 (the chipset's
+   IGNNE# latch) drops it again (used with CR0.NE = 0). */
+static uint64_t ferr_port_read(void *opaque, uint64_t offset, unsigned size)
+{
+    (void)opaque, (void)offset, (void)size;
+    return ~0ull;
+}
+
+static void ferr_port_write(void *opaque, uint64_t offset, uint64_t val, unsigned size)
+{
+    (void)offset, (void)val, (void)size;
+    x87_clear_ferr(&((Machine *)opaque)->cpu);
+}
+
+/* -record / -replay: open the input log. The RTC's start time is in its header: recorded from
+   this run, or taken from the log (which wins over -rtc base). */
+static int replay_open(Machine *m)
+{
+    ReplayHeader h = {.icount_shift = m->opt.icount_shift, .rtc_start = m->rtc_start,
+                      .ram_size = m->ram_size};
+    if (m->opt.record && m->opt.replay) {
+        fprintf(stderr, "xlat: -record and -replay cannot be used together\n");
+        return -1;
+    }
+    if (m->opt.record) {
+        return replay_record_open(&m->replay, m->opt.record, &h);
+    }
+    if (!m->opt.replay) {
+        return 0;
+    }
+    if (replay_play_open(&m->replay, m->opt.replay, &h) < 0) {
+        return -1;
+    }
+    if (h.icount_shift != m->opt.icount_shift || h.ram_size != m->ram_size) {
+        fprintf(stderr,
+                "xlat: -replay %s: the log was recorded with -icount shift=%u and %" PRIu64
+                " bytes of RAM; replay it with the same options\n",
+                m->opt.replay, h.icount_shift, h.ram_size);
+        return -1;
+    }
+    m->rtc_start = h.rtc_start;
+    return 0;
+}
+
 /* The PC's devices and their wiring (a port already taken is a wiring bug). */
 static int board_init(Machine *m)
 {
@@ -410,6 +486,11 @@ static int board_init(Machine *m)
     /* after the CPU's reset, which clears its INTA hook: the local APIC answers INTA (and
        asks the 8259 for ExtINT vectors) */
     x86_cpu_set_intr_ack(&m->cpu, apic_intack, &m->apic);
+    x86_cpu_set_ferr(&m->cpu, machine_isa_irq(m, 13));
+    if (io_register(&m->io, "ferr", 0xf0, 1, ferr_port_read, ferr_port_write, m) < 0) {
+        fprintf(stderr, "xlat: cannot register the board's I/O ports\n");
+        return -1;
+    }
     /* the 8254: IRQ 0 (-machine pit=off leaves it out, as QEMU does) */
     if (!m->opt.no_pit && pit_init(&m->pit, &m->io, &m->clock,
                                         irq_line(legacy_timer_irq_handler, m, 0)) < 0) {
@@ -427,6 +508,9 @@ static int board_init(Machine *m)
             localtime_r(&now, &lt);
             m->rtc_start += lt.tm_gmtoff;
         }
+    }
+    if (replay_open(m) < 0) {
+        return -1;
     }
     if (rtc_init(&m->rtc, &m->io, &m->clock, irq_line(legacy_timer_irq_handler, m, 8),
                  m->rtc_start) < 0) {
@@ -509,15 +593,21 @@ static void machine_reset(Machine *m)
     piix_reset(&m->piix); /* PAM back to the ROM, PIRQs and the PM block off */
     acpi_reset(&m->acpi);
     fw_cfg_reset(&m->fw_cfg);
+    if (m->opt.pci_testdev) {
+        pcitestdev_reset(&m->pcitestdev);
+    }
     if (m->multiboot.loaded) {
         multiboot_enter(m); /* as QEMU re-runs its Multiboot option ROM */
         firmwareless_acpi(m);
+        firmwareless_pci(m);
     } else if (m->linux_boot.loaded) {
         linux_boot_enter(m); /* the kernel again, as QEMU re-runs its linuxboot option ROM */
         firmwareless_acpi(m);
+        firmwareless_pci(m);
     }
     /* the CPU's reset forgot its INTA hook; its INTR pin follows the local APIC again */
     x86_cpu_set_intr_ack(&m->cpu, apic_intack, &m->apic);
+    x86_cpu_set_ferr(&m->cpu, machine_isa_irq(m, 13));
     x86_cpu_set_intr(&m->cpu, m->apic.intr_out);
     tlb_flush(m);
 }
@@ -664,6 +754,12 @@ Machine *machine_create(const MachineOptions *opt)
     if (opt->pc_testdev && pctestdev_init(m, &m->testdev) < 0) {
         goto fail;
     }
+    if (opt->pci_testdev) {
+        if (pcitestdev_init(m, &m->pcitestdev) < 0) {
+            goto fail;
+        }
+        firmwareless_pci(m);
+    }
     return m;
 
 fail:
@@ -687,6 +783,7 @@ void machine_destroy(Machine *m)
     for (int i = 0; i < MACHINE_SERIALS; i++) {
         chr_close(&m->serial_chr[i]);
     }
+    replay_close(&m->replay);
     if (m->ram && m->ram != MAP_FAILED) {
         munmap(m->ram, m->ram_size);
     }
@@ -707,28 +804,98 @@ void machine_request_exit(Machine *m, int status)
     cpu_exit(&m->cpu.common);
 }
 
+/* Host bytes for UART `port`, as many as it has room for, now (a slice boundary); recorded as
+   one event. Returns how many it took. */
+static size_t deliver_serial(Machine *m, int port, const uint8_t *buf, size_t len)
+{
+    size_t n = 0;
+    while (n < len && serial_can_receive(&m->serial[port])) {
+        serial_receive(&m->serial[port], buf[n++]);
+    }
+    if (n && m->replay.mode == REPLAY_RECORD) {
+        static_assert(sizeof(m->serial_chr[0].in) <= REPLAY_MAX_BYTES, "an event holds a buffer");
+        ReplayEvent *e = &m->replay.next;
+        e->kind = REPLAY_EV_SERIAL;
+        e->port = (uint8_t)port;
+        e->len = (uint16_t)n;
+        e->icount = m->icount;
+        e->ns = vclock_peek_ns(&m->clock);
+        memcpy(e->data, buf, n);
+        replay_write(&m->replay, e);
+    }
+    return n;
+}
+
+/* -replay: deliver the log's events that are due at this boundary (same instruction count and
+   virtual time). `force` delivers the next one even if it is not: the CPU halted for good, so
+   the run has left the recording, and input is the only way on. */
+static void replay_deliver_due(Machine *m, bool force)
+{
+    const ReplayEvent *e;
+    while ((e = replay_peek(&m->replay))) {
+        int64_t now = vclock_peek_ns(&m->clock);
+        bool early = e->icount > m->icount || (e->icount == m->icount && e->ns > now);
+        if (early && !force) {
+            return;
+        }
+        force = false;
+        if (e->kind == REPLAY_EV_QUIT) {
+            machine_request_exit(m, 0); /* the user ended the recorded run here (Ctrl-A x) */
+            replay_advance(&m->replay);
+            return;
+        }
+        size_t n = e->port < MACHINE_SERIALS ? deliver_serial(m, e->port, e->data, e->len) : 0;
+        if ((e->icount != m->icount || e->ns != now || n != e->len) && !m->replay.warned) {
+            fprintf(stderr,
+                    "xlat: -replay %s: the run has left the recording (input recorded at "
+                    "instruction %" PRIu64 ", %" PRId64 " ns, delivered at %" PRIu64
+                    ", %" PRId64 " ns, %zu of %u bytes taken)\n",
+                    m->replay.path, e->icount, e->ns, m->icount, now, n, e->len);
+            m->replay.warned = true;
+        }
+        replay_advance(&m->replay);
+    }
+}
+
 void machine_poll_host_input(Machine *m, int64_t wait_ns)
 {
+    bool waited = false;
     for (int i = 0; i < MACHINE_SERIALS; i++) {
         chr_flush(&m->serial_chr[i]); /* what the guest sent during the slice */
     }
-    /* The only input source so far: COM1's terminal. Its bytes go to the UART as it has room,
-       here, between slices. (To be recorded as events stamped with the instruction count, with
-       the keyboard, mouse and network later.) */
-    CharBackend *c = &m->serial_chr[0];
-    if (!chr_poll(c, wait_ns) && wait_ns > 0) {
+    for (int i = 0; i < MACHINE_SERIALS; i++) {
+        CharBackend *c = &m->serial_chr[i];
+        if (!chr_has_input_source(c) && !c->in_len) {
+            continue;
+        }
+        /* one wait for all (in practice only COM1 has a host end that gives input) */
+        if (chr_has_input_source(c)) {
+            waited |= chr_poll(c, waited ? 0 : wait_ns);
+        }
+        if (m->replay.mode == REPLAY_PLAY) {
+            chr_consume(c, c->in_len); /* replaying: live input is ignored */
+        } else {
+            chr_consume(c, deliver_serial(m, i, c->in, c->in_len));
+        }
+        if (c->quit && !m->exit_requested && m->replay.mode == REPLAY_RECORD) {
+            /* the end of the run is an input too: a replay ends at the same point */
+            ReplayEvent *e = &m->replay.next;
+            *e = (ReplayEvent){.kind = REPLAY_EV_QUIT, .port = (uint8_t)i, .icount = m->icount,
+                               .ns = vclock_peek_ns(&m->clock)};
+            replay_write(&m->replay, e);
+        }
+        if (c->quit) {
+            machine_request_exit(m, 0); /* Ctrl-A x */
+        }
+    }
+    if (!waited && wait_ns > 0) {
         struct timespec ts = {(time_t)(wait_ns / NANOSECONDS_PER_SECOND),
                               (long)(wait_ns % NANOSECONDS_PER_SECOND)};
         while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
         }
     }
-    size_t n = 0;
-    while (n < c->in_len && serial_can_receive(&m->serial[0])) {
-        serial_receive(&m->serial[0], c->in[n++]);
-    }
-    chr_consume(c, n);
-    if (c->quit) {
-        machine_request_exit(m, 0); /* Ctrl-A x */
+    if (m->replay.mode == REPLAY_PLAY) {
+        replay_deliver_due(m, false);
     }
 }
 
@@ -772,6 +939,11 @@ int machine_run(Machine *m)
         /* host input waiting for the guest to take it: come back for it sooner */
         int64_t slice = vclock_slice_insns(
             clk, m->serial_chr[0].in_len ? MACHINE_SLICE_INPUT : MACHINE_SLICE);
+        /* replaying: the slice ends where the log's next event was delivered */
+        const ReplayEvent *ev = replay_peek(&m->replay);
+        if (ev && ev->icount > m->icount && ev->icount - m->icount < (uint64_t)slice) {
+            slice = (int64_t)(ev->icount - m->icount);
+        }
         /* Out of translated code already: a request to leave it (cpu_exit) is served, and its
            forced-negative budget must not leak into the new slice. */
         env->exit_request = 0;
@@ -794,13 +966,22 @@ int machine_run(Machine *m)
                 return halted_forever(m, "with interrupts disabled");
             }
             int64_t deadline = vclock_next_deadline(clk);
+            if (deadline < 0 && m->replay.mode == REPLAY_PLAY) {
+                if (!replay_peek(&m->replay)) {
+                    return halted_forever(m, "and no timer is armed (the replayed input has "
+                                             "ended)");
+                }
+                /* the next event: due now, or (off the recording) the only way on */
+                replay_deliver_due(m, true);
+                continue;
+            }
             if (deadline < 0) {
                 CharBackend *c = &m->serial_chr[0];
                 if (c->in_len && serial_can_receive(&m->serial[0])) {
                     machine_poll_host_input(m, 0); /* input is waiting for room: feed it */
                     continue;
                 }
-                if (c->in_fd >= 0) {
+                if (chr_has_input_source(c)) {
                     machine_poll_host_input(m, -1); /* only the user can wake it: wait */
                     continue;
                 }
@@ -850,6 +1031,9 @@ uint64_t machine_state_hash(Machine *m)
     h = vmstate_hash(&piix_vmstate, &m->piix, h);
     h = vmstate_hash(&acpi_vmstate, &m->acpi, h);
     h = vmstate_hash(&fw_cfg_vmstate, &m->fw_cfg, h);
+    if (m->opt.pci_testdev) {
+        h = vmstate_hash(&pcitestdev_vmstate, &m->pcitestdev, h);
+    }
     for (int i = 0; i < MACHINE_SERIALS; i++) {
         h = vmstate_hash(&serial_vmstate, &m->serial[i], h);
     }

@@ -27,6 +27,7 @@
 #include "hw/serial.h"
 #include "softmmu/clock.h"
 #include "softmmu/memory.h"
+#include "softmmu/replay.h"
 #include "tcg/tcg.h"
 
 #define MACHINE_SERIALS 4 /* COM1-COM4 */
@@ -52,6 +53,13 @@ struct PCTestDev {
     IRQLine irq[16];      /* ports 0x2000 + n drive ISA interrupt n */
     PCTestDevByte byte[4];
 };
+
+/* QEMU's PCI test device (hw/pci-testdev.c) */
+typedef struct PCITestDev {
+    PCIDevice pci;
+    int32_t current;   /* state: the running test, or -1 */
+    uint32_t count[6]; /* state: the writes each test counted */
+} PCITestDev;
 
 /* One PAM segment of the i440FX (0xC0000-0xFFFFF): its region, retargeted as the PAM register
    says (softmmu/machine.c) */
@@ -115,6 +123,11 @@ typedef struct MachineOptions {
     uint16_t debugcon_iobase;
     /* -device pc-testdev */
     bool pc_testdev;
+    /* -device pci-testdev */
+    bool pci_testdev;
+    /* -record FILE / -replay FILE: the input log (softmmu/replay.h) */
+    const char *record;
+    const char *replay;
 } MachineOptions;
 
 typedef struct Machine {
@@ -147,7 +160,9 @@ typedef struct Machine {
     SerialState serial[MACHINE_SERIALS];     /* COM1-COM4 (NS16550A) */
     CharBackend serial_chr[MACHINE_SERIALS]; /* their host ends (COM1: -serial) */
     uint8_t serial_irq_levels;   /* each UART's IRQ output: COM1/COM3 share IRQ 4, COM2/4 IRQ 3 */
+    Replay replay; /* -record / -replay: the log of host input events (host state) */
     PCTestDev testdev;
+    PCITestDev pcitestdev; /* -device pci-testdev (hw/pci-testdev.c) */
     MultibootBoot multiboot;
     LinuxBoot linux_boot; /* -kernel with a bzImage (hw/linux-boot.c) */
     PCIBus pci;       /* bus 0, configuration mechanism #1 */
@@ -203,8 +218,10 @@ enum {
    character at a time) */
 #define MACHINE_SLICE_INPUT 100000
 
-/* Between slices: where host input (stdin, sockets) will be polled and turned into events
-   stamped with the instruction count. Today it only waits `wait_ns` (pacing). */
+/* Between slices, and only there: host input (stdin, sockets) is polled for up to `wait_ns`
+   (pacing; -1: until some comes) and what the guest's devices have room for is delivered, as
+   an event stamped with the instruction count and virtual time (recorded with -record). With
+   -replay, live input is read and dropped and the log's events due now are delivered instead. */
 void machine_poll_host_input(Machine *m, int64_t wait_ns);
 
 /* devices (hw/) */
@@ -217,6 +234,10 @@ IRQLine machine_isa_irq(Machine *m, int n);
 int multiboot_load(Machine *m);
 /* The CPU state Multiboot specifies at the kernel's entry (also after a reset). */
 void multiboot_enter(Machine *m);
+/* -device pci-testdev (hw/pci-testdev.c); after the chipset. */
+extern const VMStateDescription pcitestdev_vmstate;
+int pcitestdev_init(Machine *m, PCITestDev *d);
+void pcitestdev_reset(PCITestDev *d);
 /* -device pc-testdev (hw/pc-testdev.c); after the PIC. */
 int pctestdev_init(Machine *m, PCTestDev *d);
 void pctestdev_free(PCTestDev *d);

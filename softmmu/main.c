@@ -61,9 +61,9 @@ static void print_usage(FILE *out)
             "qemu-system spellings used by x86 test suites:\n"
             "  -machine [type=]pc|q35[,accel=tcg][,pit=on|off]   -cpu MODEL[,+FEAT,-FEAT] (help)\n"
             "  -smp 1   -nodefaults   -display none   -vnc none   -serial stdio|file:PATH|none\n"
-            "  -chardev stdio|file|null,id=ID[,path=PATH]\n"
+            "  -chardev stdio|file|null|socket,id=ID[,path=PATH][,host=H,port=N,server=on,wait=off]\n"
             "  -device isa-debugcon[,iobase=N][,chardev=ID]   -device pc-testdev\n"
-            "  -device pci-testdev (accepted; not implemented: the device is absent)\n"
+            "  -device pci-testdev\n"
             "\n"
             "Time (virtual time counts retired instructions; runs are deterministic):\n"
             "  -icount [shift=]N[,sleep=on|off]\n"
@@ -76,6 +76,10 @@ static void print_usage(FILE *out)
             "                       lets virtual time run free\n"
             "  -boot [order=]DRIVES boot order for the BIOS (CMOS): a floppy, c disk, d CD-ROM,\n"
             "                       n network (default cad)\n"
+            "  -record FILE         log host input (serial) with the instruction count it reached\n"
+            "                       the guest at, and the RTC's start time (gzip)\n"
+            "  -replay FILE         feed the guest a -record log at the same instruction counts;\n"
+            "                       live input is ignored (docs/record-replay.md)\n"
             "\n"
             "Debugging:\n"
             "  -d ITEM[,ITEM...]    log items (-d help lists them)\n"
@@ -86,6 +90,9 @@ static void print_usage(FILE *out)
             "                       a reset the guest asks for ends it with status 0\n"
             "  -serial stdio|file:PATH|none   COM1's host end (default none); on the terminal,\n"
             "                       Ctrl-A x quits, Ctrl-A h lists the keys\n"
+            "  -serial tcp:HOST:PORT[,server=on|off][,wait=on|off]  COM1 on a TCP socket: a\n"
+            "                       server (wait=on, the default, waits for the first client)\n"
+            "                       or a client; -chardev socket,id=ID,host=H,port=N,server=on\n"
             "  -nographic           no display: COM1 on the terminal unless -serial says otherwise\n"
             "Accepted for compatibility, no effect yet: -display none,\n"
             "  -monitor none, -vnc none\n"
@@ -228,7 +235,7 @@ static void parse_device(MachineOptions *opt, const char *arg)
                "isa-debug-exit       iobase=0xf4, iosize=0x04\n"
                "isa-debugcon         iobase=0xe9, chardev=ID\n"
                "pc-testdev           QEMU's ISA test device\n"
-               "pci-testdev          accepted, absent (not implemented yet)\n");
+               "pci-testdev          QEMU's PCI test device (1b36:0005)\n");
         exit(0);
     }
     if (len != strlen("isa-debug-exit") || strncmp(arg, "isa-debug-exit", len) != 0) {
@@ -530,6 +537,7 @@ int main(int argc, char **argv)
             "-D",    "-display", "-monitor", "-serial", "-icount", "-rtc", "-boot",
             /* qemu's spelling used by x86 test suites (softmmu/qemu-options.c) */
             "-kernel", "-initrd", "-append", "-machine", "-cpu", "-smp", "-chardev", "-vnc",
+            "-record", "-replay",
         };
         bool known = false;
         for (size_t k = 0; k < sizeof(with_arg) / sizeof(with_arg[0]); k++) {
@@ -559,6 +567,10 @@ int main(int argc, char **argv)
             if (r == 2) {
                 parse_device(&opt, v);
             }
+        } else if (strcmp(a, "-record") == 0) {
+            opt.record = v;
+        } else if (strcmp(a, "-replay") == 0) {
+            opt.replay = v;
         } else if (strcmp(a, "-kernel") == 0) {
             opt.kernel = v;
         } else if (strcmp(a, "-initrd") == 0) {

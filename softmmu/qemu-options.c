@@ -8,12 +8,13 @@
  *                        pit=off removes the 8254.
  *   -cpu MODEL[,+feat][,-feat][,feat=on|off]    cpu/cpu-models.c; -cpu host is refused.
  *   -smp [cpus=]N[,sockets=,cores=,threads=,maxcpus=]   one CPU only, for now.
- *   -serial stdio|file:PATH|none|null|chardev:ID        the first UART's backend.
- *   -chardev stdio|file|null,id=ID[,path=PATH]          named backends for the two above.
+ *   -serial stdio|file:PATH|tcp:HOST:PORT[,server=on|off][,wait=on|off]|none|null|chardev:ID
+ *                        the first UART's backend (also the older tcp:...,server,nowait).
+ *   -chardev stdio|file|null|socket,id=ID[,path=PATH][,host=H,port=N,server=on,wait=off]
+ *                        named backends for the two above.
  *   -device isa-debugcon[,iobase=N][,chardev=ID]        the debug console (like -debugcon).
  *   -device pc-testdev                                  hw/pc-testdev.c.
- *   -device pci-testdev  accepted with a note: the device is not implemented yet, so the guest
- *                        finds no such device (test suites that pass it by default still run).
+ *   -device pci-testdev                                 hw/pci-testdev.c.
  * Anything outside these is a one-line error naming what is supported.
  */
 #include <errno.h>
@@ -211,8 +212,17 @@ static char *backend_spec(const char *opt, const char *spec, char *err, size_t n
     if (strncmp(spec, "file:", 5) == 0 && spec[5]) {
         return strdup(spec);
     }
-    snprintf(err, n, "%s %s: unsupported backend (use stdio, file:PATH, none or null)", opt,
-             spec);
+    if (strncmp(spec, "tcp:", 4) == 0) {
+        ChrTcpSpec t;
+        char why[400];
+        if (chr_parse_tcp(spec + 4, &t, why, sizeof(why)) < 0) {
+            snprintf(err, n, "%s %s", opt, why);
+            return NULL;
+        }
+        return strdup(spec);
+    }
+    snprintf(err, n, "%s %s: unsupported backend (use stdio, file:PATH, tcp:HOST:PORT, none or "
+             "null)", opt, spec);
     return NULL;
 }
 
@@ -242,16 +252,46 @@ int qopt_chardev(QemuOptState *st, const char *arg, char *err, size_t n)
     char backend[16] = "";
     char id[32] = "";
     char path[4096] = "";
+    /* socket: host, port, server, wait (as -serial tcp: spells them) */
+    char host[256] = "", port[16] = "";
+    bool server = false, wait = true, wait_given = false;
     if (!qopt_next_prop(&p, name, sizeof(name), backend, sizeof(backend), err, n, &too_long) ||
         *name) {
-        snprintf(err, n, "-chardev %s: give the backend first (stdio, file or null)", arg);
+        snprintf(err, n, "-chardev %s: give the backend first (stdio, file, socket or null)", arg);
         return -1;
     }
+    bool socket = strcmp(backend, "socket") == 0;
     while (qopt_next_prop(&p, name, sizeof(name), val, sizeof(val), err, n, &too_long)) {
         if (strcmp(name, "id") == 0 && strlen(val) < sizeof(id)) {
             strcpy(id, val);
+        } else if (strcmp(name, "path") == 0 && socket) {
+            snprintf(err, n, "-chardev %s: Unix-domain sockets are not supported (use host=, "
+                     "port=)", arg);
+            return -1;
         } else if (strcmp(name, "path") == 0) {
             strcpy(path, val);
+        } else if (socket && strcmp(name, "host") == 0 && strlen(val) < sizeof(host)) {
+            strcpy(host, val);
+        } else if (socket && strcmp(name, "port") == 0 && strlen(val) < sizeof(port)) {
+            strcpy(port, val);
+        } else if (socket && (strcmp(name, "server") == 0 || (!*name && strcmp(val, "server") == 0))) {
+            if (*name && on_off("-chardev", name, val, &server, err, n) < 0) {
+                return -1;
+            }
+            server = server || !*name;
+        } else if (socket && strcmp(name, "wait") == 0) {
+            if (on_off("-chardev", name, val, &wait, err, n) < 0) {
+                return -1;
+            }
+            wait_given = true;
+        } else if (socket && !*name && strcmp(val, "nowait") == 0) {
+            wait = false;
+            wait_given = true;
+        } else if (socket && strcmp(name, "nodelay") == 0) {
+            bool on;
+            if (on_off("-chardev", name, val, &on, err, n) < 0) {
+                return -1;
+            }
         } else if (strcmp(name, "signal") == 0 || strcmp(name, "mux") == 0 ||
                    strcmp(name, "logfile") == 0 || strcmp(name, "append") == 0) {
             snprintf(err, n, "-chardev %s: property '%s' is not supported", arg, name);
@@ -283,6 +323,28 @@ int qopt_chardev(QemuOptState *st, const char *arg, char *err, size_t n)
         spec = strdup("stdio");
     } else if (strcmp(backend, "null") == 0) {
         spec = strdup("none");
+    } else if (socket) {
+        if (!*port) {
+            snprintf(err, n, "-chardev %s: the socket backend needs port=N (and host=ADDRESS; "
+                     "default 127.0.0.1)", arg);
+            return -1;
+        }
+        bool v6 = strchr(host, ':') != NULL;
+        char tcp[400];
+        snprintf(tcp, sizeof(tcp), "%s%s%s:%s,server=%s%s", v6 ? "[" : "", host, v6 ? "]" : "",
+                 port, server ? "on" : "off",
+                 wait_given ? (wait ? ",wait=on" : ",wait=off") : "");
+        ChrTcpSpec t;
+        char why[400];
+        if (chr_parse_tcp(tcp, &t, why, sizeof(why)) < 0) {
+            snprintf(err, n, "-chardev %s: %s", arg, why);
+            return -1;
+        }
+        size_t len = strlen(tcp) + 5;
+        spec = malloc(len);
+        if (spec) {
+            snprintf(spec, len, "tcp:%s", tcp);
+        }
     } else if (strcmp(backend, "file") == 0) {
         if (!*path) {
             snprintf(err, n, "-chardev %s: the file backend needs path=PATH", arg);
@@ -294,7 +356,8 @@ int qopt_chardev(QemuOptState *st, const char *arg, char *err, size_t n)
             snprintf(spec, len, "file:%s", path);
         }
     } else {
-        snprintf(err, n, "-chardev %s: unsupported backend '%s' (stdio, file, null)", arg, backend);
+        snprintf(err, n, "-chardev %s: unsupported backend '%s' (stdio, file, socket, null)", arg,
+                 backend);
         return -1;
     }
     if (!spec) {
@@ -361,8 +424,11 @@ int qopt_device(MachineOptions *o, QemuOptState *st, const char *arg, char *err,
         return 0;
     }
     if (len == 11 && strncmp(arg, "pci-testdev", 11) == 0) {
-        fprintf(stderr, "xlat: note: -device pci-testdev is not implemented yet; the guest "
-                        "will not find this device\n");
+        if (*props) {
+            snprintf(err, n, "-device %s: pci-testdev has no properties xlat knows", arg);
+            return -1;
+        }
+        o->pci_testdev = true;
         return 0;
     }
     return 2;

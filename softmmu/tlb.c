@@ -68,12 +68,14 @@ void tlb_flush(Machine *m)
     memset(m->cpu.common.tlb, 0xff, sizeof(m->cpu.common.tlb));
     memset(m->tlb_phys, 0xff, sizeof(m->tlb_phys));
     m->tlb_flushes++;
+    m->cpu.common.jump_gen++;
 }
 
 void tlb_flush_page(Machine *m, uint64_t addr)
 {
     uint64_t page = addr & TLB_PAGE_MASK;
     unsigned idx = tlb_index(page);
+    m->cpu.common.jump_gen++;
     for (unsigned mmu = 0; mmu < TLB_NB_MMU; mmu++) {
         TLBEntry *e = &m->cpu.common.tlb[mmu][idx];
         if (tlb_hit(e->addr_read, page) || tlb_hit(e->addr_write, page) ||
@@ -169,6 +171,15 @@ static inline bool crosses_page(uint64_t addr, unsigned size)
     return (addr & PAGE_OFFSET_MASK) + size > TLB_PAGE_SIZE;
 }
 
+/* A device reached through MMIO reads the clock at the end of the accessing instruction: the
+   running block charged all its instructions at entry, and the slow path recorded which one is
+   executing (cur_tb, insn_index), so the rest of the block is taken off until the access ends. */
+static void mmio_clock_begin(CPUCommon *env)
+{
+    const TranslationBlock *tb = env->cur_tb;
+    env->machine->clock.block_rest = tb ? (int64_t)tb->icount - env->insn_index - 1 : 0;
+}
+
 /* ---- loads ---------------------------------------------------------------------------------- */
 
 /* A load of size bytes that stays within one page. */
@@ -177,7 +188,10 @@ static uint64_t ld_page(CPUCommon *env, uint64_t addr, unsigned size, unsigned m
     TLBEntry *e = tlb_entry_for(env, addr, ACCESS_READ, mmu);
     if (e->addr_read & TLB_MMIO) {
         Machine *m = env->machine;
-        return as_read(&m->mem, tlb_phys_addr(m, mmu, addr), size);
+        mmio_clock_begin(env);
+        uint64_t v = as_read(&m->mem, tlb_phys_addr(m, mmu, addr), size);
+        m->clock.block_rest = 0;
+        return v;
     }
     return mem_ld_le((const uint8_t *)(uintptr_t)(addr + e->addend), size);
 }
@@ -261,13 +275,17 @@ static void st_commit(Machine *m, const StoreTarget *t, uint64_t val, unsigned s
 {
     if (t->host) {
         mem_st_le(t->host, val, size);
-    } else if (!part) {
+        return;
+    }
+    mmio_clock_begin(&m->cpu.common);
+    if (!part) {
         as_write(&m->mem, t->phys, val, size);
     } else {
         for (unsigned i = 0; i < size; i++) {
             as_write(&m->mem, t->phys + i, (val >> (8 * i)) & 0xff, 1);
         }
     }
+    m->clock.block_rest = 0;
 }
 
 void softmmu_st_slow(CPUCommon *env, uint64_t addr, uint64_t val, uint32_t memop)

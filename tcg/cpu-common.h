@@ -37,6 +37,13 @@ typedef struct CPUCommon {
     uint32_t pad1;
     /* the budget put aside by cpu_exit, restored by the loop */
     int64_t budget_saved;
+    /* Bumped by every TLB flush (whole or one page) and every TB invalidation: a jump-cache
+       entry or a jump's inline cache made under the same generation still leads to a live
+       block translated from the bytes its linear pc maps to now, so a lookup can skip
+       translating the pc again (tcg/tb.c tb_lookup_jump, tcg/exec.c tcg_lookup_tb_ic). A guest
+       that edits a page-table entry without invalidating may see the old mapping: the SDM
+       allows it (Vol. 3A 4.10.4.4). */
+    uint64_t jump_gen;
     /* the softmmu TLB, indexed by MMU index then page */
     TLBEntry tlb[TLB_NB_MMU][TLB_SIZE];
 } CPUCommon;
@@ -45,6 +52,7 @@ typedef struct CPUCommon {
 #define CPU_OFF_INSN_INDEX offsetof(CPUCommon, insn_index)
 #define CPU_OFF_CUR_TB offsetof(CPUCommon, cur_tb)
 #define CPU_OFF_TLB offsetof(CPUCommon, tlb)
+#define CPU_OFF_JUMP_GEN offsetof(CPUCommon, jump_gen)
 
 
 /* Guest memory slow paths (softmmu/tlb.c), called by translated code when the inline TLB probe

@@ -122,8 +122,29 @@ TranslationBlock *tcg_lookup_tb_for_jump(CPUCommon *env)
     }
     uint64_t pc, phys_pc, cs_base;
     uint32_t flags;
+    if (s->fe->get_pc_key) {
+        s->fe->get_pc_key(env, &pc, &cs_base, &flags);
+        TranslationBlock *tb = tb_lookup_jump(s, env, pc, cs_base, flags);
+        if (tb) {
+            return tb;
+        }
+    }
     s->fe->get_tb_key(env, &pc, &phys_pc, &cs_base, &flags);
     return tb_lookup(s, env, pc, phys_pc, cs_base, flags, 0);
+}
+
+TranslationBlock *tcg_lookup_tb_ic(CPUCommon *env, TBJumpCache *jc, uint32_t key)
+{
+    TranslationBlock *tb = tcg_lookup_tb_for_jump(env);
+    const TranslationBlock *from = jc->owner;
+    /* remembered only for a target in the source block's own mode and CS base (the inline
+       check compares the key alone), and only while nothing asks for the loop */
+    if (tb && tb->cflags == 0 && tb->flags == from->flags && tb->cs_base == from->cs_base) {
+        jc->key = key;
+        jc->tb = tb;
+        jc->gen_not = ~env->jump_gen;
+    }
+    return tb;
 }
 
 void cpu_exit(CPUCommon *env)
@@ -190,6 +211,7 @@ int tcg_cpu_exec(TCGContext *s, CPUCommon *env)
     volatile int last_slot = 0;
     volatile uint64_t flushes = s->stats.tb_flushes;
     int ret;
+    s->jump_gen = &env->jump_gen;
 
     s->exit_jmp = &jb;
     if (setjmp(jb)) {

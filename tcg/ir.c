@@ -311,9 +311,9 @@ int ir_emit_exit_tb(IRFunc *f, int code)
     return EMIT(IR_exit_tb, IR_I32, code);
 }
 
-int ir_emit_lookup_and_goto(IRFunc *f)
+int ir_emit_lookup_and_goto(IRFunc *f, int key)
 {
-    return ir_emit(f, IR_lookup_and_goto, IR_I32, 0, NULL);
+    return EMIT(IR_lookup_and_goto, IR_I32, key);
 }
 
 int ir_emit_fl_def(IRFunc *f, IRType t, int flags, unsigned kind, int res, int a, int b, int c)

@@ -261,7 +261,7 @@ int ir_emit_call(IRFunc *f, const IRHelper *h, int ret, const int *args);
 int ir_emit_insn_start(IRFunc *f, uint64_t pc);
 int ir_emit_goto_tb(IRFunc *f, int slot);
 int ir_emit_exit_tb(IRFunc *f, int code);
-int ir_emit_lookup_and_goto(IRFunc *f);
+int ir_emit_lookup_and_goto(IRFunc *f, int key);
 int ir_emit_fl_def(IRFunc *f, IRType t, int flags, unsigned kind, int res, int a, int b, int c);
 int ir_emit_fl_cond(IRFunc *f, int d, int flags, int cc);
 int ir_emit_fl_brcond(IRFunc *f, int flags, int cc, int label);

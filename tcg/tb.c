@@ -133,22 +133,39 @@ static uint32_t jc_hash(uint64_t pc)
     return (uint32_t)((pc ^ (pc >> TB_JMP_CACHE_BITS)) & (TB_JMP_CACHE_SIZE - 1));
 }
 
+TranslationBlock *tb_lookup_jump(TCGContext *s, CPUCommon *env, uint64_t pc, uint64_t cs_base,
+                                 uint32_t flags)
+{
+    uint32_t j = jc_hash(pc);
+    TranslationBlock *tb = s->jmp_cache[j];
+    if (tb && s->jmp_cache_gen[j] == env->jump_gen && tb->pc == pc && tb->cs_base == cs_base &&
+        tb->flags == flags && tb->cflags == 0) {
+        s->stats.jc_lookups++;
+        s->stats.jc_hits++;
+        return tb;
+    }
+    return NULL;
+}
+
 TranslationBlock *tb_lookup(TCGContext *s, CPUCommon *env, uint64_t pc, uint64_t phys_pc,
                             uint64_t cs_base, uint32_t flags, uint32_t cflags)
 {
-    (void)env;
     uint32_t j = jc_hash(pc);
     TranslationBlock *tb = s->jmp_cache[j];
     s->stats.jc_lookups++;
     if (tb && tb->pc == pc && tb->phys_pc == phys_pc && tb->cs_base == cs_base &&
         tb->flags == flags && tb->cflags == cflags) {
         s->stats.jc_hits++;
+        if (env) {
+            s->jmp_cache_gen[j] = env->jump_gen; /* the mapping was just checked */
+        }
         return tb;
     }
     for (tb = s->hash[tb_hash(pc, cs_base, flags, cflags)]; tb; tb = tb->hash_next) {
         if (tb->pc == pc && tb->phys_pc == phys_pc && tb->cs_base == cs_base &&
             tb->flags == flags && tb->cflags == cflags) {
             s->jmp_cache[j] = tb;
+            s->jmp_cache_gen[j] = env ? env->jump_gen : 0;
             return tb;
         }
     }
@@ -265,6 +282,10 @@ static void tb_invalidate(TCGContext *s, TranslationBlock *tb)
     uint32_t j = jc_hash(tb->pc);
     if (s->jmp_cache[j] == tb) {
         s->jmp_cache[j] = NULL;
+    }
+    /* inline caches elsewhere may lead here: a new generation empties them all */
+    if (s->jump_gen) {
+        (*s->jump_gen)++;
     }
     /* jumps into this TB fall back to their exits */
     uintptr_t e = tb->jmp_list_head;

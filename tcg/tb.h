@@ -19,6 +19,18 @@ enum {
     CF_NOCACHE = 1 << 16,   /* one-shot TB: not entered in the hash table */
 };
 
+/* The inline cache of one lookup_and_goto in a block (the JIT's fast path): the last target
+   key (the value the frontend gave the op: for x86, EIP) with the block it led to, valid while
+   CPUCommon.jump_gen is `gen`. A block's code runs only in the mode and CS base of its key and
+   ends where those change, so the same key at the same exit means the same target key. */
+typedef struct TBJumpCache {
+    uint64_t gen_not; /* ~gen: 0 (empty) never matches a generation */
+    struct TranslationBlock *tb;
+    struct TranslationBlock *owner; /* set by the backend that generated the exit */
+    uint32_t key;
+} TBJumpCache;
+#define TB_NB_JUMP_CACHES 2
+
 typedef struct TranslationBlock {
     uint64_t pc;      /* linear address of the first instruction */
     uint64_t cs_base;
@@ -43,6 +55,7 @@ typedef struct TranslationBlock {
     struct TranslationBlock *page_next[2];
 
     uint64_t *insn_pc; /* guest pc of each instruction, for precise faults */
+    TBJumpCache jc[TB_NB_JUMP_CACHES]; /* for the first lookup_and_goto exits */
     bool invalid;
 } TranslationBlock;
 

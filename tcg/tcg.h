@@ -28,6 +28,9 @@ typedef struct TCGFrontend {
        bytes come from now, CS base and mode flags. */
     void (*get_tb_key)(CPUCommon *env, uint64_t *pc, uint64_t *phys_pc, uint64_t *cs_base,
                        uint32_t *flags);
+    /* The same without the physical address (no TLB lookup): for the jump cache, whose
+       entries are valid while the TLB generation is unchanged. */
+    void (*get_pc_key)(CPUCommon *env, uint64_t *pc, uint64_t *cs_base, uint32_t *flags);
     /* A fault happened inside tb at instruction index i: make the guest pc point at it. */
     void (*restore_state)(CPUCommon *env, TranslationBlock *tb, int insn_index);
     /* Guest disassembly of tb for -d in_asm. */
@@ -85,6 +88,8 @@ typedef struct TCGContext {
     size_t nb_insn_pcs, max_insn_pcs;
     TranslationBlock *hash[1u << TB_HASH_BITS];
     TranslationBlock *jmp_cache[TB_JMP_CACHE_SIZE]; /* one CPU for now */
+    uint64_t jmp_cache_gen[TB_JMP_CACHE_SIZE];      /* the CPU's jump_gen when the entry was made */
+    uint64_t *jump_gen; /* that CPU's counter (set by tcg_cpu_exec; NULL before it first ran) */
 
     /* guest physical pages holding TBs: a small open hash, page -> first TB */
     struct TBPageEntry *pages;
@@ -117,6 +122,10 @@ void tcg_flush(TCGContext *s);
 /* TBs */
 TranslationBlock *tb_lookup(TCGContext *s, CPUCommon *env, uint64_t pc, uint64_t phys_pc,
                             uint64_t cs_base, uint32_t flags, uint32_t cflags);
+/* The jump cache alone, for a pc whose physical address was not computed: a hit needs the
+   entry to come from the current TLB generation (CPUCommon.jump_gen). */
+TranslationBlock *tb_lookup_jump(TCGContext *s, CPUCommon *env, uint64_t pc, uint64_t cs_base,
+                                 uint32_t flags);
 TranslationBlock *tb_find_or_translate(TCGContext *s, CPUCommon *env, uint32_t cflags);
 void tb_link(TCGContext *s, TranslationBlock *from, int slot, TranslationBlock *to);
 /* Invalidate every TB whose guest bytes overlap physical [start, end) (within one page), or
@@ -133,6 +142,8 @@ bool tb_register(TCGContext *s, TranslationBlock *tb, bool *new_code_page);
 /* Called from translated code (lookup_and_goto): the next TB if it exists and may be entered
    directly, else NULL (then the code exits to the loop). */
 TranslationBlock *tcg_lookup_tb_for_jump(CPUCommon *env);
+/* The same, from a JIT exit with an inline cache: fills jc when the target may be cached. */
+TranslationBlock *tcg_lookup_tb_ic(CPUCommon *env, TBJumpCache *jc, uint32_t key);
 
 /* The execution loop: run until the budget is spent or the frontend stops. Returns the reason. */
 enum {

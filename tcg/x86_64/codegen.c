@@ -677,11 +677,38 @@ static void gen_goto_tb(X64Ctx *c, const IROp *op)
     c->tb->jmp_insn_offset[slot] = (uintptr_t)(field - c->b.start);
 }
 
-static void gen_lookup_and_goto(X64Ctx *c)
+/* Indirect jump (and, under paging, a jump to another page): the block's inline cache for this
+   exit first (same key, same jump generation: jump to the block it found last time), else C
+   looks the block up (tcg_lookup_tb_ic, which refills the cache). */
+static void gen_lookup_and_goto(X64Ctx *c, const IROp *op)
 {
+    int idx = c->nb_jump_caches++;
+    x64_ra_load_fixed(c, ir_iarg(op, 0), X64_RDX, false); /* edx = key (3rd argument) */
     x64_ra_bb_end(c, true);
-    x64_mov_rr(&c->b, X64_RDI, X64_REG_ENV, true);           /* mov rdi, rbp */
-    x64_call_abs(&c->b, (void *)tcg_lookup_tb_for_jump, X64_RAX); /* call tcg_lookup_tb_for_jump */
+    if (idx < TB_NB_JUMP_CACHES) {
+        TBJumpCache *jc = &c->tb->jc[idx];
+        *jc = (TBJumpCache){.owner = c->tb}; /* empty */
+        x64_mov_ri(&c->b, X64_RSI, (uintptr_t)jc, true);                 /* mov rsi, &jc */
+        x64_alu_rm(&c->b, X64_CMP, X64_RDX,                              /* cmp edx, [rsi.key] */
+                   x64_mem(X64_RSI, (int32_t)offsetof(TBJumpCache, key)), false);
+        uint8_t *miss_key = x64_jcc32(&c->b, X64_CC_NE);                 /* jne .miss */
+        x64_load(&c->b, X64_RAX, x64_mem(X64_REG_ENV, (int32_t)CPU_OFF_JUMP_GEN), 3, false,
+                 true);                                                  /* mov rax, [rbp.gen] */
+        x64_not(&c->b, X64_RAX, true);                                   /* not rax */
+        x64_alu_rm(&c->b, X64_CMP, X64_RAX,                              /* cmp rax, [rsi.gen_not] */
+                   x64_mem(X64_RSI, (int32_t)offsetof(TBJumpCache, gen_not)), true);
+        uint8_t *miss_gen = x64_jcc32(&c->b, X64_CC_NE);                 /* jne .miss */
+        x64_load(&c->b, X64_RAX, x64_mem(X64_RSI, (int32_t)offsetof(TBJumpCache, tb)), 3,
+                 false, true);                                           /* mov rax, [rsi.tb] */
+        x64_jmp_m(&c->b, x64_mem(X64_RAX, (int32_t)offsetof(TranslationBlock, code)));
+        x64_patch_rel32(miss_key, c->b.ptr);                             /* .miss: */
+        x64_patch_rel32(miss_gen, c->b.ptr);
+        x64_mov_rr(&c->b, X64_RDI, X64_REG_ENV, true);                   /* mov rdi, rbp */
+        x64_call_abs(&c->b, (void *)tcg_lookup_tb_ic, X64_RAX);          /* call tcg_lookup_tb_ic */
+    } else {
+        x64_mov_rr(&c->b, X64_RDI, X64_REG_ENV, true);                   /* mov rdi, rbp */
+        x64_call_abs(&c->b, (void *)tcg_lookup_tb_for_jump, X64_RAX);
+    }
     x64_test_rr(&c->b, X64_RAX, X64_RAX, true);              /* test rax, rax */
     x64_byte(&c->b, 0x70 + X64_CC_E);                        /* je .nochain (rel8 below) */
     uint8_t *rel8 = c->b.ptr;
@@ -883,7 +910,7 @@ static void gen_op(X64Ctx *c, const IROp *op)
         gen_exit(c, (uintptr_t)ir_carg(op, 0));
         break;
     case IR_lookup_and_goto:
-        gen_lookup_and_goto(c);
+        gen_lookup_and_goto(c, op);
         break;
     default:
         /* fl_* ops are lowered by tcg/flags.c before a backend without native flags */

@@ -135,6 +135,7 @@ typedef struct X64Ctx {
     int op_index;
     int insn_index;          /* insn_start ops seen so far minus 1 */
     uint8_t *budget_jl;      /* rel32 of the entry's `jl budget_exit` */
+    int nb_jump_caches;      /* lookup_and_goto ops so far (TB_NB_JUMP_CACHES have a cache) */
 } X64Ctx;
 
 /* ---- regalloc.c ---- */

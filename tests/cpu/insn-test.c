@@ -1,8 +1,9 @@
 /*
  * tests/cpu/insn-test.c — directed tests of the instructions the differential and single-step
  * tests cannot check against a reference: CPUID (xlat's own CPU model), RDTSC (the virtual
- * clock), UD0/UD1/UD2 and invalid opcodes (#UD), INT3/INTO/INT n delivery, and how a REP string
- * instruction retires (one instruction, whatever its count). Each runs a few bytes of real-mode
+ * clock), UD0/UD1/UD2 and invalid opcodes (#UD), INT3/INTO/INT n delivery, how a REP string
+ * instruction retires (one instruction, whatever its count), and the x87's real-mode
+ * environment layouts. Each runs a few bytes of real-mode
  * or flat 32-bit code in an in-process machine (tests/cpu/harness.h) on both backends.
  *
  *   o/rel/tests/cpu/insn-test          prints "ok - NAME" per check and "N passed, M failed"
@@ -211,6 +212,46 @@ static void test_traps(Machine *m, const char *be)
           "%s: INTO with OF = 0 does nothing", be);
 }
 
+/* The x87 environment in real mode (SDM Vol. 1 Figures 8-10 and 8-12): the instruction and
+   operand pointers are 20-bit linear addresses, split into bits 15..0 and bits 19..16 (at bits
+   15..12 of the next word, next to the opcode); FLDENV reads the same format back. */
+static void test_x87_real(Machine *m, const char *be)
+{
+    static const uint8_t code[] = {
+        0xdb, 0xe3,                   /* 1000: fninit */
+        0xb8, 0x00, 0x10,             /* 1002: mov ax, 0x1000 */
+        0x8e, 0xd8,                   /* 1005: mov ds, ax */
+        0xdb, 0x2e, 0x10, 0x00,       /* 1007: fld tword [0x10]: linear 0x10010 */
+        0xd9, 0x36, 0x40, 0x00,       /* 100b: fnstenv [0x40] (14 bytes) */
+        0x66, 0xd9, 0x36, 0x60, 0x00, /* 100f: fnstenv [0x60] (28 bytes) */
+        0xd9, 0x26, 0x40, 0x00,       /* 1014: fldenv [0x40] */
+        0xd9, 0x36, 0x80, 0x00,       /* 1018: fnstenv [0x80] */
+        0xf4,                         /* 101c: hlt */
+    };
+    static const uint8_t one[10] = {0, 0, 0, 0, 0, 0, 0, 0x80, 0xff, 0x3f};
+    harness_write(m, 0x10010, one, sizeof(one));
+    int r = run16(m, code, sizeof(code));
+    uint8_t e16[14], e32[28], again[14];
+    harness_read(m, 0x10040, e16, sizeof(e16));
+    harness_read(m, 0x10060, e32, sizeof(e32));
+    harness_read(m, 0x10080, again, sizeof(again));
+    uint16_t w[7];
+    memcpy(w, e16, sizeof(w));
+    check(r == HARNESS_HALTED && w[0] == 0x037f && w[1] == 0x3800 && w[2] == 0x3fff &&
+              w[3] == 0x1007 && w[4] == 0x032e && w[5] == 0x0010 && w[6] == 0x1000,
+          "%s: FNSTENV, 16-bit real-mode format: %04x %04x %04x FIP %04x %04x FDP %04x %04x", be,
+          w[0], w[1], w[2], w[3], w[4], w[5], w[6]);
+    uint32_t d[7];
+    memcpy(d, e32, sizeof(d));
+    check((d[0] & 0xffff) == 0x037f && (d[1] & 0xffff) == 0x3800 && (d[2] & 0xffff) == 0x3fff &&
+              (d[3] & 0xffff) == 0x1007 && d[4] == 0x0000032e && (d[5] & 0xffff) == 0x0010 &&
+              d[6] == 0x00001000,
+          "%s: FNSTENV, 32-bit real-mode format: FIP %04x %08x FDP %04x %08x", be,
+          d[3] & 0xffff, d[4], d[5] & 0xffff, d[6]);
+    check(memcmp(e16, again, sizeof(again)) == 0, "%s: FLDENV reads the real-mode format back",
+          be);
+}
+
 int main(void)
 {
     const char *names[2] = {"jit", "interp"};
@@ -225,6 +266,7 @@ int main(void)
         test_rep_retires_once(m, names[b]);
         test_ud(m, names[b]);
         test_traps(m, names[b]);
+        test_x87_real(m, names[b]);
         machine_destroy(m);
     }
     printf("%d passed, %d failed\n", passed, failed);

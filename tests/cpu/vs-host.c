@@ -47,6 +47,7 @@
 #include "vs-host.h"
 
 #include <capstone/capstone.h>
+#include <cpuid.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -1327,6 +1328,294 @@ static void gen_sequence(Seq *s, int max_units)
     s->eflags = 0x202 | (interesting32() & 0x8d5) | (chance(20) ? 0x400 : 0);
 }
 
+/* ---- x87 sequences (--x87) ----
+ *
+ * FNINIT, FLDCW of a random control word (every exception masked, random rounding and
+ * precision control), then random x87 instructions over operands in the data window, and at the
+ * end FNSAVE to the data window: the whole FPU state (control, status and tag words, the
+ * last-instruction pointer and opcode, the operand pointer, the eight registers) is then part
+ * of the compared memory. MOVs after it zero the selectors FCS and FDS in the image (the host
+ * process's and the harness's differ), and the operand pointer on hosts that update it only on
+ * exceptions (CPUID.(EAX=7,ECX=0):EBX[6] FDP_EXCPTN_ONLY). FCOMI/FUCOMI define ZF PF CF (and clear OF SF AF), and
+ * FNSTSW AX writes AX: registers and flags are compared as in the integer mode.
+ *
+ * Operands come from slots of the data window that x87_fill writes with values chosen to be
+ * interesting (zeros, ones, values of similar and of distant magnitudes, denormals, infinities,
+ * NaNs), by format: X87_SLOTS slots of each of m32fp, m64fp, m80fp and integers. The operation
+ * groups follow what cpu/float80.c implements (x87_groups); transcendental instructions are
+ * never generated (their last bit is not the same on every x87).
+ */
+enum {
+    X87_SLOTS = 8,
+    X87_SLOT_F32 = 0x100, X87_SLOT_F64 = 0x180, X87_SLOT_F80 = 0x200, X87_SLOT_INT = 0x300,
+    X87_STORE = 0x400,   /* stores go here: 16 slots of 16 bytes */
+    X87_CW = 0x500,      /* the control word FLDCW loads */
+    X87_SAVE = 0x600,    /* the FNSAVE image */
+};
+enum {
+    X87G_STACK = 1 << 0,  /* moves, exchanges, tags, sign operations, FXAM, FCMOVcc, FNSTSW */
+    X87G_CONV = 1 << 1,   /* FLD/FST m32/m64, FILD/FIST/FISTP/FISTTP */
+    X87G_ARITH = 1 << 2,  /* FADD FSUB FSUBR FMUL FDIV FDIVR, all forms */
+    X87G_CMP = 1 << 3,    /* FCOM FUCOM FICOM FTST FCOMI FUCOMI */
+    X87G_CONST = 1 << 4,  /* FLD1 FLDZ FLDPI ... */
+    X87G_MISC = 1 << 5,   /* FSQRT FRNDINT FSCALE FXTRACT FPREM FPREM1 */
+    X87G_BCD = 1 << 6,    /* FBLD FBSTP */
+};
+static bool x87_mode;
+/* CPUID.(EAX=7,ECX=0):EBX[6]: the host updates the x87 operand pointer only on exceptions */
+static bool x87_host_fdp_excptn_only;
+static uint32_t x87_groups = 0x7f; /* all of them: cpu/float80.c implements them */
+
+static void x87_b(Seq *s, int n, ...)
+{
+    va_list ap;
+    va_start(ap, n);
+    for (int i = 0; i < n; i++) {
+        s->code[s->code_len++] = (uint8_t)va_arg(ap, int);
+    }
+    va_end(ap);
+    s->insns++;
+}
+
+/* opcode, ModRM /reg with a disp32 absolute address in the data window */
+static void x87_mem(Seq *s, uint8_t opcode, int reg, uint32_t off)
+{
+    uint32_t a = gen.base + VSH_DATA + off;
+    x87_b(s, 6, opcode, reg << 3 | 5, a & 0xff, (a >> 8) & 0xff, (a >> 16) & 0xff, a >> 24);
+}
+
+static uint32_t x87_slot(uint32_t base)
+{
+    return base + 16 * rnd_below(X87_SLOTS);
+}
+
+static void x87_insn(Seq *s)
+{
+    int i = (int)rnd_below(8);
+    for (;;) {
+        switch (rnd_below(40)) {
+        /* stack, registers, tags */
+        case 0: case 1: case 2:
+            if (!(x87_groups & X87G_STACK)) break;
+            x87_mem(s, 0xdb, 5, x87_slot(X87_SLOT_F80)); /* FLD m80 */
+            return;
+        case 3:
+            if (!(x87_groups & X87G_STACK)) break;
+            x87_mem(s, 0xdb, 7, X87_STORE + 16 * rnd_below(16)); /* FSTP m80 */
+            return;
+        case 4:
+            if (!(x87_groups & X87G_STACK)) break;
+            x87_b(s, 2, 0xd9, 0xc0 + i); /* FLD ST(i) */
+            return;
+        case 5:
+            if (!(x87_groups & X87G_STACK)) break;
+            x87_b(s, 2, 0xdd, (chance(50) ? 0xd0 : 0xd8) + i); /* FST/FSTP ST(i) */
+            return;
+        case 6:
+            if (!(x87_groups & X87G_STACK)) break;
+            x87_b(s, 2, 0xd9, 0xc8 + i); /* FXCH */
+            return;
+        case 7: {
+            if (!(x87_groups & X87G_STACK)) break;
+            static const uint8_t one[] = {0xe0, 0xe1, 0xe5, 0xd0, 0xf6, 0xf7}; /* FCHS FABS FXAM
+                                                                FNOP FDECSTP FINCSTP */
+            x87_b(s, 2, 0xd9, one[rnd_below(sizeof(one))]);
+            return;
+        }
+        case 8:
+            if (!(x87_groups & X87G_STACK)) break;
+            x87_b(s, 2, chance(50) ? 0xdd : 0xdf, 0xc0 + i); /* FFREE, FFREEP */
+            return;
+        case 9:
+            if (!(x87_groups & X87G_STACK)) break;
+            x87_b(s, 2, chance(50) ? 0xda : 0xdb, 0xc0 + 8 * rnd_below(4) + i); /* FCMOVcc */
+            return;
+        case 10:
+            if (!(x87_groups & X87G_STACK)) break;
+            x87_b(s, 2, 0xdf, 0xe0); /* FNSTSW AX */
+            return;
+        /* conversions */
+        case 11: case 12: {
+            if (!(x87_groups & X87G_CONV)) break;
+            switch (rnd_below(5)) {
+            case 0: x87_mem(s, 0xd9, 0, x87_slot(X87_SLOT_F32)); break;  /* FLD m32 */
+            case 1: x87_mem(s, 0xdd, 0, x87_slot(X87_SLOT_F64)); break;  /* FLD m64 */
+            case 2: x87_mem(s, 0xdf, 0, x87_slot(X87_SLOT_INT)); break;  /* FILD m16 */
+            case 3: x87_mem(s, 0xdb, 0, x87_slot(X87_SLOT_INT)); break;  /* FILD m32 */
+            default: x87_mem(s, 0xdf, 5, x87_slot(X87_SLOT_INT)); break; /* FILD m64 */
+            }
+            return;
+        }
+        case 13: {
+            if (!(x87_groups & X87G_CONV)) break;
+            static const uint8_t st[][2] = {{0xd9, 2}, {0xd9, 3}, {0xdd, 2}, {0xdd, 3},
+                                            {0xdf, 2}, {0xdf, 3}, {0xdb, 2}, {0xdb, 3},
+                                            {0xdf, 7}, {0xdf, 1}, {0xdb, 1}, {0xdd, 1}};
+            int k = (int)rnd_below(sizeof(st) / sizeof(st[0]));
+            x87_mem(s, st[k][0], st[k][1], X87_STORE + 16 * rnd_below(16));
+            return;
+        }
+        /* arithmetic */
+        case 14: case 15: case 16: case 17: case 18: case 19: {
+            if (!(x87_groups & X87G_ARITH)) break;
+            static const int aops[6] = {0, 1, 4, 5, 6, 7}; /* ADD MUL SUB SUBR DIV DIVR */
+            int op = aops[rnd_below(6)];
+            switch (rnd_below(7)) {
+            case 0: x87_b(s, 2, 0xd8, 0xc0 + 8 * op + i); break;           /* ST0, STi */
+            case 1: x87_b(s, 2, 0xdc, 0xc0 + 8 * op + i); break;           /* STi, ST0 */
+            case 2: x87_b(s, 2, 0xde, 0xc0 + 8 * op + i); break;           /* P forms */
+            case 3: x87_mem(s, 0xd8, op, x87_slot(X87_SLOT_F32)); break;
+            case 4: x87_mem(s, 0xdc, op, x87_slot(X87_SLOT_F64)); break;
+            case 5: x87_mem(s, 0xda, op, x87_slot(X87_SLOT_INT)); break;
+            default: x87_mem(s, 0xde, op, x87_slot(X87_SLOT_INT)); break;
+            }
+            return;
+        }
+        /* compares */
+        case 20: case 21: case 22: {
+            if (!(x87_groups & X87G_CMP)) break;
+            switch (rnd_below(10)) {
+            case 0: x87_b(s, 2, 0xd8, 0xd0 + 8 * rnd_below(2) + i); break; /* FCOM(P) STi */
+            case 1: x87_b(s, 2, 0xdd, 0xe0 + 8 * rnd_below(2) + i); break; /* FUCOM(P) STi */
+            case 2: x87_b(s, 2, 0xde, 0xd9); break;                         /* FCOMPP */
+            case 3: x87_b(s, 2, 0xda, 0xe9); break;                         /* FUCOMPP */
+            case 4: x87_b(s, 2, 0xd9, 0xe4); break;                         /* FTST */
+            case 5: x87_b(s, 2, 0xdb, 0xe8 + 8 * rnd_below(2) + i); break; /* FUCOMI, FCOMI */
+            case 6: x87_b(s, 2, 0xdf, 0xe8 + 8 * rnd_below(2) + i); break; /* ... P */
+            case 7: x87_mem(s, 0xd8, 2 + (int)rnd_below(2), x87_slot(X87_SLOT_F32)); break;
+            case 8: x87_mem(s, 0xdc, 2 + (int)rnd_below(2), x87_slot(X87_SLOT_F64)); break;
+            default: x87_mem(s, chance(50) ? 0xda : 0xde, 2 + (int)rnd_below(2),
+                             x87_slot(X87_SLOT_INT)); break;
+            }
+            return;
+        }
+        case 23:
+            if (!(x87_groups & X87G_CONST)) break;
+            x87_b(s, 2, 0xd9, 0xe8 + rnd_below(7)); /* FLD1 .. FLDZ */
+            return;
+        case 24: case 25: {
+            if (!(x87_groups & X87G_MISC)) break;
+            static const uint8_t misc[] = {0xfa, 0xfc, 0xfd, 0xf4, 0xf8, 0xf5}; /* FSQRT FRNDINT
+                                                          FSCALE FXTRACT FPREM FPREM1 */
+            x87_b(s, 2, 0xd9, misc[rnd_below(sizeof(misc))]);
+            return;
+        }
+        case 26:
+            if (!(x87_groups & X87G_BCD)) break;
+            if (chance(50)) {
+                x87_mem(s, 0xdf, 4, x87_slot(X87_SLOT_INT)); /* FBLD */
+            } else {
+                x87_mem(s, 0xdf, 6, X87_STORE + 16 * rnd_below(16)); /* FBSTP */
+            }
+            return;
+        default:
+            break;
+        }
+    }
+}
+
+static void gen_sequence_x87(Seq *s, int max_units)
+{
+    s->n = 0;
+    s->insns = 0;
+    s->code_len = 0;
+    s->undef = 0; /* only FCOMI and friends write flags, and they define them */
+    x87_b(s, 2, 0xdb, 0xe3); /* FNINIT */
+    x87_mem(s, 0xd9, 5, X87_CW); /* FLDCW (x87_fill writes the word) */
+    int want = 1 + (int)rnd_below((uint32_t)max_units);
+    for (int k = 0; k < want; k++) {
+        x87_insn(s);
+        coverage[MN_FPU]++;
+    }
+    x87_mem(s, 0xdd, 6, X87_SAVE); /* FNSAVE */
+    /* the selectors FCS (offset 16) and FDS (24) are the host's and the harness's; the operand
+       pointer (20) only where the host updates it for every instruction */
+    static const uint8_t sel_offs[] = {16, 24, 20, 22};
+    for (int k = 0; k < (x87_host_fdp_excptn_only ? 4 : 2); k++) {
+        uint32_t a = gen.base + VSH_DATA + X87_SAVE + sel_offs[k]; /* MOV word [a], 0 */
+        uint8_t mov[9] = {0x66, 0xc7, 0x05, (uint8_t)a, (uint8_t)(a >> 8), (uint8_t)(a >> 16),
+                          (uint8_t)(a >> 24), 0, 0};
+        memcpy(s->code + s->code_len, mov, sizeof(mov));
+        s->code_len += sizeof(mov);
+        s->insns++;
+    }
+    s->code[s->code_len++] = 0xf4; /* HLT */
+    for (int r = 0; r < 8; r++) {
+        s->regs[r] = interesting32();
+    }
+    s->regs[4] = gen.base + VSH_ESP0;
+    s->eflags = 0x202 | (interesting32() & 0x8d5) | (chance(20) ? 0x400 : 0);
+}
+
+/* a random value of the 80-bit format: mostly normal numbers near 1 (so that arithmetic
+   results stay representable), some far away, and the special classes */
+static void x87_rand_f80(uint8_t *p)
+{
+    uint64_t mant = rnd() | 1ull << 63;
+    unsigned exp = 16383 - 8 + rnd_below(17);
+    switch (rnd_below(16)) {
+    case 0: mant = 0; exp = 0; break;                               /* zero */
+    case 1: mant = 1ull << 63; exp = 16383; break;                  /* 1.0 */
+    case 2: mant = 1ull << 63; exp = 0x7fff; break;                 /* infinity */
+    case 3: mant = 3ull << 62 | (rnd() >> 2); exp = 0x7fff; break;  /* QNaN */
+    case 4: exp = 1 + rnd_below(0x7ffe); break;                     /* any magnitude */
+    case 5: mant = rnd() & ~(1ull << 63); exp = 0; break;           /* denormal */
+    case 6: mant &= ~0xffffffffull; break;                          /* short significand */
+    case 7: mant &= 0xffffffffff000000ull; exp = 16383 + 20 + rnd_below(50); break; /* ints */
+    default: break;
+    }
+    for (int k = 0; k < 8; k++) {
+        p[k] = (uint8_t)(mant >> (8 * k));
+    }
+    uint16_t se = (uint16_t)(exp | (chance(50) ? 0x8000 : 0));
+    p[8] = (uint8_t)se;
+    p[9] = (uint8_t)(se >> 8);
+}
+
+static void x87_fill(uint8_t *img)
+{
+    for (int k = 0; k < X87_SLOTS; k++) {
+        uint32_t f32;
+        switch (rnd_below(8)) {
+        case 0: f32 = 0; break;
+        case 1: f32 = 0x3f800000u; break;                                 /* 1.0 */
+        case 2: f32 = 0x7f800000u; break;                                 /* infinity */
+        case 3: f32 = 0x7fc00000u | ((uint32_t)rnd() & 0x3fffff); break;  /* QNaN */
+        case 4: f32 = (uint32_t)rnd() & 0x7fffff; break;                  /* denormal */
+        default: f32 = (uint32_t)(127 - 8 + rnd_below(17)) << 23 | ((uint32_t)rnd() & 0x7fffff);
+        }
+        f32 |= chance(50) ? 0x80000000u : 0;
+        memcpy(img + X87_SLOT_F32 + 16 * k, &f32, 4);
+        uint64_t f64;
+        switch (rnd_below(8)) {
+        case 0: f64 = 0; break;
+        case 1: f64 = 0x3ff0000000000000ull; break;
+        case 2: f64 = 0x7ff0000000000000ull; break;
+        case 3: f64 = 0x7ff8000000000000ull | (rnd() & 0x7ffffffffffffull); break;
+        case 4: f64 = rnd() & 0xfffffffffffffull; break;
+        default: f64 = (uint64_t)(1023 - 8 + rnd_below(17)) << 52 | (rnd() & 0xfffffffffffffull);
+        }
+        f64 |= chance(50) ? 0x8000000000000000ull : 0;
+        memcpy(img + X87_SLOT_F64 + 16 * k, &f64, 8);
+        x87_rand_f80(img + X87_SLOT_F80 + 16 * k);
+        int64_t v = (int64_t)interesting32();
+        if (chance(30)) {
+            v = (int64_t)(int16_t)v;
+        } else if (chance(20)) {
+            v = (int64_t)rnd();
+        }
+        memcpy(img + X87_SLOT_INT + 16 * k, &v, 8);
+    }
+    /* all exceptions masked, random precision and rounding, and random reserved bits (6 and
+       13-15) and IC (12), which FLDCW must treat as the x87 does */
+    uint16_t cw = (uint16_t)(0x3f | rnd_below(4) << 8 | rnd_below(4) << 10 |
+                             ((uint32_t)rnd() & 0xf040));
+    if (chance(50)) {
+        cw = 0x037f;
+    }
+    memcpy(img + X87_CW, &cw, 2);
+}
+
 /* ---- memory images ---- */
 
 enum { IMG_SIZE = VSH_STACK_END - VSH_DATA };
@@ -1465,6 +1754,9 @@ static void xlat_run(Machine *m, const Seq *s, const uint8_t *img, State *out)
     }
     c->eip = gen.base + VSH_CODE;
     x86_set_eflags(c, s->eflags, ~0u);
+    /* the host child enters every sequence with the FPU's initial state (Linux gives a signal
+       handler a fresh FPU, and the child leaves the handler by siglongjmp): registers +0.0 */
+    x87_reset(c);
     int r = harness_run(m, 1000000);
     for (int i = 0; i < 16; i++) {
         out->regs[i] = gen.mode64 ? c->regs[i] : (uint32_t)c->regs[i];
@@ -1554,7 +1846,7 @@ static void disassemble(const Seq *s, FILE *out)
 static void usage(void)
 {
     fprintf(stderr, "usage: vs-host --mode 32|64 --count N [--seed S] [--length UNITS] "
-                    "[--backend jit|interp|both] [--show N] [--verbose]\n");
+                    "[--backend jit|interp|both] [--show N] [--verbose] [--x87] [--x87-groups MASK]\n");
     exit(2);
 }
 
@@ -1601,6 +1893,14 @@ int main(int argc, char **argv)
             show = atol(argv[++i]);
         } else if (!strcmp(argv[i], "--verbose")) {
             verbose = true;
+        } else if (!strcmp(argv[i], "--x87")) {
+            x87_mode = true;
+        } else if (!strcmp(argv[i], "--x87-groups") && i + 1 < argc) {
+            x87_mode = true;
+            x87_groups = (uint32_t)strtoul(argv[++i], NULL, 0);
+            if (!(x87_groups & 0x7f)) {
+                usage();
+            }
         } else {
             usage();
         }
@@ -1612,7 +1912,8 @@ int main(int argc, char **argv)
     if (!seed_given) {
         seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
     }
-    printf("vs-host: mode %d, %ld sequences, seed %" PRIu64 "\n", mode, count, seed);
+    printf("vs-host: mode %d%s, %ld sequences, seed %" PRIu64 "\n", mode,
+           x87_mode ? " x87" : "", count, seed);
     rng = seed * 0x9e3779b97f4a7c15ull + 1;
 
     /* the low layout needs the host to allow mappings at VSH_BASE */
@@ -1633,6 +1934,10 @@ int main(int argc, char **argv)
                "forms are left out\n", min_addr);
     }
 
+    unsigned c7a, c7b = 0, c7c, c7d;
+    if (__get_cpuid_count(7, 0, &c7a, &c7b, &c7c, &c7d)) {
+        x87_host_fdp_excptn_only = c7b & (1u << 6);
+    }
     build_templates();
     if (nb_tmpls == 0) {
         fprintf(stderr, "vs-host: no instruction templates\n");
@@ -1678,8 +1983,14 @@ int main(int argc, char **argv)
     long passed = 0, failed = 0, shown = 0;
     uint64_t insns = 0;
     for (long i = 0; i < count; i++) {
-        gen_sequence(&seq, (int)max_units);
-        fill_memory(img);
+        if (x87_mode) {
+            gen_sequence_x87(&seq, (int)max_units);
+            fill_memory(img);
+            x87_fill(img);
+        } else {
+            gen_sequence(&seq, (int)max_units);
+            fill_memory(img);
+        }
         insns += (uint64_t)seq.insns;
         if (getenv("VS_HOST_TRACE")) {
             printf("sequence %ld:\n", i);

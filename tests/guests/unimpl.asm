@@ -1,9 +1,9 @@
 ; tests/guests/unimpl.asm — executes an instruction the emulator does not implement.
 ;
-; Prints a line on the debug console, then runs FSIN (bytes D9 FE) in real mode. xlat must stop
-; with a clear "unimplemented instruction" error (non-zero exit, no crash). A CPU that knows the
-; instruction (qemu) goes on, prints a second line and exits with value 0 (qemu status 1).
-; When xlat learns x87 transcendentals, pick another instruction it does not know.
+; Prints a line on the debug console, then runs EMMS (bytes 0F 77, MMX) in real mode. xlat must
+; stop with a clear "unimplemented instruction" error (non-zero exit, no crash). A CPU that knows
+; the instruction (qemu) goes on, prints a second line and exits with value 0 (qemu status 1).
+; When xlat learns MMX, pick another instruction it does not know.
 ;
 ; Build: nasm -f bin -I tests/guests/ -o o/roms/unimpl.bin tests/guests/unimpl.asm
 
@@ -12,9 +12,9 @@
 section rom
 bits 16
 rm_main:
-    RM_PRINT "unimpl: executing FSIN (D9 FE)", 10
-    db 0xD9, 0xFE                   ; fsin
-    RM_PRINT "unimpl: FSIN executed", 10
+    RM_PRINT "unimpl: executing EMMS (0F 77)", 10
+    db 0x0F, 0x77                   ; emms
+    RM_PRINT "unimpl: EMMS executed", 10
     ret
 
 bits 32

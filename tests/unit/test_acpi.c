@@ -162,6 +162,21 @@ static uint32_t ld32(const uint8_t *p)
     return (uint32_t)mem_ld_le(p, 4);
 }
 
+/* IA-PC HPET specification 1.0a, 3.2.4 Table 3: the HPET description table at `p` */
+static void check_hpet_table(const uint8_t *p, uint32_t id, uint64_t addr)
+{
+    ck_assert(memcmp(p, "HPET", 4) == 0);
+    ck_assert_uint_eq(ld32(p + 4), 56);
+    ck_assert_uint_eq(sum(p, 56), 0);
+    ck_assert_uint_eq(ld32(p + 36), id);
+    ck_assert_uint_eq(p[40], 0); /* generic address: system memory */
+    ck_assert_uint_eq(p[42], 0); /* bit offset */
+    ck_assert_uint_eq(mem_ld_le(p + 44, 8), addr);
+    ck_assert_uint_eq(p[52], 0);                  /* HPET number */
+    ck_assert_uint_gt(mem_ld_le(p + 53, 2), 0);   /* a minimum tick is given */
+    ck_assert_uint_eq(p[55] & 0x0f, 0);           /* page protection: none promised */
+}
+
 static void check_tables(bool ioapic)
 {
     static uint8_t area[0x10000];
@@ -171,7 +186,10 @@ static void check_tables(bool ioapic)
                           .sci_irq = 9,
                           .lapic_addr = 0xfee00000,
                           .ioapic = ioapic,
-                          .ioapic_addr = 0xfec00000};
+                          .ioapic_addr = 0xfec00000,
+                          .hpet = ioapic,
+                          .hpet_addr = 0xfed00000,
+                          .hpet_id = 0x8086a201};
     uint32_t rsdp_a = acpi_build_tables(area, base, sizeof(area), &c);
     /* 5.2.4: "RSD PTR " on a 16-byte boundary in 0xE0000-0xFFFFF, 20 bytes summing to 0 */
     ck_assert_uint_ge(rsdp_a, 0xe0000);
@@ -181,10 +199,13 @@ static void check_tables(bool ioapic)
     ck_assert(memcmp(rsdp, "RSD PTR ", 8) == 0);
     ck_assert_uint_eq(sum(rsdp, 20), 0);
     ck_assert_uint_eq(rsdp[15], 0);
-    /* 5.2.7: RSDT lists the FADT and the MADT */
+    /* 5.2.7: RSDT lists the FADT and the MADT (and the HPET table) */
     const uint8_t *rsdt = area + (ld32(rsdp + 16) - base);
     ck_assert(memcmp(rsdt, "RSDT", 4) == 0);
-    ck_assert_uint_eq(ld32(rsdt + 4), 36 + 8);
+    ck_assert_uint_eq(ld32(rsdt + 4), 36 + (ioapic ? 12 : 8));
+    if (ioapic) {
+        check_hpet_table(area + (ld32(rsdt + 44) - base), 0x8086a201, 0xfed00000);
+    }
     ck_assert_uint_eq(sum(rsdt, ld32(rsdt + 4)), 0);
     const uint8_t *fadt = area + (ld32(rsdt + 36) - base);
     const uint8_t *madt = area + (ld32(rsdt + 40) - base);
@@ -348,6 +369,13 @@ START_TEST(test_firmwareless)
         }
     }
     ck_assert_uint_ne(rsdp, 0);
+    /* the HPET table, third in the RSDT: the device's own ID (spec 2.3.4: vendor 8086,
+       LEG_RT_CAP, COUNT_SIZE_CAP, three timers, revision 1), at 0xFED00000 */
+    const uint8_t *rsdt = m->ram + ld32(m->ram + rsdp + 16);
+    ck_assert_uint_eq(ld32(rsdt + 4), 36 + 12);
+    const uint8_t *hpet = m->ram + ld32(rsdt + 44);
+    check_hpet_table(hpet, 0x8086a201, 0xfed00000);
+    ck_assert_uint_eq(ld32(hpet + 36), (uint32_t)as_read(&m->mem, 0xfed00000, 4));
     ck_assert_uint_eq(io_read(&m->io, 0xb000 + ACPI_PM1_CNT, 2) & ACPI_SCI_EN, ACPI_SCI_EN);
     ck_assert_int_eq(machine_run(m), 0);
     ck_assert(m->exit_requested);

@@ -351,6 +351,38 @@ START_TEST(test_init_sipi)
 }
 END_TEST
 
+/* 10.5.1 and 10.6.1: NMI delivery mode (the vector ignored) pulses the CPU's NMI pin, from
+   LINT1 programmed as on a PC (NMI, edge) and from an NMI IPI to self; an NMI is no vector in
+   IRR and leaves INTR alone */
+static int nmi_edges;
+static void nmi_handler(void *opaque, int n, int level)
+{
+    (void)opaque;
+    (void)n;
+    nmi_edges += level != 0;
+}
+
+START_TEST(test_nmi)
+{
+    nmi_edges = 0;
+    apic.nmi = irq_line(nmi_handler, NULL, 0);
+    sw_enable();
+    wr(0x360, 0x400);            /* LVT LINT1: NMI, edge, unmasked */
+    apic_set_lint(&apic, 1, 1);
+    apic_set_lint(&apic, 1, 0);
+    ck_assert_int_eq(nmi_edges, 1);
+    wr(0x310, 0);                /* destination APIC ID 0: this one */
+    wr(0x300, 0x4ab);            /* delivery mode 100b, vector 0xAB ignored */
+    ck_assert_int_eq(nmi_edges, 2);
+    ck_assert_uint_eq(rd(0x300) & (1u << 12), 0);
+    ck_assert_uint_eq(rd(0x200 + 0x10 * (0xab / 32)) & (1u << (0xab % 32)), 0); /* not in IRR */
+    ck_assert_int_eq(intr, 0);
+    wr(0x360, 0x10400);          /* masked: nothing */
+    apic_set_lint(&apic, 1, 1);
+    ck_assert_int_eq(nmi_edges, 2);
+}
+END_TEST
+
 /* 10.4.5: relocating the APIC page */
 START_TEST(test_relocation)
 {
@@ -417,6 +449,7 @@ static Suite *apic_suite(void)
     tcase_add_test(tc, test_esr);
     tcase_add_test(tc, test_level_eoi_broadcast);
     tcase_add_test(tc, test_init_sipi);
+    tcase_add_test(tc, test_nmi);
     tcase_add_test(tc, test_relocation);
     tcase_add_test(tc, test_x2apic);
     tcase_add_test(tc, test_snapshot_fields);

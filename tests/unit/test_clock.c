@@ -338,6 +338,54 @@ START_TEST(test_timer_at_exact_instruction)
 }
 END_TEST
 
+/* an MMIO region that notes the virtual time of each access */
+typedef struct Probe {
+    Machine *m;
+    int64_t ns[4];
+    int n;
+} Probe;
+
+static uint64_t probe_read(void *opaque, uint64_t off, unsigned size)
+{
+    (void)off;
+    (void)size;
+    Probe *p = opaque;
+    if (p->n < 4) {
+        p->ns[p->n++] = vclock_ns(&p->m->clock);
+    }
+    return 0;
+}
+
+static void probe_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
+{
+    (void)val;
+    probe_read(opaque, off, size);
+}
+
+START_TEST(test_mmio_sees_its_own_instruction)
+{
+    /* reset vector: jmp F000:0000, which holds
+         mov ax, 0xd000 / mov ds, ax / mov al, [0] / 10 x nop / mov [0], al / hlt
+       The two MMIO accesses are in one block (after the DS load); each must see the time at
+       the end of its own instruction (the 4th and the 15th), not the block's end. */
+    static const uint8_t reset[] = {0xea, 0x00, 0x00, 0x00, 0xf0};
+    static const uint8_t code[] = {0xb8, 0x00, 0xd0, 0x8e, 0xd8, 0xa0, 0x00, 0x00,
+                                   0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90,
+                                   0xa2, 0x00, 0x00, 0xf4};
+    write_bios(reset, sizeof(reset), code, sizeof(code));
+    Machine *m = new_machine(test_accels[_i], 0);
+    Probe p = {.m = m};
+    ck_assert_int_ge(as_add_mmio(&m->mem, "probe", 0xd0000, 0x1000, probe_read, probe_write, &p,
+                                 10),
+                     0);
+    machine_run(m);
+    ck_assert_int_eq(p.n, 2);
+    ck_assert_int_eq(p.ns[0], 4);
+    ck_assert_int_eq(p.ns[1], 15);
+    machine_destroy(m);
+}
+END_TEST
+
 START_TEST(test_long_run_crosses_slices)
 {
     /* past MACHINE_SLICE: the count stays exact across slices */
@@ -507,6 +555,7 @@ static Suite *clock_suite(void)
     tc = tcase_create("main loop");
     tcase_add_loop_test(tc, test_timer_at_exact_instruction, 0, test_nb_accels);
     tcase_add_loop_test(tc, test_long_run_crosses_slices, 0, test_nb_accels);
+    tcase_add_loop_test(tc, test_mmio_sees_its_own_instruction, 0, test_nb_accels);
     tcase_add_loop_test(tc, test_halt_skips_to_deadline, 0, test_nb_accels);
     tcase_add_loop_test(tc, test_halt_no_timer, 0, test_nb_accels);
     tcase_add_loop_test(tc, test_halt_if0_with_timer, 0, test_nb_accels);

@@ -14,6 +14,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hw/fw_cfg.h"
 #include "softmmu/machine.h"
@@ -225,6 +226,121 @@ START_TEST(test_board_items)
 }
 END_TEST
 
+/* ---- -kernel with -bios: the kernel items ---------------------------------------------------- */
+
+static uint32_t le32_item(Machine *m, uint16_t key)
+{
+    uint8_t b[4];
+    read_item(&m->fw_cfg, &m->io, key, b, 4);
+    return (uint32_t)mem_ld_le(b, 4);
+}
+
+static const char *write_temp(char *path, const void *data, size_t len)
+{
+    strcpy(path, "/tmp/xlat-test-fwcfg-XXXXXX");
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
+    close(fd);
+    return path;
+}
+
+START_TEST(test_kernel_items)
+{
+    /* a bzImage of boot protocol 2.12 (the kernel's Documentation/arch/x86/boot.rst): setup_sects
+       3, so the real-mode part is (3 + 1) * 512 bytes and the rest is the protected-mode kernel */
+    enum { SETUP = 4 * 512, KERNEL = 3000 };
+    static uint8_t f[SETUP + KERNEL];
+    memset(f, 0, sizeof(f));
+    f[0x1f1] = 3;
+    mem_st_le(f + 0x1fe, 0xaa55, 2);
+    f[0x200] = 0xeb;
+    f[0x201] = 0x66;
+    memcpy(f + 0x202, "HdrS", 4);
+    mem_st_le(f + 0x206, 0x020c, 2);
+    f[0x211] = 0x01;                       /* LOADED_HIGH */
+    mem_st_le(f + 0x214, 0x100000, 4);     /* code32_start */
+    mem_st_le(f + 0x22c, 0x37ffffff, 4);   /* initrd_addr_max */
+    mem_st_le(f + 0x238, 2048, 4);         /* cmdline_size */
+    for (size_t i = SETUP; i < sizeof(f); i++) {
+        f[i] = (uint8_t)(i * 7 + 1);
+    }
+    static uint8_t initrd[5000];
+    for (size_t i = 0; i < sizeof(initrd); i++) {
+        initrd[i] = (uint8_t)(i ^ 0x5a);
+    }
+    char kpath[64], ipath[64];
+    write_temp(kpath, f, sizeof(f));
+    write_temp(ipath, initrd, sizeof(initrd));
+    static uint8_t image[64 << 10];
+    memset(image, 0xf4, sizeof(image));
+    const char *cmdline = "console=ttyS0 quiet";
+    MachineOptions o = {.ram_size = 32u << 20,
+                        .bios_image = image,
+                        .bios_image_size = sizeof(image),
+                        .accel = "interp",
+                        .debugcon = "none",
+                        .code_cache_size = 4 << 20,
+                        .rtc_base_set = true,
+                        .kernel = kpath,
+                        .append = cmdline,
+                        .initrd = ipath};
+    Machine *m = machine_create(&o);
+    unlink(kpath);
+    unlink(ipath);
+    ck_assert_ptr_nonnull(m);
+
+    /* keys 0x07/0x08/0x11: the protected-mode part, for 1 MiB */
+    ck_assert_uint_eq(le32_item(m, 0x07), 0x100000);
+    ck_assert_uint_eq(le32_item(m, 0x08), KERNEL);
+    static uint8_t buf[SETUP + KERNEL];
+    read_item(&m->fw_cfg, &m->io, 0x11, buf, KERNEL);
+    ck_assert_mem_eq(buf, f + SETUP, KERNEL);
+    /* keys 0x16/0x17/0x18: the real-mode part at 0x10000, its header filled as a boot loader
+       does (boot.rst): type_of_loader 0xff, CAN_USE_HEAP, heap_end_ptr 0xfe00 (the command
+       line 64 KiB above the setup, minus 0x200), cmd_line_ptr, ramdisk_image and _size */
+    ck_assert_uint_eq(le32_item(m, 0x16), 0x10000);
+    ck_assert_uint_eq(le32_item(m, 0x17), SETUP);
+    read_item(&m->fw_cfg, &m->io, 0x18, buf, SETUP);
+    ck_assert_mem_eq(buf + 0x202, "HdrS", 4);
+    ck_assert_uint_eq(buf[0x210], 0xff);
+    ck_assert_uint_eq(buf[0x211], 0x81);
+    ck_assert_uint_eq(mem_ld_le(buf + 0x224, 2), 0xfe00);
+    ck_assert_uint_eq(mem_ld_le(buf + 0x228, 4), 0x20000);
+    /* keys 0x13/0x14/0x15 (and the older 0x09): the command line with its NUL at 0x20000 */
+    ck_assert_uint_eq(le32_item(m, 0x13), 0x20000);
+    ck_assert_uint_eq(le32_item(m, 0x09), 0x20000);
+    ck_assert_uint_eq(le32_item(m, 0x14), strlen(cmdline) + 1);
+    read_item(&m->fw_cfg, &m->io, 0x15, buf, strlen(cmdline) + 1);
+    ck_assert_mem_eq(buf, cmdline, strlen(cmdline) + 1);
+    /* keys 0x0a/0x0b/0x12: the initrd, page-aligned in RAM above the kernel and below its
+       end, where the header says */
+    uint32_t initrd_addr = le32_item(m, 0x0a);
+    ck_assert_uint_eq(initrd_addr & 0xfff, 0);
+    ck_assert_uint_gt(initrd_addr, 0x100000);
+    ck_assert_uint_le(initrd_addr + sizeof(initrd), 32u << 20);
+    ck_assert_uint_eq(le32_item(m, 0x0b), sizeof(initrd));
+    read_item(&m->fw_cfg, &m->io, 0x12, buf, sizeof(initrd));
+    ck_assert_mem_eq(buf, initrd, sizeof(initrd));
+    read_item(&m->fw_cfg, &m->io, 0x18, buf, SETUP);
+    ck_assert_uint_eq(mem_ld_le(buf + 0x218, 4), initrd_addr);
+    ck_assert_uint_eq(mem_ld_le(buf + 0x21c, 4), sizeof(initrd));
+    machine_destroy(m);
+
+    /* without -bios (the kernel is entered directly) the items stay empty, as without -kernel */
+    o.bios_image = NULL;
+    o.bios_image_size = 0;
+    write_temp(kpath, f, sizeof(f));
+    o.initrd = NULL;
+    m = machine_create(&o);
+    unlink(kpath);
+    ck_assert_ptr_nonnull(m);
+    ck_assert_uint_eq(le32_item(m, 0x08), 0);
+    ck_assert_uint_eq(le32_item(m, 0x17), 0);
+    machine_destroy(m);
+}
+END_TEST
+
 static Suite *fw_cfg_suite(void)
 {
     Suite *s = suite_create("fw_cfg");
@@ -236,6 +352,7 @@ static Suite *fw_cfg_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("board");
     tcase_add_test(tc, test_board_items);
+    tcase_add_test(tc, test_kernel_items);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1796,7 +1796,7 @@ static void build_exit_block(IRFunc *f, const void *arg)
     } else if (e->slot == -1) {
         /* the next pc is computed: lookup_and_goto reads it from env */
         ir_emit_addi(f, IR_I64, gpc, gpc, 0x1000);
-        ir_emit_lookup_and_goto(f);
+        ir_emit_lookup_and_goto(f, gpc);
     } else {
         ir_emit_exit_tb(f, IR_EXIT_NOCHAIN);
     }

@@ -10,9 +10,13 @@
  * character times), overrun in 16450 and FIFO mode, and the loopback mode of MCR bit 4. On the
  * PC the interrupt reaches the bus through MCR.OUT2. The escape keys are QEMU's mux keys.
  */
+#include <arpa/inet.h>
 #include <check.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "hw/serial.h"
 
@@ -282,6 +286,129 @@ START_TEST(test_escape_keys)
 }
 END_TEST
 
+/* qemu's spellings of a TCP backend (qemu-system's -serial tcp: and -chardev socket) */
+START_TEST(test_tcp_spec)
+{
+    ChrTcpSpec t;
+    char err[300];
+    ck_assert_int_eq(chr_parse_tcp("127.0.0.1:4444,server=on,wait=off", &t, err, sizeof(err)), 0);
+    ck_assert_str_eq(t.host, "127.0.0.1");
+    ck_assert_uint_eq(t.port, 4444);
+    ck_assert(t.server && !t.wait);
+    ck_assert_int_eq(chr_parse_tcp("localhost:23,server,nowait", &t, err, sizeof(err)), 0);
+    ck_assert(t.server && !t.wait);
+    ck_assert_int_eq(chr_parse_tcp(":5555,server", &t, err, sizeof(err)), 0);
+    ck_assert_str_eq(t.host, ""); /* the loopback address */
+    ck_assert(t.server && t.wait); /* a server waits for its first client unless told not to */
+    ck_assert_int_eq(chr_parse_tcp("[::1]:65535", &t, err, sizeof(err)), 0);
+    ck_assert_str_eq(t.host, "::1");
+    ck_assert(!t.server && !t.wait);
+    static const char *const bad[] = {"127.0.0.1:65536,server=on", "127.0.0.1:0", "127.0.0.1:",
+                                      "127.0.0.1:-1", "127.0.0.1", "127.0.0.1:4444,wait=off",
+                                      "127.0.0.1:4444,server=maybe", "127.0.0.1:4444,bogus",
+                                      "[::1:4444", "127.0.0.1:4444,telnet=on"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        err[0] = 0;
+        ck_assert_msg(chr_parse_tcp(bad[i], &t, err, sizeof(err)) < 0, "%s accepted", bad[i]);
+        ck_assert_msg(err[0] != 0, "%s: no message", bad[i]);
+    }
+}
+END_TEST
+
+static uint16_t free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(a);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+static int connect_to(uint16_t port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    return fd;
+}
+
+/* a TCP server backend: input from a client, output to it, dropped while nobody is there,
+   and a second client after the first leaves; nothing blocks */
+START_TEST(test_tcp_server)
+{
+    char spec[64];
+    uint16_t port = free_port();
+    snprintf(spec, sizeof(spec), "tcp:127.0.0.1:%u,server=on,wait=off", port);
+    CharBackend c;
+    ck_assert_int_eq(chr_open(&c, spec), 0);
+    ck_assert(chr_has_input_source(&c));
+    chr_write(&c, 'z'); /* no client yet: dropped */
+    ck_assert_uint_eq(c.dropped, 1);
+
+    int cl = connect_to(port);
+    ck_assert(chr_poll(&c, 1000000000)); /* accepts */
+    ck_assert_int_ge(c.sock_fd, 0);
+    ck_assert_int_eq(write(cl, "hi", 2), 2);
+    for (int i = 0; i < 100 && c.in_len < 2; i++) {
+        chr_poll(&c, 10000000);
+    }
+    ck_assert_uint_eq(c.in_len, 2);
+    ck_assert(memcmp(c.in, "hi", 2) == 0);
+    chr_write(&c, 'o');
+    chr_write(&c, 'k');
+    chr_flush(&c);
+    char buf[8];
+    ck_assert_int_eq(read(cl, buf, sizeof(buf)), 2);
+    ck_assert(memcmp(buf, "ok", 2) == 0);
+
+    close(cl); /* the client leaves: the server listens again */
+    for (int i = 0; i < 100 && c.sock_fd >= 0; i++) {
+        chr_poll(&c, 10000000);
+    }
+    ck_assert_int_lt(c.sock_fd, 0);
+    ck_assert(chr_has_input_source(&c));
+    chr_write(&c, 'x');
+    chr_flush(&c);
+    ck_assert_uint_eq(c.dropped, 2);
+
+    cl = connect_to(port);
+    for (int i = 0; i < 100 && c.sock_fd < 0; i++) {
+        chr_poll(&c, 10000000);
+    }
+    ck_assert_int_ge(c.sock_fd, 0);
+    chr_write(&c, '!');
+    chr_flush(&c);
+    ck_assert_int_eq(read(cl, buf, sizeof(buf)), 1);
+    ck_assert_uint_eq(buf[0], '!');
+    close(cl);
+    chr_close(&c);
+}
+END_TEST
+
+/* input the guest has not taken fills the buffer: more host input waits on the host side, and
+   is not mistaken for the end of input */
+START_TEST(test_full_input_buffer)
+{
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    CharBackend c;
+    ck_assert_int_eq(chr_open(&c, "none"), 0);
+    c.in_fd = p[0];
+    c.in_len = sizeof(c.in);
+    ck_assert_int_eq(write(p[1], "more", 4), 4);
+    ck_assert(chr_poll(&c, 0));
+    ck_assert_int_eq(c.in_fd, p[0]);
+    chr_consume(&c, sizeof(c.in));
+    ck_assert(chr_poll(&c, 0));
+    ck_assert_uint_eq(c.in_len, 4);
+    close(p[0]);
+    close(p[1]);
+}
+END_TEST
+
 START_TEST(test_snapshot_fields)
 {
     ck_assert_uint_eq(serial_vmstate.nb_fields, 16);
@@ -305,6 +432,9 @@ static Suite *serial_suite(void)
     tcase_add_test(tc, test_loopback);
     tcase_add_test(tc, test_priorities);
     tcase_add_test(tc, test_escape_keys);
+    tcase_add_test(tc, test_tcp_spec);
+    tcase_add_test(tc, test_tcp_server);
+    tcase_add_test(tc, test_full_input_buffer);
     tcase_add_test(tc, test_snapshot_fields);
     suite_add_tcase(s, tc);
     return s;

@@ -167,6 +167,29 @@ START_TEST(test_flush)
 }
 END_TEST
 
+/* The jump cache without a physical address: valid only under the generation that checked it.
+   A TLB flush or an invalidation (a new generation) makes the next lookup check again. */
+START_TEST(test_jump_generation)
+{
+    TCGContext *s = ctx_new(&backend_interp);
+    CPUCommon cpu = {0};
+    s->jump_gen = &cpu.jump_gen;
+    TranslationBlock *a = make_tb(s, 0x1000, 0x1000, 4);
+    ck_assert_ptr_eq(tb_lookup(s, &cpu, 0x1000, 0x1000, 0, 0, 0), a); /* checked: cached */
+    ck_assert_ptr_eq(tb_lookup_jump(s, &cpu, 0x1000, 0, 0), a);
+    ck_assert_ptr_null(tb_lookup_jump(s, &cpu, 0x1000, 0, 1));     /* other mode flags */
+    cpu.jump_gen++;                                                 /* say, CR3 was written */
+    ck_assert_ptr_null(tb_lookup_jump(s, &cpu, 0x1000, 0, 0));
+    ck_assert_ptr_eq(tb_lookup(s, &cpu, 0x1000, 0x1000, 0, 0, 0), a); /* checked again */
+    ck_assert_ptr_eq(tb_lookup_jump(s, &cpu, 0x1000, 0, 0), a);
+    uint64_t gen = cpu.jump_gen;
+    ck_assert_int_eq(tb_invalidate_phys_range(s, 0x1000, 0x1001), 1);
+    ck_assert_uint_gt(cpu.jump_gen, gen);                           /* invalidation: new generation */
+    ck_assert_ptr_null(tb_lookup_jump(s, &cpu, 0x1000, 0, 0));
+    ctx_free(s);
+}
+END_TEST
+
 START_TEST(test_key_fields)
 {
     TCGContext *s = ctx_new(&backend_interp);
@@ -190,6 +213,7 @@ int main(void)
     tcase_add_test(tc, test_invalidation_is_precise);
     tcase_add_test(tc, test_flush);
     tcase_add_test(tc, test_key_fields);
+    tcase_add_test(tc, test_jump_generation);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

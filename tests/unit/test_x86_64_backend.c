@@ -1337,7 +1337,7 @@ START_TEST(test_lookup_and_goto)
 
     begin();
     ir_emit_addi(&f, IR_I64, gq[0], gq[0], 1);
-    ir_emit_lookup_and_goto(&f);
+    ir_emit_lookup_and_goto(&f, gq[0]);
     TranslationBlock *a = compile_icount(1);
 
     cpu->common.budget = 10;

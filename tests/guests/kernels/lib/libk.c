@@ -390,9 +390,9 @@ void excp_dispatch(struct excp_frame *f)
     if (excp_hook[v]) {
         excp_hook[v](f);
     }
-    /* traps (INT3, INTO) and software or external interrupts continue after the instruction,
-       also inside TRY; a fault in TRY resumes at its end */
-    if (v == 3 || v == 4 || v >= 32) {
+    /* traps (INT3, INTO), NMIs and software or external interrupts continue after the
+       instruction, also inside TRY; a fault in TRY resumes at its end */
+    if (v == 2 || v == 3 || v == 4 || v >= 32) {
         return;
     }
     if (excp_fixup) {
