@@ -71,11 +71,11 @@ static const FeatureName features[] = {
     {"rdrand", NULL, FEAT_1_ECX, 30, false},
     {"hypervisor", NULL, FEAT_1_ECX, 31, false},
     /* leaf 80000001H EDX */
-    {"syscall", NULL, FEAT_8001_EDX, 11, false},
+    {"syscall", NULL, FEAT_8001_EDX, 11, true},
     {"nx", "xd", FEAT_8001_EDX, 20, false},
-    {"pdpe1gb", NULL, FEAT_8001_EDX, 26, false},
+    {"pdpe1gb", NULL, FEAT_8001_EDX, 26, true},
     {"rdtscp", NULL, FEAT_8001_EDX, 27, false},
-    {"lm", NULL, FEAT_8001_EDX, 29, false},
+    {"lm", NULL, FEAT_8001_EDX, 29, true},
     /* leaf 80000001H ECX */
     {"lahf-lm", "lahf_lm", FEAT_8001_ECX, 0, false},
     {"abm", NULL, FEAT_8001_ECX, 5, true}, /* LZCNT */

@@ -98,8 +98,29 @@ void x86_update_hflags(CPUX86State *env)
             h |= (env->seg[R_CS].selector & 3) << HF_CPL_SHIFT;
         }
     }
+    if (env->efer & EFER_LMA) {
+        h |= HF_LMA;
+        /* CS.L selects 64-bit mode, else compatibility mode (SDM Vol. 3A 5.2.1) */
+        if (env->seg[R_CS].flags & DESC_L_MASK) {
+            h = (h & ~(uint32_t)(HF_CS32 | HF_SS32)) | HF_CS64;
+        }
+    }
+    if (!(h & HF_CS64) && IR_FL_SIZE(env->cc.kind) == 3) {
+        /* 64-bit flags left lazy for code that keeps i32 operands: materialize them */
+        uint32_t e = ir_flags_compute(env->cc.kind, env->cc.res, env->cc.a, env->cc.b,
+                                      env->cc.c);
+        env->cc.kind = IR_FL_KIND(IR_FL_EFLAGS, 2);
+        env->cc.res = e;
+    }
     for (int i = 0; i < R_NB_SEGS; i++) {
         const SegmentCache *sc = &env->seg[i];
+        if (h & HF_CS64) {
+            /* 64-bit mode: no base but FS's and GS's, no limit checks (SDM Vol. 3A 3.2.4) */
+            if (sc->base == 0 || (i != R_FS && i != R_GS)) {
+                h |= 1u << (HF_ZERO_BASE_SHIFT + i);
+            }
+            continue;
+        }
         if (sc->base == 0) {
             h |= 1u << (HF_ZERO_BASE_SHIFT + i);
         }
@@ -194,6 +215,17 @@ bool x86_exec_pending(CPUCommon *c)
 
 void x86_dump_state(CPUX86State *env, FILE *out)
 {
+    if (env->hflags & HF_LMA) {
+        /* long mode: the 64-bit registers first */
+        static const char *const n64[16] = {"RAX", "RCX", "RDX", "RBX", "RSP", "RBP", "RSI",
+                                            "RDI", "R8 ", "R9 ", "R10", "R11", "R12", "R13",
+                                            "R14", "R15"};
+        for (int i = 0; i < 16; i++) {
+            fprintf(out, "%s=%016" PRIx64 "%s", n64[i], env->regs[i], i % 4 == 3 ? "\n" : " ");
+        }
+        fprintf(out, "RIP=%016" PRIx64 " EFER=%08" PRIx64 " CR3=%016" PRIx64 "\n", env->eip,
+                env->efer, env->cr[3]);
+    }
     static const char *const names[8] = {"EAX", "EBX", "ECX", "EDX", "ESI", "EDI", "EBP", "ESP"};
     static const int order[8] = {R_EAX, R_EBX, R_ECX, R_EDX, R_ESI, R_EDI, R_EBP, R_ESP};
     for (int i = 0; i < 8; i++) {
@@ -204,10 +236,10 @@ void x86_dump_state(CPUX86State *env, FILE *out)
             (uint32_t)env->eip, x86_get_eflags(env), (uint32_t)env->cr[0], env->hflags);
     static const char *const segs[R_NB_SEGS] = {"ES", "CS", "SS", "DS", "FS", "GS"};
     for (int i = 0; i < R_NB_SEGS; i++) {
-        fprintf(out, "%s =%04" PRIx32 " %08" PRIx32 " %08" PRIx32 " %08" PRIx32 "\n", segs[i],
+        fprintf(out, "%s =%04" PRIx32 " %08" PRIx64 " %08" PRIx32 " %08" PRIx32 "\n", segs[i],
                 env->seg[i].selector, env->seg[i].base, env->seg[i].limit, env->seg[i].flags);
     }
-    fprintf(out, "GDT=     %08" PRIx32 " %08x\n", env->gdt.base, env->gdt.limit);
+    fprintf(out, "GDT=     %08" PRIx64 " %08x\n", env->gdt.base, env->gdt.limit);
     x87_dump_state(env, out);
 }
 
@@ -222,13 +254,23 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 
 uint64_t x86_state_hash(CPUX86State *env, uint64_t h)
 {
-    uint32_t v[8 + 3];
-    for (int i = 0; i < 8; i++) {
-        v[i] = (uint32_t)env->regs[i];
+    uint64_t v[16 + 13];
+    for (int i = 0; i < 16; i++) {
+        v[i] = env->regs[i];
     }
-    v[8] = (uint32_t)env->eip;
-    v[9] = x86_get_eflags(env);
-    v[10] = (uint32_t)env->cr[0];
+    v[16] = env->eip;
+    v[17] = x86_get_eflags(env);
+    v[18] = env->cr[0];
+    v[19] = env->cr[3];
+    v[20] = env->cr[4];
+    v[21] = env->efer;
+    v[22] = env->msr.kernel_gs_base;
+    v[23] = env->hflags;
+    v[24] = env->cr[2];
+    v[25] = env->msr.star;
+    v[26] = env->msr.lstar;
+    v[27] = env->msr.cstar;
+    v[28] = env->msr.fmask;
     h = fnv(h, v, sizeof(v));
     h = fnv(h, env->seg, sizeof(env->seg));
     h = fnv(h, &env->gdt, sizeof(env->gdt));
@@ -241,7 +283,9 @@ void x86_disas_tb(TCGContext *s, CPUCommon *c, TranslationBlock *tb, FILE *out)
 {
     (void)s;
     csh cs;
-    int mode = (tb->flags & HF_CS32) ? CS_MODE_32 : CS_MODE_16;
+    int mode = (tb->flags & HF_CS64)   ? CS_MODE_64
+               : (tb->flags & HF_CS32) ? CS_MODE_32
+                                       : CS_MODE_16;
     if (cs_open(CS_ARCH_X86, mode, &cs) != CS_ERR_OK) {
         return;
     }
@@ -257,7 +301,8 @@ void x86_disas_tb(TCGContext *s, CPUCommon *c, TranslationBlock *tb, FILE *out)
             buf[n] = *p;
         }
         X86Insn d;
-        int len = x86_decode(&d, buf, n, (tb->flags & HF_CS32) ? 32 : 16);
+        int len = x86_decode(&d, buf, n,
+                             (tb->flags & HF_CS64) ? 64 : (tb->flags & HF_CS32) ? 32 : 16);
         cs_insn *insn;
         size_t cnt = len > 0 ? cs_disasm(cs, buf, (size_t)len, pc - tb->cs_base, 1, &insn) : 0;
         fprintf(out, "0x%08" PRIx64 ":  ", pc);

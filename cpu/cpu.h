@@ -54,8 +54,8 @@ enum {
     HF_PE = 1 << 2,    /* protected mode */
     HF_CPL_SHIFT = 3,  /* two bits: current privilege level */
     HF_CPL_MASK = 3 << 3,
-    HF_LMA = 1 << 5,   /* long mode active (not yet) */
-    HF_CS64 = 1 << 6,  /* 64-bit code segment (not yet) */
+    HF_LMA = 1 << 5,   /* long mode active: EFER.LMA (SDM Vol. 3A 9.8.5) */
+    HF_CS64 = 1 << 6,  /* 64-bit mode: LMA and CS.L (SDM Vol. 3A 5.2.1) */
     HF_PG = 1 << 7,    /* paging: direct jumps chain only within a page */
     /* segment bases known to be zero, so translated code skips adding them */
     HF_ZERO_BASE_SHIFT = 8, /* one bit per segment register, R_ES..R_GS */
@@ -74,22 +74,25 @@ enum {
 /* Segment descriptor cache (SDM Vol. 3A 3.4.3): what a segment load leaves behind. */
 typedef struct SegmentCache {
     uint32_t selector;
-    uint32_t base;
     uint32_t limit;
+    uint64_t base;  /* 64 bits for FS and GS in 64-bit mode (SDM Vol. 3A 3.4.4) */
     uint32_t flags; /* descriptor bits 8..23 of the high dword: type, S, DPL, P, AVL, L, D/B, G */
+    uint32_t pad;
 } SegmentCache;
+#define DESC_L_MASK (1u << 21) /* L: 64-bit code segment (SDM Vol. 3A 5.2.1) */
 #define DESC_B_MASK (1u << 22) /* D/B, in the high dword of a descriptor */
 #define DESC_G_MASK (1u << 23)
 #define DESC_P_MASK (1u << 15)
 
 typedef struct DescTable {
-    uint32_t base;
+    uint64_t base; /* 64 bits in long mode (LGDT/LIDT with a 64-bit operand) */
     uint16_t limit;
+    uint16_t pad[3];
 } DescTable;
 
 /* exception vectors (SDM Vol. 3A 6.3.1) */
 enum { EXCP_DE = 0, EXCP_DB = 1, EXCP_NMI = 2, EXCP_BP = 3, EXCP_UD = 6, EXCP_NM = 7, EXCP_DF = 8,
-       EXCP_GP = 13, EXCP_PF = 14, EXCP_MF = 16 };
+       EXCP_SS = 12, EXCP_GP = 13, EXCP_PF = 14, EXCP_MF = 16 };
 
 /* The x87 FPU (SDM Vol. 1 8.1; operations in cpu/x87.c). st[] are the physical registers
    R0..R7: ST(i) is st[(TOP + i) & 7], TOP being FSW bits 11-13. ftw is the full tag word
@@ -125,6 +128,8 @@ typedef struct CPUX86State {
         uint64_t misc_enable, pat, apic_base;
         uint64_t bios_sign_id; /* 0x8B: the microcode revision is its high half */
         uint64_t mtrr_def_type, mtrr_fixed[11], mtrr_var[16];
+        uint64_t kernel_gs_base; /* C000_0102, exchanged with GS.base by SWAPGS */
+        uint64_t star, lstar, cstar, fmask; /* C000_0081-0084: SYSCALL/SYSRET */
     } msr;
     uint64_t tsc_offset; /* what WRMSR to the TSC added to the virtual clock's count */
     /* debug registers DR0-DR7 (SDM Vol. 3A 17.2; DR4/DR5 are not stored: they alias DR6/DR7
@@ -192,6 +197,13 @@ void x86_far_call_pm(CPUX86State *env, uint32_t sel, uint32_t off, int opsize,
                      uint32_t next_eip);
 void x86_far_ret_pm(CPUX86State *env, int opsize, uint32_t imm);
 void x86_iret_pm(CPUX86State *env, int opsize);
+/* IA-32e mode (cpu/long-mode.c): delivery through the 64-bit IDT, IRET in 64-bit mode */
+void x86_deliver_long(CPUX86State *env, int vector, bool soft, bool ext, bool push_err,
+                      uint32_t err);
+void x86_iret_long(CPUX86State *env, int opsize);
+void x86_far_ret_long(CPUX86State *env, int opsize, uint32_t imm);
+void x86_far_call_long(CPUX86State *env, uint32_t sel, uint64_t off, int opsize,
+                       uint64_t next_rip);
 /* Hardware task switches (cpu/task.c, SDM Vol. 3A chapter 7). x86_task_jmp_call takes the
    descriptor a far JMP/CALL selected and returns false unless it is a TSS or a task gate. */
 enum { X86_TASK_JMP, X86_TASK_CALL, X86_TASK_IRET, X86_TASK_INT };

@@ -235,7 +235,7 @@ static void deliver_protected(CPUX86State *env, int vector, bool soft, bool ext,
         /* and are loaded with null selectors: ring 0 cannot use real-mode values */
         static const int data_segs[] = {R_ES, R_DS, R_FS, R_GS};
         for (unsigned i = 0; i < 4; i++) {
-            env->seg[data_segs[i]] = (SegmentCache){0, 0, 0, 0};
+            env->seg[data_segs[i]] = (SegmentCache){0};
         }
     }
     if (st.big) {
@@ -295,7 +295,9 @@ bool x86_deliver_event(CPUX86State *env, int vector, bool soft, bool ext)
                 soft ? " (software)" : ext ? " (external)" : "", env->seg[R_CS].selector,
                 env->eip, push_err ? err : 0, env->cr[2]);
     }
-    if (env->cr[0] & CR0_PE) {
+    if (env->efer & EFER_LMA) {
+        x86_deliver_long(env, vector, soft, ext, push_err, err); /* cpu/long-mode.c */
+    } else if (env->cr[0] & CR0_PE) {
         deliver_protected(env, vector, soft, ext, push_err, err);
     } else {
         deliver_real(env, vector);

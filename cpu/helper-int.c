@@ -86,6 +86,48 @@ IRHelper helper_div_desc = {"div", (void *)helper_div,
                             IR_CALL_MAY_RAISE | IR_CALL_NO_WRITE_GLOBALS, IR_I64, 5,
                             {IR_PTR, IR_I32, IR_I32, IR_I32, IR_I32}, NULL};
 
+/* DIV/IDIV r/m64: RDX:RAX / divisor -> RAX quotient, RDX remainder, written here (two 64-bit
+   results); #DE as for the narrower sizes. */
+static void helper_div64(CPUX86State *env, uint32_t sign, uint64_t divisor)
+{
+    unsigned __int128 dividend = (unsigned __int128)env->regs[R_EDX] << 64 | env->regs[R_EAX];
+    if (divisor == 0) {
+        x86_raise_exception(env, EXCP_DE, 0);
+    }
+    uint64_t q, r;
+    if (!sign) {
+        unsigned __int128 q128 = dividend / divisor;
+        if (q128 >> 64) {
+            x86_raise_exception(env, EXCP_DE, 0);
+        }
+        q = (uint64_t)q128;
+        r = (uint64_t)(dividend % divisor);
+    } else {
+        __int128 sd = (__int128)dividend, sv = (int64_t)divisor, sq, sr;
+        if (sv == -1) {
+            /* the quotient -dividend must fit 64 bits; computed without the 128-bit overflow
+               of negating the most negative dividend */
+            if (sd < -(__int128)INT64_MAX || sd > -(__int128)INT64_MIN) {
+                x86_raise_exception(env, EXCP_DE, 0);
+            }
+            sq = -sd;
+            sr = 0;
+        } else {
+            sq = sd / sv;
+            sr = sd % sv;
+        }
+        if (sq < INT64_MIN || sq > INT64_MAX) {
+            x86_raise_exception(env, EXCP_DE, 0);
+        }
+        q = (uint64_t)(int64_t)sq;
+        r = (uint64_t)(int64_t)sr;
+    }
+    env->regs[R_EAX] = q;
+    env->regs[R_EDX] = r;
+}
+IRHelper helper_div64_desc = {"div64", (void *)helper_div64, IR_CALL_MAY_RAISE, IR_RET_VOID, 3,
+                              {IR_PTR, IR_I32, IR_I64}, NULL};
+
 /* ---- RCL, RCR ---- */
 
 /*
@@ -123,6 +165,31 @@ static uint64_t helper_rotate_carry(uint32_t kind, uint32_t a, uint32_t count, u
 IRHelper helper_rotate_carry_desc = {"rotate_carry", (void *)helper_rotate_carry, IR_CALL_PURE,
                                      IR_I64, 4, {IR_I32, IR_I32, IR_I32, IR_I32}, NULL};
 
+/* The same for 64-bit operands (the count masked to 6 bits, less than 65: no modulo). Two
+   results do not fit one i64: kind ROT_FLAGS returns the EFLAGS image, else the value. */
+static uint64_t helper_rotate_carry64(uint32_t kind, uint64_t a, uint64_t count, uint32_t eflags)
+{
+    unsigned n = (unsigned)(count & 63);
+    bool left = ((kind >> 4) & 0xf) == ROT_RCL;
+    if (n == 0) {
+        return (kind & ROT_FLAGS) ? eflags : a;
+    }
+    uint64_t cf = eflags & IR_EFL_CF, v = a;
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t out = left ? v >> 63 : v & 1;
+        v = left ? (v << 1 | cf) : (v >> 1 | cf << 63);
+        cf = out;
+    }
+    if (!(kind & ROT_FLAGS)) {
+        return v;
+    }
+    uint32_t of = left ? (uint32_t)((v >> 63) ^ cf) : (uint32_t)((a >> 63) ^ (eflags & 1));
+    return (eflags & ~(uint32_t)(IR_EFL_CF | IR_EFL_OF)) | (uint32_t)cf | (of ? IR_EFL_OF : 0);
+}
+IRHelper helper_rotate_carry64_desc = {"rotate_carry64", (void *)helper_rotate_carry64,
+                                       IR_CALL_PURE, IR_I64, 4,
+                                       {IR_I32, IR_I64, IR_I64, IR_I32}, NULL};
+
 /* ---- BSF BSR TZCNT LZCNT POPCNT ---- */
 
 /* kind = BS_* << 4 | size; old is the destination, kept by BSF/BSR for a zero source */
@@ -146,6 +213,25 @@ static uint32_t helper_bitscan(uint32_t kind, uint32_t src, uint32_t old)
 }
 IRHelper helper_bitscan_desc = {"bitscan", (void *)helper_bitscan, IR_CALL_PURE, IR_I32, 3,
                                 {IR_I32, IR_I32, IR_I32}, NULL};
+
+/* the same for 64-bit operands (kind's size is 8) */
+static uint64_t helper_bitscan64(uint32_t kind, uint64_t src, uint64_t old)
+{
+    switch (kind >> 4) {
+    case BS_BSF:
+        return src ? (uint64_t)__builtin_ctzll(src) : old;
+    case BS_BSR:
+        return src ? (uint64_t)(63 - __builtin_clzll(src)) : old;
+    case BS_TZCNT:
+        return src ? (uint64_t)__builtin_ctzll(src) : 64;
+    case BS_LZCNT:
+        return src ? (uint64_t)__builtin_clzll(src) : 64;
+    default:
+        return (uint64_t)__builtin_popcountll(src);
+    }
+}
+IRHelper helper_bitscan64_desc = {"bitscan64", (void *)helper_bitscan64, IR_CALL_PURE, IR_I64, 3,
+                                  {IR_I32, IR_I64, IR_I64}, NULL};
 
 /* ---- DAA DAS AAA AAS AAM AAD ---- */
 
@@ -427,9 +513,14 @@ static void set_sp(CPUX86State *env, uint32_t sp)
 
 /* CALL ptr16:16/32 and CALL m16:16/32 in real mode: push CS, push the return offset, jump
    (SDM CALL "Far call in real-address mode"). The stores come before any register change. */
-static void helper_far_call(CPUX86State *env, uint32_t sel, uint32_t off, uint32_t opsize,
-                            uint32_t next_eip)
+static void helper_far_call(CPUX86State *env, uint32_t sel, uint64_t off64, uint32_t opsize,
+                            uint64_t next_rip)
 {
+    if (env->hflags & HF_CS64) {
+        x86_far_call_long(env, sel, off64, (int)opsize, next_rip); /* cpu/long-mode.c */
+        return;
+    }
+    uint32_t off = (uint32_t)off64, next_eip = (uint32_t)next_rip;
     if ((env->cr[0] & CR0_PE) && !(env->eflags & EFL_VM)) {
         x86_far_call_pm(env, sel, off, (int)opsize, next_eip); /* cpu/seg.c */
         return;
@@ -442,11 +533,15 @@ static void helper_far_call(CPUX86State *env, uint32_t sel, uint32_t off, uint32
     env->eip = opsize == 2 ? (off & 0xffff) : off;
 }
 IRHelper helper_far_call_desc = {"far_call", (void *)helper_far_call, IR_CALL_MAY_RAISE,
-                                 IR_RET_VOID, 5, {IR_PTR, IR_I32, IR_I32, IR_I32, IR_I32}, NULL};
+                                 IR_RET_VOID, 5, {IR_PTR, IR_I32, IR_I64, IR_I32, IR_I64}, NULL};
 
 /* RET far [imm16] in real mode: pop the offset and CS, then release imm16 bytes */
 static void helper_far_ret(CPUX86State *env, uint32_t opsize, uint32_t imm)
 {
+    if (env->hflags & HF_CS64) {
+        x86_far_ret_long(env, (int)opsize, imm); /* cpu/long-mode.c */
+        return;
+    }
     if ((env->cr[0] & CR0_PE) && !(env->eflags & EFL_VM)) {
         x86_far_ret_pm(env, (int)opsize, imm); /* cpu/seg.c */
         return;
@@ -474,6 +569,10 @@ static void helper_iret(CPUX86State *env, uint32_t opsize, uint32_t unused)
         if (env->nmi_pending) {
             cpu_exit(&env->common);
         }
+    }
+    if (env->hflags & HF_CS64) {
+        x86_iret_long(env, (int)opsize); /* cpu/long-mode.c */
+        return;
     }
     if (env->cr[0] & CR0_PE) {
         x86_iret_pm(env, (int)opsize); /* cpu/seg.c */

@@ -70,15 +70,23 @@ static void helper_ltr(CPUX86State *env, uint32_t sel)
         x86_raise_exception(env, EXCP_GP, sel & ~3u);
     }
     unsigned type = (hi >> 8) & 0x1f; /* S = 0 and type 1 (16-bit) or 9 (32-bit) available */
-    if (type != 0x01 && type != 0x09) {
-        x86_raise_exception(env, EXCP_GP, sel & ~3u);
+    bool lma = env->efer & EFER_LMA;
+    if (type != 0x09 && (type != 0x01 || lma)) {
+        x86_raise_exception(env, EXCP_GP, sel & ~3u); /* long mode: a 64-bit TSS only */
     }
     if (!(hi & DESC_P_MASK)) {
         x86_raise_exception(env, 11, sel & ~3u);
     }
+    uint32_t base_hi = 0;
+    if (lma) {
+        /* a 16-byte system descriptor: base bits 63..32 in the third dword (SDM Vol. 3A
+           8.2.3) */
+        base_hi = cpu_ld_data(env, (uint32_t)env->gdt.base + (sel & ~7u) + 8, 4);
+    }
     hi |= 2u << 8; /* busy */
     cpu_st_data(env, env->gdt.base + (sel & ~7u) + 4, 4, hi);
     cache_from(&env->tr, sel, lo, hi);
+    env->tr.base |= (uint64_t)base_hi << 32;
 }
 IRHelper helper_ltr_desc = {"ltr", (void *)helper_ltr,
                             IR_CALL_MAY_RAISE | IR_CALL_NO_WRITE_GLOBALS, IR_RET_VOID, 2,
@@ -116,15 +124,20 @@ IRHelper helper_lldt_desc = {"lldt", (void *)helper_lldt,
 
 /* SGDT/SIDT m: limit then base; with a 16-bit operand size the high base byte is stored as is
    on 386 and later (SDM: "the upper 8 bits ... are filled with the base"). */
-static void helper_sxdt(CPUX86State *env, uint32_t addr, uint32_t is_idt)
+static void helper_sxdt(CPUX86State *env, uint64_t addr, uint32_t is_idt)
 {
     const DescTable *t = is_idt ? &env->idt : &env->gdt;
-    cpu_st_data(env, addr, 2, t->limit);
-    cpu_st_data(env, addr + 2, 4, t->base);
+    if (env->hflags & HF_CS64) {
+        cpu_st_data64(env, addr, 2, t->limit); /* 64-bit mode: the base is 8 bytes */
+        cpu_st_data64(env, addr + 2, 8, t->base);
+        return;
+    }
+    cpu_st_data(env, (uint32_t)addr, 2, t->limit);
+    cpu_st_data(env, (uint32_t)addr + 2, 4, (uint32_t)t->base);
 }
 IRHelper helper_sxdt_desc = {"sxdt", (void *)helper_sxdt,
                              IR_CALL_MAY_RAISE | IR_CALL_NO_WRITE_GLOBALS, IR_RET_VOID, 3,
-                             {IR_PTR, IR_I32, IR_I32}, NULL};
+                             {IR_PTR, IR_I64, IR_I32}, NULL};
 
 /* SLDT/STR: the selectors (readable at any CPL in protected mode; #UD in real mode). */
 static uint32_t helper_read_ldtr_tr(CPUX86State *env, uint32_t is_tr)
@@ -139,14 +152,14 @@ IRHelper helper_read_ldtr_tr_desc = {"read_ldtr_tr", (void *)helper_read_ldtr_tr
                                      {IR_PTR, IR_I32}, NULL};
 
 /* INVLPG m (SDM Vol. 3A 4.10.4.1): drop the translations of one page. */
-static void helper_invlpg(CPUX86State *env, uint32_t addr)
+static void helper_invlpg(CPUX86State *env, uint64_t addr)
 {
     require_cpl0(env);
     tlb_flush_page(env->common.machine, addr);
 }
 IRHelper helper_invlpg_desc = {"invlpg", (void *)helper_invlpg,
                                IR_CALL_MAY_RAISE | IR_CALL_NO_WRITE_GLOBALS, IR_RET_VOID, 2,
-                               {IR_PTR, IR_I32}, NULL};
+                               {IR_PTR, IR_I64}, NULL};
 
 /* CLTS, LMSW (only PE, MP, EM, TS; LMSW cannot clear PE), SMSW (the low 16 bits of CR0). */
 static void helper_clts(CPUX86State *env)
@@ -196,7 +209,20 @@ enum {
     MSR_MTRR_FIX4K_C0000 = 0x268, /* ..0x26f */
     MSR_MTRR_DEF_TYPE = 0x2ff,
     MSR_EFER = 0xc0000080,
+    MSR_STAR = 0xc0000081,
+    MSR_LSTAR = 0xc0000082,
+    MSR_CSTAR = 0xc0000083,
+    MSR_FMASK = 0xc0000084,
+    MSR_FS_BASE = 0xc0000100,
+    MSR_GS_BASE = 0xc0000101,
+    MSR_KERNEL_GS_BASE = 0xc0000102,
 };
+
+/* A 64-bit linear address is canonical when bits 63..47 are all equal (SDM Vol. 1 3.3.7.1). */
+static bool canonical(uint64_t a)
+{
+    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
 
 /* Where a plain read-back MSR lives; NULL if the index is not one. */
 static uint64_t *msr_slot(CPUX86State *env, uint32_t index)
@@ -211,6 +237,8 @@ static uint64_t *msr_slot(CPUX86State *env, uint32_t index)
     case MSR_IA32_BIOS_SIGN_ID: return &env->msr.bios_sign_id;
     case MSR_IA32_PAT: return &env->msr.pat;
     case MSR_MTRR_DEF_TYPE: return &env->msr.mtrr_def_type;
+    case MSR_STAR: return &env->msr.star;
+    case MSR_FMASK: return &env->msr.fmask;
     case MSR_MTRR_FIX64K: return &env->msr.mtrr_fixed[0];
     case MSR_MTRR_FIX16K_80000: return &env->msr.mtrr_fixed[1];
     case MSR_MTRR_FIX16K_A0000: return &env->msr.mtrr_fixed[2];
@@ -245,6 +273,16 @@ uint64_t x86_read_msr(CPUX86State *env, uint32_t index, bool *ok)
         return 0x508; /* 8 variable ranges, fixed ranges, write-combining */
     case MSR_EFER:
         return env->efer;
+    case MSR_FS_BASE:
+        return env->seg[R_FS].base;
+    case MSR_GS_BASE:
+        return env->seg[R_GS].base;
+    case MSR_KERNEL_GS_BASE:
+        return env->msr.kernel_gs_base;
+    case MSR_LSTAR:
+        return env->msr.lstar;
+    case MSR_CSTAR:
+        return env->msr.cstar;
     default:
         *ok = false;
         return 0;
@@ -266,16 +304,39 @@ bool x86_write_msr(CPUX86State *env, uint32_t index, uint64_t v)
         env->tsc_offset = v - (x86_read_tsc(env) - env->tsc_offset);
         return true;
     case MSR_EFER: {
-        /* only NXE is implemented (SCE/LME come with long mode): reserved bits are #GP */
-        if (v & ~(uint64_t)EFER_NXE) {
+        /* SCE, LME and NXE are implemented: reserved bits are #GP, and so is changing LME
+           while paging is on (SDM Vol. 3A 9.8.5). LMA is read-only: CR0.PG sets and clears
+           it. */
+        if (v & ~(uint64_t)(EFER_SCE | EFER_NXE | EFER_LME | EFER_LMA)) {
             return false;
         }
+        if (((v ^ env->efer) & EFER_LME) && (env->cr[0] & CR0_PG)) {
+            return false;
+        }
+        v = (v & ~(uint64_t)EFER_LMA) | (env->efer & EFER_LMA);
         if ((v ^ env->efer) & EFER_NXE) {
             tlb_flush(env->common.machine);
         }
         env->efer = v;
         return true;
     }
+    case MSR_FS_BASE:
+    case MSR_GS_BASE:
+        if (!canonical(v)) {
+            return false;
+        }
+        env->seg[index == MSR_FS_BASE ? R_FS : R_GS].base = v;
+        x86_update_hflags(env); /* the zero-base bits of the TB key */
+        return true;
+    case MSR_KERNEL_GS_BASE:
+    case MSR_LSTAR:
+    case MSR_CSTAR:
+        if (!canonical(v)) {
+            return false;
+        }
+        *(index == MSR_LSTAR ? &env->msr.lstar : index == MSR_CSTAR ? &env->msr.cstar
+                                                                    : &env->msr.kernel_gs_base) = v;
+        return true;
     default:
         return false;
     }

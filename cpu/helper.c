@@ -25,6 +25,16 @@ void cpu_st_data(CPUX86State *env, uint32_t addr, int size, uint32_t val)
     softmmu_st_slow(&env->common, addr, val, (uint32_t)size_log2(size));
 }
 
+uint64_t cpu_ld_data64(CPUX86State *env, uint64_t addr, int size)
+{
+    return softmmu_ld_slow(&env->common, addr, (uint32_t)size_log2(size) | IR_MO_A64);
+}
+
+void cpu_st_data64(CPUX86State *env, uint64_t addr, int size, uint64_t val)
+{
+    softmmu_st_slow(&env->common, addr, val, (uint32_t)size_log2(size) | IR_MO_A64);
+}
+
 _Noreturn void x86_raise_exception(CPUX86State *env, int vector, uint32_t error_code)
 {
     env->exception = vector;
@@ -198,8 +208,9 @@ IRHelper helper_load_seg_desc = {"load_seg", (void *)helper_load_seg, IR_CALL_MA
 
 /* JMP ptr16:16/32 and JMP m16:16/32 (SDM Vol. 2A JMP, far jumps to conforming or
    non-conforming code segments at the same privilege; gates come with the system issue). */
-static void helper_ljmp(CPUX86State *env, uint32_t selector, uint32_t offset)
+static void helper_ljmp(CPUX86State *env, uint32_t selector, uint64_t offset64)
 {
+    uint32_t offset = (uint32_t)offset64;
     selector &= 0xffff;
     if (!(env->cr[0] & CR0_PE) || (env->eflags & EFL_VM)) {
         x86_load_seg_real(env, R_CS, (uint16_t)selector);
@@ -227,20 +238,36 @@ static void helper_ljmp(CPUX86State *env, uint32_t selector, uint32_t offset)
     }
     unsigned cpl = (env->hflags & HF_CPL_MASK) >> HF_CPL_SHIFT;
     seg_from_descriptor(&env->seg[R_CS], (uint16_t)((selector & ~3u) | cpl), lo, hi);
-    env->eip = (env->seg[R_CS].flags & DESC_B_MASK) ? offset : (offset & 0xffff);
+    /* the offset is as wide as the new code segment: 64-bit code (L = 1 in long mode, SDM
+       Vol. 3A 5.2.1) takes it whole */
+    bool wide = (env->seg[R_CS].flags & DESC_B_MASK) ||
+                ((env->efer & EFER_LMA) && (env->seg[R_CS].flags & DESC_L_MASK));
+    env->eip = wide ? offset : (offset & 0xffff);
+    if ((env->efer & EFER_LMA) && (env->seg[R_CS].flags & DESC_L_MASK)) {
+        env->eip = offset64; /* JMP m16:64 (REX.W) from 64-bit code */
+    }
     x86_update_hflags(env);
 }
 IRHelper helper_ljmp_desc = {"ljmp", (void *)helper_ljmp, IR_CALL_MAY_RAISE, IR_RET_VOID, 3,
-                             {IR_PTR, IR_I32, IR_I32}, NULL};
+                             {IR_PTR, IR_I32, IR_I64}, NULL};
 
 /* LGDT/LIDT m16&32: a 16-bit limit then the base; with a 16-bit operand size only 24 bits of the
    base are used (SDM Vol. 2A LGDT/LIDT). */
-static void helper_lgdt(CPUX86State *env, uint32_t addr, uint32_t opsize, uint32_t is_idt)
+static void helper_lgdt(CPUX86State *env, uint64_t addr, uint32_t opsize, uint32_t is_idt)
 {
-    uint32_t limit = cpu_ld_data(env, addr, 2);
-    uint32_t base = cpu_ld_data(env, addr + 2, 4);
-    if (opsize == 2) {
-        base &= 0xffffff;
+    uint32_t limit, base32;
+    uint64_t base;
+    if (env->hflags & HF_CS64) {
+        /* 64-bit mode: a 10-byte operand, the base 64 bits (SDM Vol. 2A LGDT/LIDT) */
+        limit = (uint32_t)cpu_ld_data64(env, addr, 2);
+        base = cpu_ld_data64(env, addr + 2, 8);
+    } else {
+        limit = cpu_ld_data(env, (uint32_t)addr, 2);
+        base32 = cpu_ld_data(env, (uint32_t)addr + 2, 4);
+        if (opsize == 2) {
+            base32 &= 0xffffff;
+        }
+        base = base32;
     }
     DescTable *t = is_idt ? &env->idt : &env->gdt;
     t->base = base;
@@ -248,14 +275,18 @@ static void helper_lgdt(CPUX86State *env, uint32_t addr, uint32_t opsize, uint32
 }
 IRHelper helper_lgdt_desc = {"lgdt", (void *)helper_lgdt,
                              IR_CALL_MAY_RAISE | IR_CALL_NO_WRITE_GLOBALS, IR_RET_VOID, 4,
-                             {IR_PTR, IR_I32, IR_I32, IR_I32}, NULL};
+                             {IR_PTR, IR_I64, IR_I32, IR_I32}, NULL};
 
 /* MOV CRn, r32 (SDM Vol. 2B MOV, Vol. 3A 2.5 and 4.10.4): reserved bits set and PG without PE
    are #GP(0); a change to how addresses translate flushes the TLB (CR3 loads flush it whole:
    global pages are not kept yet, which is allowed to be slower, never wrong). */
-static void helper_write_cr(CPUX86State *env, uint32_t n, uint32_t val)
+static void helper_write_cr(CPUX86State *env, uint32_t n, uint64_t val64)
 {
     Machine *m = machine_of(env);
+    uint32_t val = (uint32_t)val64;
+    if (n != 3 && (val64 >> 32)) {
+        x86_raise_exception(env, EXCP_GP, 0); /* reserved upper halves (SDM Vol. 3A 2.5) */
+    }
     switch (n) {
     case 0: {
         if ((val & CR0_PG) && !(val & CR0_PE)) {
@@ -265,6 +296,20 @@ static void helper_write_cr(CPUX86State *env, uint32_t n, uint32_t val)
             x86_raise_exception(env, EXCP_GP, 0);
         }
         uint32_t old = (uint32_t)env->cr[0];
+        /* IA-32e mode activation (SDM Vol. 3A 9.8.5): setting PG with EFER.LME needs CR4.PAE
+           and sets EFER.LMA; 64-bit code cannot turn paging off, and clearing PG in
+           compatibility mode leaves long mode */
+        if ((val & CR0_PG) && !(old & CR0_PG) && (env->efer & EFER_LME)) {
+            if (!(env->cr[4] & CR4_PAE)) {
+                x86_raise_exception(env, EXCP_GP, 0);
+            }
+            env->efer |= EFER_LMA;
+        } else if (!(val & CR0_PG) && (old & CR0_PG) && (env->efer & EFER_LMA)) {
+            if (env->hflags & HF_CS64) {
+                x86_raise_exception(env, EXCP_GP, 0);
+            }
+            env->efer &= ~(uint64_t)EFER_LMA;
+        }
         env->cr[0] = val | CR0_ET;
         if ((old ^ (uint32_t)env->cr[0]) & (CR0_PG | CR0_WP | CR0_PE)) {
             tlb_flush(m);
@@ -276,7 +321,7 @@ static void helper_write_cr(CPUX86State *env, uint32_t n, uint32_t val)
         env->cr[2] = val;
         break;
     case 3:
-        env->cr[3] = val;
+        env->cr[3] = (env->efer & EFER_LMA) ? val64 : val;
         tlb_flush(m);
         break;
     case 4: {
@@ -285,6 +330,9 @@ static void helper_write_cr(CPUX86State *env, uint32_t n, uint32_t val)
                          CR4_OSFXSR | CR4_OSXMMEXCPT;
         if (val & ~known) {
             x86_raise_exception(env, EXCP_GP, 0);
+        }
+        if ((env->efer & EFER_LMA) && !(val & CR4_PAE)) {
+            x86_raise_exception(env, EXCP_GP, 0); /* SDM Vol. 3A 9.8.5 */
         }
         uint32_t old = (uint32_t)env->cr[4];
         env->cr[4] = val;
@@ -298,4 +346,4 @@ static void helper_write_cr(CPUX86State *env, uint32_t n, uint32_t val)
     }
 }
 IRHelper helper_write_cr_desc = {"write_cr", (void *)helper_write_cr, IR_CALL_MAY_RAISE,
-                                 IR_RET_VOID, 3, {IR_PTR, IR_I32, IR_I32}, NULL};
+                                 IR_RET_VOID, 3, {IR_PTR, IR_I32, IR_I64}, NULL};

@@ -4,11 +4,14 @@
  *
  * Paging off: linear is physical. 32-bit paging (4.3): a page directory of 1024 4-byte entries,
  * 4 MiB pages with CR4.PSE. PAE paging (4.4): four PDPTEs from CR3, 8-byte entries, 2 MiB pages,
- * NX with EFER.NXE. Access rights combine over all levels (4.6): user accesses need U/S = 1
+ * NX with EFER.NXE. IA-32e paging (4.5), with EFER.LMA: four levels from CR3 (PML4, PDPT, PD,
+ * PT) over 48-bit canonical linear addresses, 1 GiB pages at the PDPT and 2 MiB pages at the PD
+ * with PS; a non-canonical address is #GP(0) (Vol. 1 3.3.7.1). Access rights combine over all levels (4.6): user accesses need U/S = 1
  * everywhere and R/W = 1 everywhere to write; supervisor writes to read-only pages fault only
  * with CR0.WP. The walk sets Accessed in every entry it uses and Dirty in the final one on a
  * write (4.8). A fault records CR2 and the error code (4.7) and leaves the raise to the caller.
  */
+#include "cpu/cpu-models.h"
 #include "cpu/cpu.h"
 #include "softmmu/machine.h"
 
@@ -29,7 +32,7 @@ enum { PF_P = 1, PF_W = 2, PF_U = 4, PF_RSVD = 8, PF_I = 16 };
 
 static bool page_fault(CPUX86State *env, uint64_t linear, uint32_t code)
 {
-    env->cr[2] = (uint32_t)linear;
+    env->cr[2] = (env->efer & EFER_LMA) ? linear : (uint32_t)linear;
     env->exception = EXCP_PF;
     env->error_code = code;
     return false;
@@ -51,10 +54,78 @@ static void set_bits64(Machine *m, uint64_t phys, uint64_t entry, uint64_t bits)
     }
 }
 
+#define PG_ADDR 0x000ffffffffff000ull
+
+/* The IA-32e walk (SDM Vol. 3A 4.5): up to four levels of 8-byte entries. Rights combine over
+   every level (4.6); A is set in every entry used and D in the leaf, after the rights check, so
+   a faulting access changes nothing (4.8). */
+static bool walk_ia32e(CPUX86State *env, uint64_t linear, int access, bool user,
+                       uint64_t *phys)
+{
+    Machine *m = env->common.machine;
+    bool write = access == ACCESS_WRITE;
+    bool fetch = access == ACCESS_FETCH;
+    bool nxe = env->efer & EFER_NXE;
+    uint32_t err = (write ? PF_W : 0) | (user ? PF_U : 0) | (fetch && nxe ? PF_I : 0);
+    bool wp = env->cr[0] & CR0_WP;
+    bool rw_all = true, us_all = true, nx = false;
+    uint64_t addrs[4], ents[4];
+    uint64_t table = env->cr[3] & PG_ADDR;
+    /* 1 GiB pages exist only where CPUID says so (pdpe1gb); elsewhere PS in a PDPTE is a
+       reserved bit (SDM Vol. 3A 4.5.4) */
+    const X86CPUChoice *cpu = &m->opt.cpu_model;
+    bool gb_pages = (cpu->model ? cpu->features[FEAT_8001_EDX]
+                                : x86_cpu_implemented(FEAT_8001_EDX)) & (1u << 26);
+    int n = 0, level = 4;
+    for (;;) {
+        int shift = 12 + 9 * (level - 1);
+        uint64_t ea = table + ((linear >> shift) & 0x1ff) * 8;
+        uint64_t e = softmmu_ldq_phys(m, ea);
+        if (!(e & PG_P)) {
+            return page_fault(env, linear, err);
+        }
+        /* reserved: NX without EFER.NXE, PS in a PML4E (4.5.4, Table 4-20), PS in a PDPTE
+           without 1 GiB pages */
+        if ((!nxe && (e & PG_NX)) || (level == 4 && (e & PG_PS)) ||
+            (level == 3 && (e & PG_PS) && !gb_pages)) {
+            return page_fault(env, linear, err | PF_P | PF_RSVD);
+        }
+        rw_all &= (e & PG_RW) != 0;
+        us_all &= (e & PG_US) != 0;
+        nx |= (e & PG_NX) != 0;
+        addrs[n] = ea;
+        ents[n++] = e;
+        if (level == 1 || ((e & PG_PS) && level <= 3)) {
+            break;
+        }
+        table = e & PG_ADDR;
+        level--;
+    }
+    if ((user && !us_all) || (write && !rw_all && (user || wp)) || (fetch && nx && nxe)) {
+        return page_fault(env, linear, err | PF_P);
+    }
+    for (int i = 0; i < n - 1; i++) {
+        set_bits64(m, addrs[i], ents[i], PG_A);
+    }
+    set_bits64(m, addrs[n - 1], ents[n - 1], PG_A | (write ? PG_D : 0));
+    uint64_t page_mask = (1ull << (12 + 9 * (level - 1))) - 1;
+    *phys = (((ents[n - 1] & PG_ADDR) & ~page_mask) | (linear & page_mask)) & m->a20_mask;
+    return true;
+}
+
 bool x86_tlb_translate(CPUX86State *env, uint64_t linear, int access, int mmu_idx,
                        uint64_t *phys)
 {
     Machine *m = env->common.machine;
+    if (env->efer & EFER_LMA) {
+        if ((uint64_t)((int64_t)(linear << 16) >> 16) != linear) {
+            /* non-canonical: #GP(0) (the stack's #SS is not told apart yet) */
+            env->exception = EXCP_GP;
+            env->error_code = 0;
+            return false;
+        }
+        return walk_ia32e(env, linear, access, mmu_idx == 1 || mmu_idx == 3, phys);
+    }
     linear &= 0xffffffffu;
     if (!(env->cr[0] & CR0_PG)) {
         *phys = linear & m->a20_mask;

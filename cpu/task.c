@@ -19,7 +19,7 @@
 
 #define SEL_ERR(s) ((uint32_t)(s) & ~3u)
 
-enum { EXCP_TS = 10, EXCP_NP = 11, EXCP_SS = 12 };
+enum { EXCP_TS = 10, EXCP_NP = 11 };
 
 /* the EFLAGS bits that exist (SDM Vol. 1 3.4.3): the rest of a TSS's image is ignored */
 #define EFL_DEFINED 0x003f7fd5u

@@ -45,10 +45,10 @@ bool gen_alu(DisasContext *dc)
     int b = gen_read_operand(dc, 1);
     int c = gen_const(dc, 0);
     int r = gen_temp(dc);
-    ir_emit_binop(f, o->op, IR_I32, r, a, b);
+    ir_emit_binop(f, o->op, dc->ty, r, a, b);
     if (o->carry) {
         c = gen_carry(dc);
-        ir_emit_binop(f, o->op, IR_I32, r, r, c);
+        ir_emit_binop(f, o->op, dc->ty, r, r, c);
     }
     if (o->store) {
         gen_write_operand(dc, 0, r);
@@ -65,7 +65,7 @@ bool gen_incdec(DisasContext *dc)
     int a = gen_read_operand(dc, 0);
     int c = gen_carry(dc);
     int r = gen_temp(dc);
-    ir_emit_addi(dc->f, IR_I32, r, a, inc ? 1 : -1);
+    ir_emit_addi(dc->f, dc->ty, r, a, inc ? 1 : -1);
     gen_write_operand(dc, 0, r);
     gen_flags(dc, inc ? IR_FL_INC : IR_FL_DEC, in->op[0].size, r, a, gen_const(dc, 1), c);
     return true;
@@ -79,12 +79,12 @@ bool gen_not_neg(DisasContext *dc)
     int a = gen_read_operand(dc, 0);
     int r = gen_temp(dc);
     if (in->mnemonic == MN_NOT) {
-        ir_emit_unop(f, IR_not, IR_I32, r, a);
+        ir_emit_unop(f, IR_not, dc->ty, r, a);
         gen_write_operand(dc, 0, r);
         return true;
     }
     int zero = gen_const(dc, 0);
-    ir_emit_sub(f, IR_I32, r, zero, a);
+    ir_emit_sub(f, dc->ty, r, zero, a);
     gen_write_operand(dc, 0, r);
     gen_flags(dc, IR_FL_SUB, in->op[0].size, r, zero, a, zero);
     return true;
@@ -106,15 +106,26 @@ bool gen_cmpxchg(DisasContext *dc)
     int acc = gen_reg_read(dc, R_EAX, size, false);
     int dv = gen_ext(dc, d, size, false);
     int nd = gen_temp(dc);
-    ir_emit_movcond(f, IR_I32, IR_COND_EQ, nd, acc, dv, s, dv); /* dest = equal ? src : dest */
+    ir_emit_movcond(f, dc->ty, IR_COND_EQ, nd, acc, dv, s, dv); /* dest = equal ? src : dest */
     int r = gen_temp(dc);
-    ir_emit_sub(f, IR_I32, r, acc, dv);
-    gen_write_operand(dc, 0, nd);
+    ir_emit_sub(f, dc->ty, r, acc, dv);
+    /* 64-bit code, 32-bit operands: only the register that is written is zero-extended, the
+       destination when equal, EAX when not; the other keeps its upper half (as processors
+       do: the SDM's "written back" does not reach a register's upper half) */
+    int wsize = size == 4 && dc->ty == IR_I64 ? 8 : size;
+    if (wsize == 8 && size == 4 && in->op[0].kind == OPK_REG) {
+        int full = gen_reg_read(dc, in->op[0].reg, 8, false);
+        int t = gen_temp(dc);
+        ir_emit_movcond(f, IR_I64, IR_COND_EQ, t, acc, dv, gen_ext(dc, s, 4, false), full);
+        gen_reg_write(dc, in->op[0].reg, 8, false, t);
+    } else {
+        gen_write_operand(dc, 0, nd);
+    }
     /* acc = equal ? acc (as it is now: the destination may have been the accumulator) : dest */
-    int cur = gen_reg_read(dc, R_EAX, size, false);
+    int cur = gen_reg_read(dc, R_EAX, wsize, false);
     int na = gen_temp(dc);
-    ir_emit_movcond(f, IR_I32, IR_COND_EQ, na, acc, dv, cur, dv);
-    gen_reg_write(dc, R_EAX, size, false, na);
+    ir_emit_movcond(f, dc->ty, IR_COND_EQ, na, acc, dv, cur, dv);
+    gen_reg_write(dc, R_EAX, wsize, false, na);
     gen_flags(dc, IR_FL_SUB, size, r, acc, dv, gen_const(dc, 0));
     return true;
 }
@@ -122,39 +133,65 @@ bool gen_cmpxchg(DisasContext *dc)
 /*
  * CMPXCHG8B m64: compare EDX:EAX with m64; if equal ZF = 1 and m64 = ECX:EBX, else ZF = 0 and
  * EDX:EAX = m64. The other flags are unchanged (SDM CMPXCHG8B). The memory is written either
- * way, as for CMPXCHG. A register operand is #UD (the decoder's M operand).
+ * way, as for CMPXCHG. A register operand is #UD (the decoder's M operand). CMPXCHG16B (REX.W,
+ * 64-bit mode) does the same with RDX:RAX, RCX:RBX and m128, which must be 16-byte aligned
+ * (#GP(0) otherwise).
  */
 bool gen_cmpxchg8b(DisasContext *dc)
 {
     IRFunc *f = dc->f;
-    const X86Globals *g = dc->g;
     if (dc->insn.op[0].kind != OPK_MEM) {
         return false;
     }
+    int h = dc->insn.mnemonic == MN_CMPXCHG16B ? 8 : 4;
     int addr = gen_mem_addr(dc);
+    if (h == 8) {
+        /* the alignment check branches: the address must survive the label */
+        int a = gen_local(dc), t = gen_temp(dc), ok = ir_label_new(f);
+        ir_emit_mov(f, dc->ty, a, addr);
+        ir_emit_andi(f, dc->ty, t, a, 15);
+        ir_emit_brcond(f, dc->ty, IR_COND_EQ, t, gen_const(dc, 0), ok);
+        int args[2] = {f->env, gen_const(dc, EXCP_GP)};
+        gen_call(dc, &helper_raise_desc, -1, args);
+        ir_emit_exit_tb(f, IR_EXIT_NOCHAIN); /* not reached */
+        ir_emit_label(f, ok);
+        addr = a;
+    }
     int addr_hi = gen_temp(dc);
-    ir_emit_addi(f, IR_I32, addr_hi, addr, 4);
-    int lo = gen_load(dc, addr, 4);
-    int hi = gen_load(dc, addr_hi, 4);
-    /* eq = (lo == EAX) & (hi == EDX) */
+    ir_emit_addi(f, dc->ty, addr_hi, addr, h);
+    int lo = gen_load(dc, addr, h);
+    int hi = gen_load(dc, addr_hi, h);
+    /* eq = (lo == eAX) & (hi == eDX) */
     int x = gen_temp(dc), y = gen_temp(dc), eq = gen_temp(dc);
-    ir_emit_xor(f, IR_I32, x, lo, g->reg[R_EAX]);
-    ir_emit_xor(f, IR_I32, y, hi, g->reg[R_EDX]);
-    ir_emit_or(f, IR_I32, x, x, y);
-    ir_emit_setcond(f, IR_I32, IR_COND_EQ, eq, x, gen_const(dc, 0));
+    int rax = gen_reg_read(dc, R_EAX, h, false), rdx = gen_reg_read(dc, R_EDX, h, false);
+    ir_emit_xor(f, dc->ty, x, lo, rax);
+    ir_emit_xor(f, dc->ty, y, hi, rdx);
+    ir_emit_or(f, dc->ty, x, x, y);
+    ir_emit_setcond(f, dc->ty, IR_COND_EQ, eq, x, gen_const(dc, 0));
     int zero = gen_const(dc, 0);
     int nlo = gen_temp(dc), nhi = gen_temp(dc);
-    ir_emit_movcond(f, IR_I32, IR_COND_NE, nlo, eq, zero, g->reg[R_EBX], lo);
-    ir_emit_movcond(f, IR_I32, IR_COND_NE, nhi, eq, zero, g->reg[R_ECX], hi);
-    gen_store(dc, addr, 4, nlo);
-    gen_store(dc, addr_hi, 4, nhi);
-    /* EDX:EAX = m64 when they differed (equal: they already hold it) */
-    gen_reg_write(dc, R_EAX, 4, false, lo);
-    gen_reg_write(dc, R_EDX, 4, false, hi);
+    ir_emit_movcond(f, dc->ty, IR_COND_NE, nlo, eq, zero, gen_reg_read(dc, R_EBX, h, false), lo);
+    ir_emit_movcond(f, dc->ty, IR_COND_NE, nhi, eq, zero, gen_reg_read(dc, R_ECX, h, false), hi);
+    gen_store(dc, addr, h, nlo);
+    gen_store(dc, addr_hi, h, nhi);
+    if (dc->ty == IR_I64) {
+        /* eDX:eAX = memory only when they differed: when equal, RAX and RDX are not written
+           (their upper halves stay, SDM "ELSE EDX:EAX <- TEMP64") */
+        int full_a = gen_reg_read(dc, R_EAX, 8, false), full_d = gen_reg_read(dc, R_EDX, 8, false);
+        int na = gen_temp(dc), nd = gen_temp(dc);
+        ir_emit_movcond(f, IR_I64, IR_COND_NE, na, eq, zero, full_a, lo);
+        ir_emit_movcond(f, IR_I64, IR_COND_NE, nd, eq, zero, full_d, hi);
+        gen_reg_write(dc, R_EAX, 8, false, na);
+        gen_reg_write(dc, R_EDX, 8, false, nd);
+    } else {
+        /* EDX:EAX = m64 when they differed (equal: they already hold it) */
+        gen_reg_write(dc, R_EAX, 4, false, lo);
+        gen_reg_write(dc, R_EDX, 4, false, hi);
+    }
     int e = gen_flags_image(dc), z = gen_temp(dc);
-    ir_emit_andi(f, IR_I32, e, e, ~IR_EFL_ZF);
-    ir_emit_shl(f, IR_I32, z, eq, gen_const(dc, 6)); /* ZF is EFLAGS bit 6 */
-    ir_emit_or(f, IR_I32, e, e, z);
+    ir_emit_andi(f, dc->ty, e, e, ~IR_EFL_ZF);
+    ir_emit_shl(f, dc->ty, z, eq, gen_const(dc, 6)); /* ZF is EFLAGS bit 6 */
+    ir_emit_or(f, dc->ty, e, e, z);
     gen_set_flags_image(dc, e);
     return true;
 }
@@ -167,7 +204,7 @@ bool gen_xadd(DisasContext *dc)
     int d = gen_read_operand(dc, 0);
     int s = gen_read_operand(dc, 1);
     int r = gen_temp(dc);
-    ir_emit_add(dc->f, IR_I32, r, d, s);
+    ir_emit_add(dc->f, dc->ty, r, d, s);
     if (in->op[0].kind == OPK_MEM) {
         gen_write_operand(dc, 0, r);
         gen_write_operand(dc, 1, d);

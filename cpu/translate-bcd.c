@@ -22,10 +22,9 @@ bool gen_bcd(DisasContext *dc)
     int imm = gen_const(dc, in->nb_ops ? (in->imm & 0xff) : 10);
     int r64 = ir_temp_new(f, IR_I64);
     int args[5] = {f->env, gen_const(dc, bcd_op[in->mnemonic]), ax, e, imm};
-    ir_emit_call(f, &helper_bcd_desc, r64, args);
-    int nax = gen_temp(dc), fl = gen_temp(dc);
-    ir_emit_unop(f, IR_extrl_i64_i32, IR_I32, nax, r64);
-    ir_emit_unop(f, IR_extrh_i64_i32, IR_I32, fl, r64);
+    gen_call(dc, &helper_bcd_desc, r64, args);
+    int nax = gen_half64(dc, r64, false);
+    int fl = gen_half64(dc, r64, true);
     gen_reg_write(dc, R_EAX, 2, false, nax);
     gen_set_flags_image(dc, fl);
     return true;

@@ -10,10 +10,11 @@
  */
 #include "cpu/translate.h"
 
-static uint32_t branch_target(DisasContext *dc)
+static uint64_t branch_target(DisasContext *dc)
 {
-    uint32_t t = dc->next_eip + (uint32_t)dc->insn.imm;
-    return dc->insn.opsize == 2 ? (t & 0xffff) : t;
+    uint64_t t = dc->next_eip + (uint64_t)dc->insn.imm;
+    /* the target wraps to the operand size (64-bit mode: 64 bits, SDM Vol. 2A JMP) */
+    return dc->insn.opsize == 2 ? (t & 0xffff) : dc->insn.opsize == 4 ? (uint32_t)t : t;
 }
 
 /* a two-way exit: not taken to the next instruction (slot 0), taken to the target (slot 1) */
@@ -29,7 +30,7 @@ bool gen_jump(DisasContext *dc)
     X86Insn *in = &dc->insn;
     if (in->mnemonic == MN_JCC) {
         int taken = ir_label_new(dc->f);
-        ir_emit_fl_brcond(dc->f, dc->g->flags, in->cc, taken);
+        ir_emit_fl_brcond(dc->f, dc->flags, in->cc, taken);
         gen_two_way(dc, taken);
     } else if (in->op[0].kind == OPK_REL) {
         gen_goto_tb(dc, 0, branch_target(dc));
@@ -50,20 +51,20 @@ bool gen_loop(DisasContext *dc)
     int cx = gen_reg_read(dc, R_ECX, asz, false);
     int taken = ir_label_new(f);
     if (mn == MN_JCXZ) {
-        ir_emit_brcond(f, IR_I32, IR_COND_EQ, cx, gen_const(dc, 0), taken);
+        ir_emit_brcond(f, dc->ty, IR_COND_EQ, cx, gen_const(dc, 0), taken);
         gen_two_way(dc, taken);
         return true;
     }
     int n = gen_temp(dc);
-    ir_emit_addi(f, IR_I32, n, cx, -1);
+    ir_emit_addi(f, dc->ty, n, cx, -1);
     gen_reg_write(dc, R_ECX, asz, false, n);
     n = gen_ext(dc, n, asz, false);
     if (mn == MN_LOOP) {
-        ir_emit_brcond(f, IR_I32, IR_COND_NE, n, gen_const(dc, 0), taken);
+        ir_emit_brcond(f, dc->ty, IR_COND_NE, n, gen_const(dc, 0), taken);
     } else {
         int not_taken = ir_label_new(f);
-        ir_emit_brcond(f, IR_I32, IR_COND_EQ, n, gen_const(dc, 0), not_taken);
-        ir_emit_fl_brcond(f, dc->g->flags, mn == MN_LOOPE ? 4 /* E */ : 5 /* NE */, taken);
+        ir_emit_brcond(f, dc->ty, IR_COND_EQ, n, gen_const(dc, 0), not_taken);
+        ir_emit_fl_brcond(f, dc->flags, mn == MN_LOOPE ? 4 /* E */ : 5 /* NE */, taken);
         ir_emit_label(f, not_taken);
     }
     gen_two_way(dc, taken);
@@ -79,7 +80,7 @@ bool gen_call_ret(DisasContext *dc)
         if (in->op[0].kind != OPK_REL) {
             /* the target first: it may be read through eSP, and it may fault */
             t = gen_temp(dc);
-            ir_emit_mov(f, IR_I32, t, gen_read_operand(dc, 0));
+            ir_emit_mov(f, dc->ty, t, gen_read_operand(dc, 0));
         }
         gen_push(dc, gen_const(dc, dc->next_eip), in->opsize);
         if (t < 0) {
@@ -93,7 +94,7 @@ bool gen_call_ret(DisasContext *dc)
     int t = gen_pop(dc, in->opsize);
     if (in->nb_ops == 1) {
         int nsp = gen_temp(dc);
-        ir_emit_addi(f, IR_I32, nsp, dc->g->reg[R_ESP], in->imm & 0xffff);
+        ir_emit_addi(f, dc->ty, nsp, dc->reg[R_ESP], in->imm & 0xffff);
         gen_stack_write(dc, nsp);
     }
     gen_jmp_indirect(dc, gen_ext(dc, t, in->opsize, false));
@@ -113,8 +114,8 @@ bool gen_far(DisasContext *dc)
         int args[3] = {f->env, gen_const(dc, size), imm};
         /* EIP after the instruction, for the helpers that save it in a TSS (task switches); a
            fault restores it from the block */
-        ir_emit_movi(f, IR_I32, dc->g->eip, dc->next_eip);
-        ir_emit_call(f, mn == MN_RETF ? &helper_far_ret_desc : &helper_iret_desc, -1, args);
+        ir_emit_movi(f, dc->ty, dc->eipg, dc->next_eip);
+        gen_call(dc, mn == MN_RETF ? &helper_far_ret_desc : &helper_iret_desc, -1, args);
         ir_emit_exit_tb(f, IR_EXIT_NOCHAIN);
         dc->state = DISAS_JUMPED;
         return true;
@@ -127,16 +128,16 @@ bool gen_far(DisasContext *dc)
         int addr = gen_mem_addr(dc);
         off = gen_load(dc, addr, size);
         int a2 = gen_temp(dc);
-        ir_emit_addi(f, IR_I32, a2, addr, size);
+        ir_emit_addi(f, dc->ty, a2, addr, size);
         sel = gen_load(dc, a2, 2);
     }
     if (mn == MN_JMPF) {
         int args[3] = {f->env, sel, off};
-        ir_emit_movi(f, IR_I32, dc->g->eip, dc->next_eip); /* as for IRET above */
-        ir_emit_call(f, &helper_ljmp_desc, -1, args);
+        ir_emit_movi(f, dc->ty, dc->eipg, dc->next_eip); /* as for IRET above */
+        gen_call(dc, &helper_ljmp_desc, -1, args);
     } else {
         int args[5] = {f->env, sel, off, gen_const(dc, size), gen_const(dc, dc->next_eip)};
-        ir_emit_call(f, &helper_far_call_desc, -1, args);
+        gen_call(dc, &helper_far_call_desc, -1, args);
     }
     ir_emit_exit_tb(f, IR_EXIT_NOCHAIN);
     dc->state = DISAS_JUMPED;
@@ -154,7 +155,7 @@ bool gen_int(DisasContext *dc)
         return true;
     case MN_INTO: {
         int no = ir_label_new(f);
-        ir_emit_fl_brcond(f, dc->g->flags, 1 /* NO */, no);
+        ir_emit_fl_brcond(f, dc->flags, 1 /* NO */, no);
         gen_trap(dc, 4 /* #OF */ | TRAP_SOFT);
         ir_emit_label(f, no);
         gen_goto_tb(dc, 0, dc->next_eip);
@@ -175,18 +176,18 @@ bool gen_bound(DisasContext *dc)
     int size = in->op[0].size;
     int addr = gen_mem_addr(dc);
     int a2 = gen_temp(dc);
-    ir_emit_addi(f, IR_I32, a2, addr, size);
+    ir_emit_addi(f, dc->ty, a2, addr, size);
     int lo = gen_ext(dc, gen_load(dc, addr, size), size, true);
     int hi = gen_ext(dc, gen_load(dc, a2, size), size, true);
     int ix = gen_ext(dc, gen_read_operand(dc, 0), size, true);
     int below = gen_temp(dc), above = gen_temp(dc);
-    ir_emit_setcond(f, IR_I32, IR_COND_LT, below, ix, lo);
-    ir_emit_setcond(f, IR_I32, IR_COND_GT, above, ix, hi);
-    ir_emit_or(f, IR_I32, below, below, above);
+    ir_emit_setcond(f, dc->ty, IR_COND_LT, below, ix, lo);
+    ir_emit_setcond(f, dc->ty, IR_COND_GT, above, ix, hi);
+    ir_emit_or(f, dc->ty, below, below, above);
     int ok = ir_label_new(f);
-    ir_emit_brcond(f, IR_I32, IR_COND_EQ, below, gen_const(dc, 0), ok);
+    ir_emit_brcond(f, dc->ty, IR_COND_EQ, below, gen_const(dc, 0), ok);
     int args[2] = {f->env, gen_const(dc, 5 /* #BR */)};
-    ir_emit_call(f, &helper_raise_desc, -1, args);
+    gen_call(dc, &helper_raise_desc, -1, args);
     ir_emit_exit_tb(f, IR_EXIT_NOCHAIN); /* not reached */
     ir_emit_label(f, ok);
     return true;

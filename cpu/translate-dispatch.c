@@ -13,7 +13,7 @@ static const X86TranslateFn translate_fn[MN_NB] = {
     [MN_INC] = gen_incdec, [MN_DEC] = gen_incdec,
     [MN_NOT] = gen_not_neg, [MN_NEG] = gen_not_neg,
     [MN_CMPXCHG] = gen_cmpxchg,
-    [MN_CMPXCHG8B] = gen_cmpxchg8b,
+    [MN_CMPXCHG8B] = gen_cmpxchg8b, [MN_CMPXCHG16B] = gen_cmpxchg8b,
     [MN_XADD] = gen_xadd,
     /* multiply and divide (translate-muldiv.c) */
     [MN_MUL] = gen_mul, [MN_IMUL] = gen_mul,
@@ -32,7 +32,7 @@ static const X86TranslateFn translate_fn[MN_NB] = {
     [MN_AAM] = gen_bcd, [MN_AAD] = gen_bcd,
     /* data movement (translate-mov.c) */
     [MN_MOV] = gen_mov,
-    [MN_MOVZX] = gen_movx, [MN_MOVSX] = gen_movx,
+    [MN_MOVZX] = gen_movx, [MN_MOVSX] = gen_movx, [MN_MOVSXD] = gen_movx,
     [MN_CMOVCC] = gen_cmov,
     [MN_XCHG] = gen_xchg,
     [MN_LEA] = gen_lea,
@@ -71,6 +71,8 @@ static const X86TranslateFn translate_fn[MN_NB] = {
     [MN_MOVCR] = gen_mov_cr,
     [MN_MOVDR] = gen_mov_dr,
     [MN_SYSENTER] = gen_sysenter_sysexit, [MN_SYSEXIT] = gen_sysenter_sysexit,
+    [MN_SYSCALL] = gen_syscall_sysret, [MN_SYSRET] = gen_syscall_sysret,
+    [MN_SWAPGS] = gen_syscall_sysret,
     [MN_CPUID] = gen_cpuid,
     [MN_RDTSC] = gen_rdtsc,
     /* x87 (translate-x87.c) */
@@ -158,7 +160,7 @@ static bool gen_protection_checks(DisasContext *dc)
             size = gen_const(dc, (in->opcode & 1) ? (in->opsize == 2 ? 2 : 4) : 1);
         }
         int args[3] = {dc->f->env, port, size};
-        ir_emit_call(dc->f, &helper_check_io_desc, -1, args);
+        gen_call(dc, &helper_check_io_desc, -1, args);
     }
     return false;
 }
@@ -166,8 +168,7 @@ static bool gen_protection_checks(DisasContext *dc)
 bool x86_translate_insn(DisasContext *dc)
 {
     X86TranslateFn fn = translate_fn[dc->insn.mnemonic];
-    /* operand sizes above 32 bits come with long mode */
-    if (!fn || dc->insn.opsize > 4) {
+    if (!fn) {
         return false;
     }
     if (gen_protection_checks(dc)) {

@@ -8,7 +8,7 @@
 static int gen_sreg_selector(DisasContext *dc, int seg)
 {
     int v = gen_temp(dc);
-    ir_emit_ld(dc->f, IR_I32, v, dc->f->env, IR_MO_16,
+    ir_emit_ld(dc->f, dc->ty, v, dc->f->env, IR_MO_16,
                (int32_t)offsetof(CPUX86State, seg[seg].selector));
     return v;
 }
@@ -17,7 +17,7 @@ static int gen_sreg_selector(DisasContext *dc, int seg)
 static void gen_load_sreg(DisasContext *dc, int seg, int sel)
 {
     int args[3] = {dc->f->env, gen_const(dc, seg), sel};
-    ir_emit_call(dc->f, &helper_load_seg_desc, -1, args);
+    gen_call(dc, &helper_load_seg_desc, -1, args);
 }
 
 bool gen_mov(DisasContext *dc)
@@ -53,7 +53,8 @@ bool gen_movx(DisasContext *dc)
 {
     X86Insn *in = &dc->insn;
     int v = gen_read_operand(dc, 1);
-    gen_write_operand(dc, 0, gen_ext(dc, v, in->op[1].size, in->mnemonic == MN_MOVSX));
+    /* MOVSX and MOVSXD sign-extend */
+    gen_write_operand(dc, 0, gen_ext(dc, v, in->op[1].size, in->mnemonic != MN_MOVZX));
     return true;
 }
 
@@ -65,7 +66,7 @@ bool gen_cmov(DisasContext *dc)
     int dst = gen_read_operand(dc, 0);
     int c = gen_cond(dc, in->cc);
     int r = gen_temp(dc);
-    ir_emit_movcond(dc->f, IR_I32, IR_COND_NE, r, c, gen_const(dc, 0), src, dst);
+    ir_emit_movcond(dc->f, dc->ty, IR_COND_NE, r, c, gen_const(dc, 0), src, dst);
     gen_write_operand(dc, 0, r);
     return true;
 }
@@ -77,8 +78,8 @@ bool gen_xchg(DisasContext *dc)
     int b = gen_read_operand(dc, 1);
     /* copy a first: writing operand 0 may overwrite the register a reads */
     int ta = gen_temp(dc), tb = gen_temp(dc);
-    ir_emit_mov(dc->f, IR_I32, ta, a);
-    ir_emit_mov(dc->f, IR_I32, tb, b);
+    ir_emit_mov(dc->f, dc->ty, ta, a);
+    ir_emit_mov(dc->f, dc->ty, tb, b);
     if (in->op[0].kind == OPK_MEM) {
         gen_write_operand(dc, 0, tb); /* the store first: it may fault */
         gen_write_operand(dc, 1, ta);
@@ -102,7 +103,7 @@ bool gen_xlat(DisasContext *dc)
     X86Insn *in = &dc->insn;
     int al = gen_reg_read(dc, R_EAX, 1, false);
     int off = gen_temp(dc);
-    ir_emit_add(dc->f, IR_I32, off, dc->g->reg[R_EBX], al);
+    ir_emit_add(dc->f, dc->ty, off, dc->reg[R_EBX], al);
     int v = gen_load(dc, gen_seg_linear(dc, gen_default_seg(dc), off, in->addrsize), 1);
     gen_reg_write(dc, R_EAX, 1, false, v);
     return true;
@@ -120,7 +121,7 @@ bool gen_cbw_cwd(DisasContext *dc)
     }
     int v = gen_ext(dc, gen_reg_read(dc, R_EAX, size, false), size, true);
     int s = gen_temp(dc);
-    ir_emit_sar(dc->f, IR_I32, s, v, gen_const(dc, 31));
+    ir_emit_sar(dc->f, dc->ty, s, v, gen_const(dc, size == 8 ? 63 : 31));
     gen_reg_write(dc, R_EDX, size, false, s);
     return true;
 }
@@ -138,10 +139,10 @@ bool gen_load_far(DisasContext *dc)
     int addr = gen_mem_addr(dc);
     int off = gen_load(dc, addr, size);
     int a2 = gen_temp(dc);
-    ir_emit_addi(f, IR_I32, a2, addr, size);
+    ir_emit_addi(f, dc->ty, a2, addr, size);
     int sel = gen_load(dc, a2, 2);
     int keep = gen_temp(dc);
-    ir_emit_mov(f, IR_I32, keep, off);
+    ir_emit_mov(f, dc->ty, keep, off);
     gen_load_sreg(dc, far_seg[in->mnemonic], sel);
     gen_reg_write(dc, in->op[0].reg, size, false, keep);
     gen_exit_to_loop(dc, dc->next_eip);

@@ -9,7 +9,7 @@
 static int call1(DisasContext *dc, IRHelper *h, int ret, int a)
 {
     int args[2] = {dc->f->env, a};
-    ir_emit_call(dc->f, h, ret, args);
+    gen_call(dc, h, ret, args);
     return ret;
 }
 
@@ -23,7 +23,7 @@ bool gen_ltr_lldt(DisasContext *dc)
 bool gen_sxdt(DisasContext *dc)
 {
     int args[3] = {dc->f->env, gen_mem_addr(dc), gen_const(dc, dc->insn.mnemonic == MN_SIDT)};
-    ir_emit_call(dc->f, &helper_sxdt_desc, -1, args);
+    gen_call(dc, &helper_sxdt_desc, -1, args);
     return true;
 }
 
@@ -41,7 +41,7 @@ static void write_selector_like(DisasContext *dc, int v)
 
 bool gen_sldt_str(DisasContext *dc)
 {
-    int v = ir_temp_new(dc->f, IR_I32);
+    int v = ir_temp_new(dc->f, dc->ty);
     call1(dc, &helper_read_ldtr_tr_desc, v, gen_const(dc, dc->insn.mnemonic == MN_STR));
     write_selector_like(dc, v);
     return true;
@@ -49,8 +49,8 @@ bool gen_sldt_str(DisasContext *dc)
 
 bool gen_smsw(DisasContext *dc)
 {
-    int v = ir_temp_new(dc->f, IR_I32);
-    ir_emit_ld(dc->f, IR_I32, v, dc->f->env, IR_MO_16, LO32(offsetof(CPUX86State, cr[0])));
+    int v = ir_temp_new(dc->f, dc->ty);
+    ir_emit_ld(dc->f, dc->ty, v, dc->f->env, IR_MO_16, LO32(offsetof(CPUX86State, cr[0])));
     write_selector_like(dc, v);
     return true;
 }
@@ -65,7 +65,7 @@ bool gen_lmsw(DisasContext *dc)
 bool gen_clts(DisasContext *dc)
 {
     int args[1] = {dc->f->env};
-    ir_emit_call(dc->f, &helper_clts_desc, -1, args);
+    gen_call(dc, &helper_clts_desc, -1, args);
     return true;
 }
 
@@ -81,7 +81,7 @@ bool gen_msr(DisasContext *dc)
 {
     int args[1] = {dc->f->env};
     bool wr = dc->insn.mnemonic == MN_WRMSR;
-    ir_emit_call(dc->f, wr ? &helper_wrmsr_desc : &helper_rdmsr_desc, -1, args);
+    gen_call(dc, wr ? &helper_wrmsr_desc : &helper_rdmsr_desc, -1, args);
     if (wr) {
         gen_exit_to_loop(dc, dc->next_eip); /* EFER.NXE changes what pages may run */
     }
@@ -93,10 +93,10 @@ static void set_zf(DisasContext *dc, int ok)
 {
     IRFunc *f = dc->f;
     int e = gen_flags_image(dc);
-    int z = ir_temp_new(f, IR_I32), r = ir_temp_new(f, IR_I32);
-    ir_emit_shl(f, IR_I32, z, ok, gen_const(dc, 6));
-    ir_emit_andi(f, IR_I32, r, e, ~(int64_t)IR_EFL_ZF);
-    ir_emit_or(f, IR_I32, r, r, z);
+    int z = ir_temp_new(f, dc->ty), r = ir_temp_new(f, dc->ty);
+    ir_emit_shl(f, dc->ty, z, ok, gen_const(dc, 6));
+    ir_emit_andi(f, dc->ty, r, e, ~(int64_t)IR_EFL_ZF);
+    ir_emit_or(f, dc->ty, r, r, z);
     gen_set_flags_image(dc, r);
 }
 
@@ -108,16 +108,15 @@ bool gen_desc_check(DisasContext *dc)
     int sel = gen_read_operand(dc, (m == MN_LAR || m == MN_LSL) ? 1 : 0);
     int r64 = ir_temp_new(f, IR_I64);
     int args[3] = {f->env, sel, gen_const(dc, op_of[m])};
-    ir_emit_call(f, &helper_desc_check_desc, r64, args);
-    int ok = ir_temp_new(f, IR_I32), v = ir_temp_new(f, IR_I32);
-    ir_emit_unop(f, IR_extrh_i64_i32, IR_I32, ok, r64);
-    ir_emit_unop(f, IR_extrl_i64_i32, IR_I32, v, r64);
+    gen_call(dc, &helper_desc_check_desc, r64, args);
+    int ok = gen_half64(dc, r64, true);
+    int v = gen_half64(dc, r64, false);
     if (m == MN_LAR || m == MN_LSL) {
         /* the destination is written only when the check passes */
         const X86Operand *d = &dc->insn.op[0];
         int old = gen_reg_read(dc, d->reg, d->size, false);
-        int nv = ir_temp_new(f, IR_I32);
-        ir_emit_movcond(f, IR_I32, IR_COND_NE, nv, ok, gen_const(dc, 0), v, old);
+        int nv = ir_temp_new(f, dc->ty);
+        ir_emit_movcond(f, dc->ty, IR_COND_NE, nv, ok, gen_const(dc, 0), v, old);
         gen_reg_write(dc, d->reg, d->size, false, nv);
     }
     set_zf(dc, ok);
@@ -132,15 +131,15 @@ bool gen_arpl(DisasContext *dc)
         return false; /* #UD in real mode: reported as unimplemented until then */
     }
     int d = gen_read_operand(dc, 0), s = gen_read_operand(dc, 1);
-    int drpl = ir_temp_new(f, IR_I32), srpl = ir_temp_new(f, IR_I32);
-    ir_emit_andi(f, IR_I32, drpl, d, 3);
-    ir_emit_andi(f, IR_I32, srpl, s, 3);
-    int adj = ir_temp_new(f, IR_I32);
-    ir_emit_setcond(f, IR_I32, IR_COND_LTU, adj, drpl, srpl);
-    int nd = ir_temp_new(f, IR_I32);
-    ir_emit_deposit(f, IR_I32, nd, d, srpl, 0, 2);
-    int out = ir_temp_new(f, IR_I32);
-    ir_emit_movcond(f, IR_I32, IR_COND_NE, out, adj, gen_const(dc, 0), nd, d);
+    int drpl = ir_temp_new(f, dc->ty), srpl = ir_temp_new(f, dc->ty);
+    ir_emit_andi(f, dc->ty, drpl, d, 3);
+    ir_emit_andi(f, dc->ty, srpl, s, 3);
+    int adj = ir_temp_new(f, dc->ty);
+    ir_emit_setcond(f, dc->ty, IR_COND_LTU, adj, drpl, srpl);
+    int nd = ir_temp_new(f, dc->ty);
+    ir_emit_deposit(f, dc->ty, nd, d, srpl, 0, 2);
+    int out = ir_temp_new(f, dc->ty);
+    ir_emit_movcond(f, dc->ty, IR_COND_NE, out, adj, gen_const(dc, 0), nd, d);
     gen_write_operand(dc, 0, out);
     set_zf(dc, adj);
     return true;

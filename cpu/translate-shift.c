@@ -22,17 +22,29 @@ static const IROpcode shift_op[IR_FL_NB] = {
     [IR_FL_SHL] = IR_shl, [IR_FL_SHR] = IR_shr, [IR_FL_SAR] = IR_sar,
 };
 
-/* the count operand: an immediate (*imm >= 0, already masked) or CL & 31 in a local temp */
-static int gen_count(DisasContext *dc, const X86Operand *o, int *imm)
+/* the count operand: an immediate (*imm >= 0, already masked) or CL masked in a local temp;
+   64-bit operands mask the count to 6 bits */
+static int gen_count(DisasContext *dc, const X86Operand *o, int *imm, int size)
 {
+    int mask = size == 8 ? 63 : 31;
     if (o->kind == OPK_IMM) {
-        *imm = (int)((o->is_imm2 ? dc->insn.imm2 : dc->insn.imm) & 31);
+        *imm = (int)((o->is_imm2 ? dc->insn.imm2 : dc->insn.imm) & mask);
         return gen_const(dc, *imm);
     }
     *imm = -1;
     int n = gen_local(dc);
-    ir_emit_andi(dc->f, IR_I32, n, dc->g->reg[R_ECX], 31);
+    ir_emit_andi(dc->f, dc->ty, n, dc->reg[R_ECX], mask);
     return n;
+}
+
+/* A count of 0 changes nothing, but in 64-bit code a 32-bit register operand is still written,
+   so its upper half is cleared (as the host CPU does) */
+static void gen_zero_count_write(DisasContext *dc, int v)
+{
+    const X86Operand *o = &dc->insn.op[0];
+    if (dc->ty == IR_I64 && o->kind == OPK_REG && o->size == 4) {
+        gen_write_operand(dc, 0, v);
+    }
 }
 
 /* a value that survives the zero-count branch */
@@ -42,7 +54,7 @@ static int gen_keep(DisasContext *dc, int v, bool branch)
         return v;
     }
     int t = gen_local(dc);
-    ir_emit_mov(dc->f, IR_I32, t, v);
+    ir_emit_mov(dc->f, dc->ty, t, v);
     return t;
 }
 
@@ -50,15 +62,34 @@ static int gen_keep(DisasContext *dc, int v, bool branch)
 static int gen_rotate(DisasContext *dc, bool left, int a, int n, int size, bool branch)
 {
     IRFunc *f = dc->f;
-    int x = a;
+    int r = branch ? gen_local(dc) : gen_temp(dc);
+    if (size == 8) {
+        ir_emit_binop(f, left ? IR_rotl : IR_rotr, IR_I64, r, a, n);
+        return r;
+    }
+    /* in 32 bits (64-bit code narrows its operands first) */
+    int x = a, n32 = n;
+    if (dc->ty == IR_I64) {
+        x = ir_temp_new(f, IR_I32);
+        n32 = ir_temp_new(f, IR_I32);
+        ir_emit_unop(f, IR_extrl_i64_i32, IR_I32, x, a);
+        ir_emit_unop(f, IR_extrl_i64_i32, IR_I32, n32, n);
+    }
     if (size < 4) {
         /* replicate the byte or word across 32 bits: a 32-bit rotate is then right in the low
            bits for every count */
-        x = gen_temp(dc);
-        ir_emit_binop(f, IR_mul, IR_I32, x, a, gen_const(dc, size == 1 ? 0x01010101 : 0x00010001));
+        int y = ir_temp_new(f, IR_I32);
+        ir_emit_binop(f, IR_mul, IR_I32, y, x,
+                      ir_const(f, IR_I32, size == 1 ? 0x01010101 : 0x00010001));
+        x = y;
     }
-    int r = branch ? gen_local(dc) : gen_temp(dc);
-    ir_emit_binop(f, left ? IR_rotl : IR_rotr, IR_I32, r, x, n);
+    if (dc->ty == IR_I64) {
+        int r32 = ir_temp_new(f, IR_I32);
+        ir_emit_binop(f, left ? IR_rotl : IR_rotr, IR_I32, r32, x, n32);
+        ir_emit_unop(f, IR_extu_i32_i64, IR_I64, r, r32);
+    } else {
+        ir_emit_binop(f, left ? IR_rotl : IR_rotr, IR_I32, r, x, n32);
+    }
     return r;
 }
 
@@ -70,21 +101,21 @@ static void gen_rotate_flags(DisasContext *dc, bool left, int r, int size)
     int w = size * 8;
     int cf = gen_temp(dc), of = gen_temp(dc), t = gen_temp(dc);
     if (left) {
-        ir_emit_andi(f, IR_I32, cf, r, 1);
-        ir_emit_shr(f, IR_I32, of, r, gen_const(dc, w - 1));
-        ir_emit_xor(f, IR_I32, of, of, r);
+        ir_emit_andi(f, dc->ty, cf, r, 1);
+        ir_emit_shr(f, dc->ty, of, r, gen_const(dc, w - 1));
+        ir_emit_xor(f, dc->ty, of, of, r);
     } else {
-        ir_emit_extract(f, IR_I32, cf, r, w - 1, 1, false);
-        ir_emit_shr(f, IR_I32, t, r, gen_const(dc, 1));
-        ir_emit_xor(f, IR_I32, of, r, t);
-        ir_emit_shr(f, IR_I32, of, of, gen_const(dc, w - 2));
+        ir_emit_extract(f, dc->ty, cf, r, w - 1, 1, false);
+        ir_emit_shr(f, dc->ty, t, r, gen_const(dc, 1));
+        ir_emit_xor(f, dc->ty, of, r, t);
+        ir_emit_shr(f, dc->ty, of, of, gen_const(dc, w - 2));
     }
-    ir_emit_andi(f, IR_I32, of, of, 1);
-    ir_emit_shl(f, IR_I32, of, of, gen_const(dc, 11)); /* OF is EFLAGS bit 11 */
+    ir_emit_andi(f, dc->ty, of, of, 1);
+    ir_emit_shl(f, dc->ty, of, of, gen_const(dc, 11)); /* OF is EFLAGS bit 11 */
     int e = gen_flags_image(dc);
-    ir_emit_andi(f, IR_I32, e, e, ~(IR_EFL_CF | IR_EFL_OF));
-    ir_emit_or(f, IR_I32, e, e, cf);
-    ir_emit_or(f, IR_I32, e, e, of);
+    ir_emit_andi(f, dc->ty, e, e, ~(IR_EFL_CF | IR_EFL_OF));
+    ir_emit_or(f, dc->ty, e, e, cf);
+    ir_emit_or(f, dc->ty, e, e, of);
     gen_set_flags_image(dc, e);
 }
 
@@ -95,25 +126,38 @@ bool gen_shift(DisasContext *dc)
     uint16_t mn = in->mnemonic;
     int size = in->op[0].size;
     int imm;
-    int n = gen_count(dc, &in->op[1], &imm);
+    int n = gen_count(dc, &in->op[1], &imm, size);
     if (imm == 0) {
-        gen_read_operand(dc, 0); /* still a memory access on hardware: its faults */
+        int v = gen_read_operand(dc, 0); /* still a memory access on hardware: its faults */
+        gen_zero_count_write(dc, v);
         return true;
     }
     bool branch = imm < 0;
     int a0 = gen_read_operand(dc, 0);
 
+    if ((mn == MN_RCL || mn == MN_RCR) && size == 8) {
+        int e = gen_flags_image(dc);
+        int op = (mn == MN_RCL ? ROT_RCL : ROT_RCR) << 4 | size;
+        int r = gen_temp(dc), fl = gen_temp(dc);
+        int args[4] = {gen_const(dc, op), a0, n, e};
+        gen_call(dc, &helper_rotate_carry64_desc, r, args);
+        args[0] = gen_const(dc, op | ROT_FLAGS);
+        gen_call(dc, &helper_rotate_carry64_desc, fl, args);
+        gen_write_operand(dc, 0, r);
+        gen_set_flags_image(dc, fl);
+        return true;
+    }
     if (mn == MN_RCL || mn == MN_RCR) {
         /* no branch: the helper leaves value and flags alone for a zero count */
         int e = gen_flags_image(dc);
         int r64 = ir_temp_new(f, IR_I64);
         int kind = gen_const(dc, (mn == MN_RCL ? ROT_RCL : ROT_RCR) << 4 | size);
         int args[4] = {kind, a0, n, e};
-        ir_emit_call(f, &helper_rotate_carry_desc, r64, args);
-        int r = gen_temp(dc), fl = gen_temp(dc);
+        gen_call(dc, &helper_rotate_carry_desc, r64, args);
+        int r = ir_temp_new(f, IR_I32), fl = ir_temp_new(f, IR_I32);
         ir_emit_unop(f, IR_extrl_i64_i32, IR_I32, r, r64);
         ir_emit_unop(f, IR_extrh_i64_i32, IR_I32, fl, r64);
-        gen_write_operand(dc, 0, r);
+        gen_write_operand(dc, 0, gen_widen32(dc, r));
         gen_set_flags_image(dc, fl);
         return true;
     }
@@ -122,7 +166,7 @@ bool gen_shift(DisasContext *dc)
         gen_write_operand(dc, 0, r);
         int skip = ir_label_new(f);
         if (branch) {
-            ir_emit_brcond(f, IR_I32, IR_COND_EQ, n, gen_const(dc, 0), skip);
+            ir_emit_brcond(f, dc->ty, IR_COND_EQ, n, gen_const(dc, 0), skip);
         }
         gen_rotate_flags(dc, mn == MN_ROL, r, size);
         if (branch) {
@@ -135,11 +179,11 @@ bool gen_shift(DisasContext *dc)
     int a = kind == IR_FL_SAR ? gen_ext(dc, a0, size, true) : a0;
     a = gen_keep(dc, a, branch);
     int r = branch ? gen_local(dc) : gen_temp(dc);
-    ir_emit_binop(f, shift_op[kind], IR_I32, r, a, n);
+    ir_emit_binop(f, shift_op[kind], dc->ty, r, a, n);
     gen_write_operand(dc, 0, r);
     int skip = ir_label_new(f);
     if (branch) {
-        ir_emit_brcond(f, IR_I32, IR_COND_EQ, n, gen_const(dc, 0), skip);
+        ir_emit_brcond(f, dc->ty, IR_COND_EQ, n, gen_const(dc, 0), skip);
     }
     gen_flags(dc, kind, size, r, a, n, gen_const(dc, 0));
     if (branch) {
@@ -160,20 +204,42 @@ bool gen_shxd(DisasContext *dc)
     bool left = in->mnemonic == MN_SHLD;
     int size = in->op[0].size;
     int imm;
-    int n = gen_count(dc, &in->op[2], &imm);
+    int n = gen_count(dc, &in->op[2], &imm, size);
     if (imm == 0) {
-        gen_read_operand(dc, 0);
+        gen_zero_count_write(dc, gen_read_operand(dc, 0));
         return true;
     }
     bool branch = imm < 0;
     int d = gen_keep(dc, gen_read_operand(dc, 0), branch);
     int s = gen_read_operand(dc, 1);
 
+    if (size == 8) {
+        /* SHLD = d << n | s >> (64 - n), SHRD = d >> n | s << (64 - n); the second shift in
+           two steps, so a count of 0 (CL, written before the branch) shifts s out entirely */
+        int r = branch ? gen_local(dc) : gen_temp(dc);
+        int t = gen_temp(dc), m = gen_temp(dc);
+        ir_emit_sub(f, IR_I64, m, gen_const(dc, 63), n);
+        ir_emit_binop(f, left ? IR_shl : IR_shr, IR_I64, r, d, n);
+        ir_emit_binop(f, left ? IR_shr : IR_shl, IR_I64, t, s, gen_const(dc, 1));
+        ir_emit_binop(f, left ? IR_shr : IR_shl, IR_I64, t, t, m);
+        ir_emit_or(f, IR_I64, r, r, t);
+        gen_write_operand(dc, 0, r);
+        int skip = ir_label_new(f);
+        if (branch) {
+            ir_emit_brcond(f, IR_I64, IR_COND_EQ, n, gen_const(dc, 0), skip);
+        }
+        gen_flags(dc, left ? IR_FL_SHL : IR_FL_SHR, size, r, d, n, gen_const(dc, 0));
+        if (branch) {
+            ir_emit_label(f, skip);
+        }
+        return true;
+    }
     int d64 = ir_temp_new(f, IR_I64), s64 = ir_temp_new(f, IR_I64);
     int v = ir_temp_new(f, IR_I64), n64 = ir_temp_new(f, IR_I64);
-    ir_emit_unop(f, IR_extu_i32_i64, IR_I64, d64, gen_ext(dc, d, size, false));
-    ir_emit_unop(f, IR_extu_i32_i64, IR_I64, s64, gen_ext(dc, s, size, false));
-    ir_emit_unop(f, IR_extu_i32_i64, IR_I64, n64, n);
+    IROpcode widen = dc->ty == IR_I64 ? IR_mov : IR_extu_i32_i64;
+    ir_emit_unop(f, widen, IR_I64, d64, gen_ext(dc, d, size, false));
+    ir_emit_unop(f, widen, IR_I64, s64, gen_ext(dc, s, size, false));
+    ir_emit_unop(f, widen, IR_I64, n64, n);
     int c32 = ir_const(f, IR_I64, 32), c16 = ir_const(f, IR_I64, 16);
     if (size == 4) {
         /* SHLD: dest:src, SHRD: src:dest */
@@ -189,11 +255,19 @@ bool gen_shxd(DisasContext *dc)
     }
     ir_emit_binop(f, left ? IR_shl : IR_shr, IR_I64, v, v, n64);
     int r = branch ? gen_local(dc) : gen_temp(dc);
-    ir_emit_unop(f, left ? IR_extrh_i64_i32 : IR_extrl_i64_i32, IR_I32, r, v);
+    if (dc->ty == IR_I64) {
+        if (left) {
+            ir_emit_shr(f, IR_I64, r, v, c32);
+        } else {
+            ir_emit_unop(f, IR_ext32u, IR_I64, r, v);
+        }
+    } else {
+        ir_emit_unop(f, left ? IR_extrh_i64_i32 : IR_extrl_i64_i32, IR_I32, r, v);
+    }
     gen_write_operand(dc, 0, r);
     int skip = ir_label_new(f);
     if (branch) {
-        ir_emit_brcond(f, IR_I32, IR_COND_EQ, n, gen_const(dc, 0), skip);
+        ir_emit_brcond(f, dc->ty, IR_COND_EQ, n, gen_const(dc, 0), skip);
     }
     gen_flags(dc, left ? IR_FL_SHL : IR_FL_SHR, size, r, d, n, gen_const(dc, 0));
     if (branch) {

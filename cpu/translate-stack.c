@@ -13,8 +13,8 @@
 static int gen_slot(DisasContext *dc, int sp, int k, int size)
 {
     int t = gen_temp(dc);
-    ir_emit_addi(dc->f, IR_I32, t, sp, -(int64_t)k * size);
-    return gen_seg_linear(dc, R_SS, t, dc->ss32 ? 4 : 2);
+    ir_emit_addi(dc->f, dc->ty, t, sp, -(int64_t)k * size);
+    return gen_seg_linear(dc, R_SS, t, dc->sw);
 }
 
 bool gen_push_pop(DisasContext *dc)
@@ -28,7 +28,7 @@ bool gen_push_pop(DisasContext *dc)
         if (o->kind == OPK_SREG) {
             /* a 32-bit push of a segment register pushes the selector zero-extended */
             v = gen_temp(dc);
-            ir_emit_ld(f, IR_I32, v, f->env, IR_MO_16,
+            ir_emit_ld(f, dc->ty, v, f->env, IR_MO_16,
                        (int32_t)offsetof(CPUX86State, seg[o->reg].selector));
         } else {
             /* PUSH eSP pushes the value before the decrement: operands are snapshots */
@@ -45,7 +45,7 @@ bool gen_push_pop(DisasContext *dc)
         }
         int v = gen_pop(dc, size);
         int args[3] = {f->env, gen_const(dc, o->reg), v};
-        ir_emit_call(f, &helper_load_seg_desc, -1, args);
+        gen_call(dc, &helper_load_seg_desc, -1, args);
         gen_exit_to_loop(dc, dc->next_eip);
         return true;
     }
@@ -53,12 +53,12 @@ bool gen_push_pop(DisasContext *dc)
         /* load, store, then commit eSP: a faulting store leaves eSP untouched. An eSP-based
            destination address uses eSP after the increment (SDM POP). */
         int sp = gen_stack_ptr(dc);
-        int v = gen_load(dc, gen_seg_linear(dc, R_SS, sp, dc->ss32 ? 4 : 2), size);
+        int v = gen_load(dc, gen_seg_linear(dc, R_SS, sp, dc->sw), size);
         int nsp = gen_temp(dc);
-        ir_emit_addi(f, IR_I32, nsp, sp, size);
+        ir_emit_addi(f, dc->ty, nsp, sp, size);
         if (in->mem.base == R_ESP) {
             int ea = gen_temp(dc);
-            ir_emit_addi(f, IR_I32, ea, gen_effective_offset(dc), size);
+            ir_emit_addi(f, dc->ty, ea, gen_effective_offset(dc), size);
             dc->addr = gen_seg_linear(dc, in->mem.seg, ea, in->addrsize);
         }
         gen_write_operand(dc, 0, v);
@@ -86,7 +86,7 @@ bool gen_pusha_popa(DisasContext *dc)
         for (int r = 0; r < 8; r++) {
             gen_store(dc, gen_slot(dc, sp, r + 1, size), size, v[r]);
         }
-        ir_emit_addi(f, IR_I32, nsp, sp, -8 * size);
+        ir_emit_addi(f, dc->ty, nsp, sp, -8 * size);
     } else {
         int v[8];
         for (int r = 7; r >= 0; r--) {
@@ -99,7 +99,7 @@ bool gen_pusha_popa(DisasContext *dc)
                 gen_reg_write(dc, r, size, false, v[r]);
             }
         }
-        ir_emit_addi(f, IR_I32, nsp, sp, 8 * size);
+        ir_emit_addi(f, dc->ty, nsp, sp, 8 * size);
     }
     gen_stack_write(dc, nsp);
     return true;
@@ -117,18 +117,18 @@ bool gen_pushf_popf(DisasContext *dc)
     int size = in->opsize;
     if (in->mnemonic == MN_PUSHF) {
         int sys = gen_temp(dc), img = gen_temp(dc);
-        ir_emit_ld(f, IR_I32, sys, f->env, IR_MO_32, (int32_t)offsetof(CPUX86State, eflags));
-        ir_emit_andi(f, IR_I32, sys, sys, ~(int64_t)(IR_EFL_ARITH | EFL_VM | EFL_RF));
-        ir_emit_or(f, IR_I32, img, sys, gen_flags_image(dc));
-        ir_emit_or(f, IR_I32, img, img, gen_const(dc, EFL_FIXED1));
+        ir_emit_ld(f, dc->ty, sys, f->env, IR_MO_32, (int32_t)offsetof(CPUX86State, eflags));
+        ir_emit_andi(f, dc->ty, sys, sys, ~(int64_t)(IR_EFL_ARITH | EFL_VM | EFL_RF));
+        ir_emit_or(f, dc->ty, img, sys, gen_flags_image(dc));
+        ir_emit_or(f, dc->ty, img, img, gen_const(dc, EFL_FIXED1));
         gen_push(dc, img, size);
         return true;
     }
     int v = gen_pop(dc, size);
     int args[3] = {f->env, v, gen_const(dc, size)};
-    ir_emit_call(f, &helper_write_eflags_desc, -1, args);
+    gen_call(dc, &helper_write_eflags_desc, -1, args);
     int a = gen_temp(dc);
-    ir_emit_andi(f, IR_I32, a, v, IR_EFL_ARITH);
+    ir_emit_andi(f, dc->ty, a, v, IR_EFL_ARITH);
     gen_set_flags_image(dc, a);
     gen_exit_to_loop(dc, dc->next_eip);
     return true;
@@ -143,14 +143,14 @@ static void gen_enter(DisasContext *dc)
 {
     X86Insn *in = &dc->insn;
     IRFunc *f = dc->f;
-    int size = in->opsize, sw = dc->ss32 ? 4 : 2;
+    int size = in->opsize, sw = dc->sw;
     int alloc = (int)(in->imm & 0xffff);
     int level = (int)(in->imm2 & 31);
     int sp = gen_stack_ptr(dc);
     int ebp = gen_reg_read(dc, R_EBP, sw, false);
     gen_store(dc, gen_slot(dc, sp, 1, size), size, gen_reg_read(dc, R_EBP, size, false));
     int frame = gen_temp(dc);
-    ir_emit_addi(f, IR_I32, frame, sp, -size);
+    ir_emit_addi(f, dc->ty, frame, sp, -size);
     int k = 1;
     if (level > 0) {
         for (int i = 1; i < level; i++) {
@@ -160,7 +160,7 @@ static void gen_enter(DisasContext *dc)
         gen_store(dc, gen_slot(dc, sp, ++k, size), size, frame);
     }
     int nsp = gen_temp(dc);
-    ir_emit_addi(f, IR_I32, nsp, sp, -(int64_t)k * size - alloc);
+    ir_emit_addi(f, dc->ty, nsp, sp, -(int64_t)k * size - alloc);
     gen_reg_write(dc, R_EBP, sw, false, frame);
     gen_stack_write(dc, nsp);
 }
@@ -168,11 +168,11 @@ static void gen_enter(DisasContext *dc)
 /* LEAVE: eSP = eBP, then eBP = pop (SDM LEAVE) */
 static void gen_leave(DisasContext *dc)
 {
-    int size = dc->insn.opsize, sw = dc->ss32 ? 4 : 2;
+    int size = dc->insn.opsize, sw = dc->sw;
     int sp = gen_reg_read(dc, R_EBP, sw, false);
     int v = gen_load(dc, gen_seg_linear(dc, R_SS, sp, sw), size);
     int nsp = gen_temp(dc);
-    ir_emit_addi(dc->f, IR_I32, nsp, sp, size);
+    ir_emit_addi(dc->f, dc->ty, nsp, sp, size);
     gen_stack_write(dc, nsp);
     gen_reg_write(dc, R_EBP, size, false, v);
 }

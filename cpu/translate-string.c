@@ -36,7 +36,7 @@ static void gen_step(DisasContext *dc, int reg, int delta)
 {
     int a = dc->insn.addrsize;
     int t = gen_temp(dc);
-    ir_emit_add(dc->f, IR_I32, t, dc->g->reg[reg], delta);
+    ir_emit_add(dc->f, dc->ty, t, dc->reg[reg], delta);
     gen_reg_write(dc, reg, a, false, t);
 }
 
@@ -45,12 +45,11 @@ static void gen_string_once(DisasContext *dc, int size, int delta)
 {
     X86Insn *in = &dc->insn;
     IRFunc *f = dc->f;
-    const X86Globals *g = dc->g;
     uint16_t mn = in->mnemonic;
     const StrOp *o = &str_ops[mn];
     int asz = in->addrsize;
-    int src_addr = o->src ? gen_seg_linear(dc, gen_default_seg(dc), g->reg[R_ESI], asz) : -1;
-    int dst_addr = o->dst ? gen_seg_linear(dc, R_ES, g->reg[R_EDI], asz) : -1;
+    int src_addr = o->src ? gen_seg_linear(dc, gen_default_seg(dc), dc->reg[R_ESI], asz) : -1;
+    int dst_addr = o->dst ? gen_seg_linear(dc, R_ES, dc->reg[R_EDI], asz) : -1;
     int port = (mn == MN_INS || mn == MN_OUTS) ? gen_reg_read(dc, R_EDX, 2, false) : -1;
     int a = -1, b = -1;
 
@@ -75,14 +74,14 @@ static void gen_string_once(DisasContext *dc, int size, int delta)
     case MN_INS: {
         int v = gen_temp(dc);
         int args[3] = {f->env, port, gen_const(dc, size)};
-        ir_emit_call(f, &helper_in_desc, v, args);
+        gen_call(dc, &helper_in_desc, v, args);
         gen_store(dc, dst_addr, size, v);
         break;
     }
     default: { /* OUTS */
         int v = gen_load(dc, src_addr, size);
         int args[4] = {f->env, port, v, gen_const(dc, size)};
-        ir_emit_call(f, &helper_out_desc, -1, args);
+        gen_call(dc, &helper_out_desc, -1, args);
         break;
     }
     }
@@ -97,7 +96,7 @@ static void gen_string_once(DisasContext *dc, int size, int delta)
     }
     if (o->cmp) {
         int r = gen_temp(dc);
-        ir_emit_sub(f, IR_I32, r, a, b);
+        ir_emit_sub(f, dc->ty, r, a, b);
         gen_flags(dc, IR_FL_SUB, size, r, a, b, gen_const(dc, 0));
     }
 }
@@ -113,11 +112,11 @@ bool gen_string(DisasContext *dc)
 
     /* delta = DF ? -size : size */
     int df = gen_temp(dc);
-    ir_emit_ld(f, IR_I32, df, f->env, IR_MO_32, (int32_t)offsetof(CPUX86State, eflags));
-    ir_emit_extract(f, IR_I32, df, df, 10, 1, false); /* DF is EFLAGS bit 10 */
+    ir_emit_ld(f, dc->ty, df, f->env, IR_MO_32, (int32_t)offsetof(CPUX86State, eflags));
+    ir_emit_extract(f, dc->ty, df, df, 10, 1, false); /* DF is EFLAGS bit 10 */
     int delta = rep ? gen_local(dc) : gen_temp(dc);
-    ir_emit_binop(f, IR_mul, IR_I32, delta, df, gen_const(dc, -2 * size));
-    ir_emit_addi(f, IR_I32, delta, delta, size);
+    ir_emit_binop(f, IR_mul, dc->ty, delta, df, gen_const(dc, -2 * size));
+    ir_emit_addi(f, dc->ty, delta, delta, size);
 
     if (!rep) {
         gen_string_once(dc, size, delta);
@@ -125,16 +124,16 @@ bool gen_string(DisasContext *dc)
         int top = ir_label_new(f), done = ir_label_new(f);
         ir_emit_label(f, top);
         int cx = gen_reg_read(dc, R_ECX, in->addrsize, false);
-        ir_emit_brcond(f, IR_I32, IR_COND_EQ, cx, gen_const(dc, 0), done);
+        ir_emit_brcond(f, dc->ty, IR_COND_EQ, cx, gen_const(dc, 0), done);
         gen_string_once(dc, size, delta);
         /* rCX again: the branch above ended the IR basic block, and cx with it */
         int ncx = gen_temp(dc);
-        ir_emit_addi(f, IR_I32, ncx, dc->g->reg[R_ECX], -1);
+        ir_emit_addi(f, dc->ty, ncx, dc->reg[R_ECX], -1);
         gen_reg_write(dc, R_ECX, in->addrsize, false, ncx);
         if (o->cmp) {
             /* REPE/REPZ (F3) stops when ZF = 0, REPNE/REPNZ (F2) when ZF = 1 */
             bool repe = in->prefixes & PFX_REP;
-            ir_emit_fl_brcond(f, dc->g->flags, repe ? 5 /* NE */ : 4 /* E */, done);
+            ir_emit_fl_brcond(f, dc->flags, repe ? 5 /* NE */ : 4 /* E */, done);
         }
         ir_emit_br(f, top);
         ir_emit_label(f, done);

@@ -19,11 +19,11 @@ bool gen_io(DisasContext *dc)
     if (out) {
         int v = gen_reg_read(dc, R_EAX, data_op->size, false);
         int args[4] = {f->env, port, v, size};
-        ir_emit_call(f, &helper_out_desc, -1, args);
+        gen_call(dc, &helper_out_desc, -1, args);
     } else {
         int v = gen_temp(dc);
         int args[3] = {f->env, port, size};
-        ir_emit_call(f, &helper_in_desc, v, args);
+        gen_call(dc, &helper_in_desc, v, args);
         gen_reg_write(dc, R_EAX, data_op->size, false, v);
     }
     gen_goto_tb(dc, 0, dc->next_eip);
@@ -33,9 +33,9 @@ bool gen_io(DisasContext *dc)
 bool gen_hlt(DisasContext *dc)
 {
     IRFunc *f = dc->f;
-    ir_emit_movi(f, IR_I32, dc->g->eip, dc->next_eip);
+    ir_emit_movi(f, dc->ty, dc->eipg, dc->next_eip);
     int args[1] = {f->env};
-    ir_emit_call(f, &helper_hlt_desc, -1, args);
+    gen_call(dc, &helper_hlt_desc, -1, args);
     ir_emit_exit_tb(f, IR_EXIT_NOCHAIN);
     dc->state = DISAS_JUMPED;
     return true;
@@ -54,7 +54,7 @@ bool gen_desc_table(DisasContext *dc)
     X86Insn *in = &dc->insn;
     int args[4] = {dc->f->env, gen_mem_addr(dc), gen_const(dc, in->opsize),
                    gen_const(dc, in->mnemonic == MN_LIDT)};
-    ir_emit_call(dc->f, &helper_lgdt_desc, -1, args);
+    gen_call(dc, &helper_lgdt_desc, -1, args);
     return true;
 }
 
@@ -67,15 +67,21 @@ bool gen_mov_cr(DisasContext *dc)
     if (cr != 0 && cr != 2 && cr != 3 && cr != 4) {
         return false;
     }
+    /* 64-bit mode moves 64-bit values (SDM Vol. 2B MOV CRn: the operand size is 64) */
+    int size = dc->code64 ? 8 : 4;
     if (d->kind == OPK_CREG) {
-        int v = gen_reg_read(dc, s->reg, 4, false);
+        int v = gen_reg_read(dc, s->reg, size, false);
         int args[3] = {f->env, gen_const(dc, d->reg), v};
-        ir_emit_call(f, &helper_write_cr_desc, -1, args);
+        gen_call(dc, &helper_write_cr_desc, -1, args);
         gen_exit_to_loop(dc, dc->next_eip);
     } else {
         int v = gen_temp(dc);
-        ir_emit_ld(f, IR_I32, v, f->env, IR_MO_32, LO32(offsetof(CPUX86State, cr[s->reg])));
-        gen_reg_write(dc, d->reg, 4, false, v);
+        if (size == 8) {
+            ir_emit_ld(f, IR_I64, v, f->env, IR_MO_64, offsetof(CPUX86State, cr[s->reg]));
+        } else {
+            ir_emit_ld(f, dc->ty, v, f->env, IR_MO_32, LO32(offsetof(CPUX86State, cr[s->reg])));
+        }
+        gen_reg_write(dc, d->reg, size, false, v);
     }
     return true;
 }
@@ -89,12 +95,12 @@ bool gen_mov_dr(DisasContext *dc)
     const X86Operand *d = &in->op[0], *s = &in->op[1];
     if (d->kind == OPK_DREG) {
         int args[3] = {f->env, gen_const(dc, d->reg), gen_reg_read(dc, s->reg, 4, false)};
-        ir_emit_call(f, &helper_write_dr_desc, -1, args);
+        gen_call(dc, &helper_write_dr_desc, -1, args);
         gen_exit_to_loop(dc, dc->next_eip);
     } else {
         int v = gen_temp(dc);
         int args[2] = {f->env, gen_const(dc, s->reg)};
-        ir_emit_call(f, &helper_read_dr_desc, v, args);
+        gen_call(dc, &helper_read_dr_desc, v, args);
         gen_reg_write(dc, d->reg, 4, false, v);
     }
     return true;
@@ -109,8 +115,32 @@ bool gen_sysenter_sysexit(DisasContext *dc)
         return false; /* SYSEXIT to 64-bit mode comes with long mode */
     }
     int args[1] = {f->env};
-    ir_emit_call(f, dc->insn.mnemonic == MN_SYSENTER ? &helper_sysenter_desc
+    gen_call(dc, dc->insn.mnemonic == MN_SYSENTER ? &helper_sysenter_desc
                                                      : &helper_sysexit_desc, -1, args);
+    ir_emit_exit_tb(f, IR_EXIT_NOCHAIN);
+    dc->state = DISAS_JUMPED;
+    return true;
+}
+
+/* SYSCALL, SYSRET, SWAPGS (cpu/long-mode.c): they change CS, SS or GS.base, so the block ends
+   and the loop looks the next one up with the new mode bits */
+bool gen_syscall_sysret(DisasContext *dc)
+{
+    IRFunc *f = dc->f;
+    uint16_t mn = dc->insn.mnemonic;
+    if (mn == MN_SWAPGS) {
+        int args[1] = {f->env};
+        gen_call(dc, &helper_swapgs_desc, -1, args);
+        gen_exit_to_loop(dc, dc->next_eip);
+        return true;
+    }
+    if (mn == MN_SYSCALL) {
+        int args[2] = {f->env, gen_const(dc, (int64_t)dc->next_eip)};
+        gen_call(dc, &helper_syscall_desc, -1, args);
+    } else {
+        int args[2] = {f->env, gen_const(dc, dc->insn.opsize)};
+        gen_call(dc, &helper_sysret_desc, -1, args);
+    }
     ir_emit_exit_tb(f, IR_EXIT_NOCHAIN);
     dc->state = DISAS_JUMPED;
     return true;
@@ -120,7 +150,7 @@ bool gen_sysenter_sysexit(DisasContext *dc)
 bool gen_cpuid(DisasContext *dc)
 {
     int args[1] = {dc->f->env};
-    ir_emit_call(dc->f, &helper_cpuid_desc, -1, args);
+    gen_call(dc, &helper_cpuid_desc, -1, args);
     return true;
 }
 
@@ -130,10 +160,9 @@ bool gen_rdtsc(DisasContext *dc)
     IRFunc *f = dc->f;
     int r64 = ir_temp_new(f, IR_I64);
     int args[1] = {f->env};
-    ir_emit_call(f, &helper_rdtsc_desc, r64, args);
-    int lo = gen_temp(dc), hi = gen_temp(dc);
-    ir_emit_unop(f, IR_extrl_i64_i32, IR_I32, lo, r64);
-    ir_emit_unop(f, IR_extrh_i64_i32, IR_I32, hi, r64);
+    gen_call(dc, &helper_rdtsc_desc, r64, args);
+    int lo = gen_half64(dc, r64, false);
+    int hi = gen_half64(dc, r64, true);
     gen_reg_write(dc, R_EAX, 4, false, lo);
     gen_reg_write(dc, R_EDX, 4, false, hi);
     return true;

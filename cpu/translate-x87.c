@@ -132,13 +132,13 @@ bool gen_x87(DisasContext *dc)
             /* gen_mem_addr checked the first byte (the decoder gives the 512-byte area no
                size): the last one must be within the limit too */
             int end = gen_temp(dc);
-            ir_emit_addi(f, IR_I32, end, gen_effective_offset(dc), 511);
+            ir_emit_addi(f, dc->ty, end, gen_effective_offset(dc), 511);
             int args[3] = {f->env, gen_const(dc, seg | 1 << 8), end};
-            ir_emit_call(f, &helper_seg_check_desc, -1, args);
+            gen_call(dc, &helper_seg_check_desc, -1, args);
         }
         if (form->store && (dc->hflags & (1u << (HF_SEG_CHECK_SHIFT + seg)))) {
             int args[3] = {f->env, gen_const(dc, seg | SEG_CHECK_WRITE), gen_const(dc, 0)};
-            ir_emit_call(f, &helper_seg_check_desc, -1, args);
+            gen_call(dc, &helper_seg_check_desc, -1, args);
         }
     } else if (form->op == X87_CMOV) {
         arg = gen_cond(dc, form->arg);
@@ -152,7 +152,7 @@ bool gen_x87(DisasContext *dc)
     }
     int ret = gen_temp(dc);
     int args[4] = {f->env, gen_const(dc, ctl), arg, gen_const(dc, dc->eip)};
-    ir_emit_call(f, &helper_x87_desc, ret, args);
+    gen_call(dc, &helper_x87_desc, ret, args);
     if (in->mnemonic == MN_FNSTSW && !mem) {
         gen_reg_write(dc, R_EAX, 2, false, ret);
     } else if (form->op == X87_COMI || form->op == X87_UCOMI) {

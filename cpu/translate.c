@@ -17,6 +17,8 @@
 
 
 static const char *const reg_names[8] = {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"};
+static const char *const reg64_names[16] = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+                                            "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
 static const char *const seg_base_names[R_NB_SEGS] = {"es_base", "cs_base", "ss_base",
                                                       "ds_base", "fs_base", "gs_base"};
 
@@ -31,10 +33,22 @@ static X86Globals *globals_init(TCGContext *s, IRFunc *f)
     }
     g->eip = ir_global(f, IR_I32, LO32(offsetof(CPUX86State, eip)), "eip");
     for (int i = 0; i < R_NB_SEGS; i++) {
-        g->seg_base[i] = ir_global(f, IR_I32, offsetof(CPUX86State, seg[i].base),
+        g->seg_base[i] = ir_global(f, IR_I32, LO32(offsetof(CPUX86State, seg[i].base)),
                                    seg_base_names[i]);
     }
     g->flags = ir_global_flags(f, IR_I32, offsetof(CPUX86State, cc), "flags");
+    /* the 64-bit views, used by 64-bit code only (a block uses one set: globals are written
+       back at every block end, so the aliasing views never disagree across blocks) */
+    for (int i = 0; i < 16; i++) {
+        g->reg64[i] = ir_global(f, IR_I64, offsetof(CPUX86State, regs[i]), reg64_names[i]);
+    }
+    g->rip = ir_global(f, IR_I64, offsetof(CPUX86State, eip), "rip");
+    g->flags64 = ir_global_flags(f, IR_I64, offsetof(CPUX86State, cc), "flags64");
+    for (int i = 0; i < R_NB_SEGS; i++) {
+        g->seg_base64[i] = -1;
+    }
+    g->seg_base64[R_FS] = ir_global(f, IR_I64, offsetof(CPUX86State, seg[R_FS].base), "fs_base64");
+    g->seg_base64[R_GS] = ir_global(f, IR_I64, offsetof(CPUX86State, seg[R_GS].base), "gs_base64");
     s->fe_priv = g;
     return g;
 }
@@ -46,37 +60,85 @@ int size_log2(int size)
 
 int gen_const(DisasContext *dc, int64_t v)
 {
-    return ir_const(dc->f, IR_I32, v);
+    return ir_const(dc->f, dc->ty, v);
+}
+
+void gen_call(DisasContext *dc, const IRHelper *h, int ret, const int *args)
+{
+    IRFunc *f = dc->f;
+    int a[IR_HELPER_MAX_ARGS];
+    for (int i = 0; i < h->nargs; i++) {
+        a[i] = args[i];
+        IRType have = (IRType)ir_temp(f, args[i])->type, want = (IRType)h->args[i];
+        if (have != want) {
+            a[i] = ir_temp_new(f, want);
+            ir_emit_unop(f, want == IR_I32 ? IR_extrl_i64_i32 : IR_extu_i32_i64, want, a[i],
+                         args[i]);
+        }
+    }
+    if (ret >= 0 && ir_temp(f, ret)->type != h->ret) {
+        IRType rt = (IRType)ir_temp(f, ret)->type;
+        int r = ir_temp_new(f, (IRType)h->ret);
+        ir_emit_call(f, h, r, a);
+        ir_emit_unop(f, rt == IR_I32 ? IR_extrl_i64_i32 : IR_extu_i32_i64, rt, ret, r);
+        return;
+    }
+    ir_emit_call(f, h, ret, a);
 }
 
 /* ---- small shared emitters ---- */
 
 int gen_temp(DisasContext *dc)
 {
-    return ir_temp_new(dc->f, IR_I32);
+    return ir_temp_new(dc->f, dc->ty);
 }
 
 int gen_local(DisasContext *dc)
 {
-    return ir_temp_local(dc->f, IR_I32);
+    return ir_temp_local(dc->f, dc->ty);
 }
 
 int gen_ext(DisasContext *dc, int v, int size, bool sign)
 {
-    static const IROpcode ext[2][2] = {{IR_ext8u, IR_ext16u}, {IR_ext8s, IR_ext16s}};
-    if (size >= 4) {
+    static const IROpcode ext[2][3] = {{IR_ext8u, IR_ext16u, IR_ext32u},
+                                       {IR_ext8s, IR_ext16s, IR_ext32s}};
+    if (size >= (dc->ty == IR_I64 ? 8 : 4)) {
         return v;
     }
     int t = gen_temp(dc);
-    ir_emit_unop(dc->f, ext[sign][size == 2], IR_I32, t, v);
+    ir_emit_unop(dc->f, ext[sign][size_log2(size)], dc->ty, t, v);
+    return t;
+}
+
+/* an i32 result of a flags op, as a value temp */
+int gen_widen32(DisasContext *dc, int t32)
+{
+    if (dc->ty == IR_I32) {
+        return t32;
+    }
+    int t = gen_temp(dc);
+    ir_emit_unop(dc->f, IR_extu_i32_i64, IR_I64, t, t32);
+    return t;
+}
+
+int gen_half64(DisasContext *dc, int v64, bool high)
+{
+    int t = gen_temp(dc);
+    if (dc->ty == IR_I32) {
+        ir_emit_unop(dc->f, high ? IR_extrh_i64_i32 : IR_extrl_i64_i32, IR_I32, t, v64);
+    } else if (high) {
+        ir_emit_shr(dc->f, IR_I64, t, v64, gen_const(dc, 32));
+    } else {
+        ir_emit_unop(dc->f, IR_ext32u, IR_I64, t, v64);
+    }
     return t;
 }
 
 int gen_cond(DisasContext *dc, int cc)
 {
-    int t = gen_temp(dc);
-    ir_emit_fl_cond(dc->f, t, dc->g->flags, cc);
-    return t;
+    int t = ir_temp_new(dc->f, IR_I32);
+    ir_emit_fl_cond(dc->f, t, dc->flags, cc);
+    return gen_widen32(dc, t);
 }
 
 int gen_carry(DisasContext *dc)
@@ -86,27 +148,31 @@ int gen_carry(DisasContext *dc)
 
 int gen_flags_image(DisasContext *dc)
 {
-    int t = gen_temp(dc);
-    ir_emit_fl_get(dc->f, t, dc->g->flags);
-    return t;
+    int t = ir_temp_new(dc->f, IR_I32);
+    ir_emit_fl_get(dc->f, t, dc->flags);
+    return gen_widen32(dc, t);
 }
 
 void gen_set_flags_image(DisasContext *dc, int img)
 {
-    ir_emit_fl_set(dc->f, dc->g->flags, img);
+    if (ir_temp(dc->f, img)->type == IR_I64) {
+        int t = ir_temp_new(dc->f, IR_I32);
+        ir_emit_unop(dc->f, IR_extrl_i64_i32, IR_I32, t, img);
+        img = t;
+    }
+    ir_emit_fl_set(dc->f, dc->flags, img);
 }
 
 void gen_flags(DisasContext *dc, IRFlagsOp op, int size, int res, int a, int b, int c)
 {
-    ir_emit_fl_def(dc->f, IR_I32, dc->g->flags, IR_FL_KIND(op, size_log2(size)), res, a, b, c);
+    ir_emit_fl_def(dc->f, dc->ty, dc->flags, IR_FL_KIND(op, size_log2(size)), res, a, b, c);
 }
 
-/* seg:offset, the offset wrapped to the address size (16-bit offsets wrap at 64 KiB) */
+/* seg:offset, the offset wrapped to the address size (16-bit offsets wrap at 64 KiB, 32-bit
+   ones in 64-bit code at 4 GiB) */
 int gen_seg_linear(DisasContext *dc, int seg, int offset, int addrsize)
 {
-    if (addrsize == 2) {
-        offset = gen_ext(dc, offset, 2, false);
-    }
+    offset = gen_ext(dc, offset, addrsize, false);
     return gen_linear(dc, seg, offset);
 }
 
@@ -118,7 +184,7 @@ int gen_default_seg(DisasContext *dc)
 void gen_raise(DisasContext *dc, int vector)
 {
     int args[2] = {dc->f->env, gen_const(dc, vector)};
-    ir_emit_call(dc->f, &helper_raise_desc, -1, args);
+    gen_call(dc, &helper_raise_desc, -1, args);
     ir_emit_exit_tb(dc->f, IR_EXIT_NOCHAIN); /* not reached */
     dc->state = DISAS_JUMPED;
 }
@@ -126,19 +192,19 @@ void gen_raise(DisasContext *dc, int vector)
 void gen_trap(DisasContext *dc, int arg)
 {
     /* delivered by the helper with EIP after the instruction; then CS:EIP is the handler's */
-    ir_emit_movi(dc->f, IR_I32, dc->g->eip, dc->next_eip);
+    ir_emit_movi(dc->f, dc->ty, dc->eipg, dc->next_eip);
     int args[2] = {dc->f->env, gen_const(dc, arg)};
-    ir_emit_call(dc->f, &helper_trap_desc, -1, args);
+    gen_call(dc, &helper_trap_desc, -1, args);
     ir_emit_exit_tb(dc->f, IR_EXIT_NOCHAIN);
     dc->state = DISAS_JUMPED;
 }
 
 int gen_stack_ptr(DisasContext *dc)
 {
-    int esp = dc->g->reg[R_ESP];
-    if (dc->ss32) {
+    int esp = dc->reg[R_ESP];
+    if (dc->sw != 2) {
         int t = gen_temp(dc);
-        ir_emit_mov(dc->f, IR_I32, t, esp);
+        ir_emit_mov(dc->f, dc->ty, t, esp);
         return t;
     }
     return gen_ext(dc, esp, 2, false);
@@ -146,7 +212,7 @@ int gen_stack_ptr(DisasContext *dc)
 
 void gen_stack_write(DisasContext *dc, int sp)
 {
-    gen_reg_write(dc, R_ESP, dc->ss32 ? 4 : 2, false, sp);
+    gen_reg_write(dc, R_ESP, dc->sw, false, sp);
 }
 
 /* ---- registers ---- */
@@ -154,18 +220,21 @@ void gen_stack_write(DisasContext *dc, int sp)
 int gen_reg_read(DisasContext *dc, int reg, int size, bool hi8)
 {
     IRFunc *f = dc->f;
-    int g = dc->g->reg[reg & 7];
-    int t = ir_temp_new(f, IR_I32);
-    if (size == 4) {
+    IRType ty = dc->ty;
+    int g = dc->reg[reg & 15];
+    int t = ir_temp_new(f, ty);
+    if (size == 8 || (size == 4 && ty == IR_I32)) {
         /* a snapshot, not the global: the instruction may overwrite the register before its
            flags read the operand (the optimizer forwards the copy while it is valid) */
-        ir_emit_mov(f, IR_I32, t, g);
+        ir_emit_mov(f, ty, t, g);
+    } else if (size == 4) {
+        ir_emit_unop(f, IR_ext32u, ty, t, g);
     } else if (size == 2) {
-        ir_emit_unop(f, IR_ext16u, IR_I32, t, g);
+        ir_emit_unop(f, IR_ext16u, ty, t, g);
     } else if (hi8) {
-        ir_emit_extract(f, IR_I32, t, g, 8, 8, false);
+        ir_emit_extract(f, ty, t, g, 8, 8, false);
     } else {
-        ir_emit_unop(f, IR_ext8u, IR_I32, t, g);
+        ir_emit_unop(f, IR_ext8u, ty, t, g);
     }
     return t;
 }
@@ -173,11 +242,15 @@ int gen_reg_read(DisasContext *dc, int reg, int size, bool hi8)
 void gen_reg_write(DisasContext *dc, int reg, int size, bool hi8, int val)
 {
     IRFunc *f = dc->f;
-    int g = dc->g->reg[reg & 7];
-    if (size == 4) {
-        ir_emit_mov(f, IR_I32, g, val);
+    IRType ty = dc->ty;
+    int g = dc->reg[reg & 15];
+    if (size == 8 || (size == 4 && ty == IR_I32)) {
+        ir_emit_mov(f, ty, g, val);
+    } else if (size == 4) {
+        /* a 32-bit destination is zero-extended into the 64-bit register (SDM Vol. 1 3.4.1.1) */
+        ir_emit_unop(f, IR_ext32u, ty, g, val);
     } else {
-        ir_emit_deposit(f, IR_I32, g, g, val, hi8 ? 8 : 0, size * 8);
+        ir_emit_deposit(f, ty, g, g, val, hi8 ? 8 : 0, size * 8);
     }
 }
 
@@ -187,21 +260,27 @@ void gen_reg_write(DisasContext *dc, int reg, int size, bool hi8, int val)
 int gen_effective_offset(DisasContext *dc)
 {
     IRFunc *f = dc->f;
+    IRType ty = dc->ty;
     const X86MemOperand *m = &dc->insn.mem;
     int t = -1;
+    if (m->rip_rel) {
+        /* RIP-relative: the displacement from the next instruction (SDM Vol. 2A 2.2.1.6) */
+        return gen_ext(dc, gen_const(dc, (int64_t)(dc->next_eip + (uint64_t)m->disp)),
+                       dc->insn.addrsize, false);
+    }
     if (m->base >= 0) {
-        t = dc->g->reg[m->base & 7];
+        t = dc->reg[m->base & 15];
     }
     if (m->index >= 0) {
-        int ix = dc->g->reg[m->index & 7];
+        int ix = dc->reg[m->index & 15];
         if (m->scale > 1) {
-            int sc = ir_temp_new(f, IR_I32);
-            ir_emit_shl(f, IR_I32, sc, ix, gen_const(dc, size_log2(m->scale)));
+            int sc = ir_temp_new(f, ty);
+            ir_emit_shl(f, ty, sc, ix, gen_const(dc, size_log2(m->scale)));
             ix = sc;
         }
         if (t >= 0) {
-            int sum = ir_temp_new(f, IR_I32);
-            ir_emit_add(f, IR_I32, sum, t, ix);
+            int sum = ir_temp_new(f, ty);
+            ir_emit_add(f, ty, sum, t, ix);
             t = sum;
         } else {
             t = ix;
@@ -209,16 +288,14 @@ int gen_effective_offset(DisasContext *dc)
     }
     if (t < 0) {
         t = gen_const(dc, m->disp);
-    } else if (m->disp || t == dc->g->reg[m->base & 7]) {
+    } else if (m->disp || (m->base >= 0 && t == dc->reg[m->base & 15])) {
         /* also when it is the bare base register: a snapshot, as in gen_reg_read */
-        int sum = ir_temp_new(f, IR_I32);
-        ir_emit_addi(f, IR_I32, sum, t, m->disp);
+        int sum = ir_temp_new(f, ty);
+        ir_emit_addi(f, ty, sum, t, m->disp);
         t = sum;
     }
-    if (dc->insn.addrsize == 2) {
-        int w = ir_temp_new(f, IR_I32);
-        ir_emit_unop(f, IR_ext16u, IR_I32, w, t);
-        t = w;
+    if (dc->insn.addrsize < (ty == IR_I64 ? 8 : 4)) {
+        t = gen_ext(dc, t, dc->insn.addrsize, false);
     }
     return t;
 }
@@ -228,8 +305,14 @@ int gen_linear(DisasContext *dc, int seg, int offset)
     if (dc->hflags & (1u << (HF_ZERO_BASE_SHIFT + seg))) {
         return offset;
     }
-    int t = ir_temp_new(dc->f, IR_I32);
-    ir_emit_add(dc->f, IR_I32, t, offset, dc->g->seg_base[seg]);
+    int t = ir_temp_new(dc->f, dc->ty);
+    if (dc->code64) {
+        /* only FS and GS have a base in 64-bit mode (SDM Vol. 3A 3.4.4); the others are
+           always in the zero-base set */
+        ir_emit_add(dc->f, IR_I64, t, offset, dc->g->seg_base64[seg]);
+    } else {
+        ir_emit_add(dc->f, IR_I32, t, offset, dc->g->seg_base[seg]);
+    }
     return t;
 }
 
@@ -253,23 +336,30 @@ int gen_mem_addr(DisasContext *dc)
             /* limit and presence (SDM Vol. 3A 5.3); writes check rights in gen_write_operand */
             int args[3] = {dc->f->env, gen_const(dc, seg | mem_operand_size(&dc->insn) << 8),
                            off};
-            ir_emit_call(dc->f, &helper_seg_check_desc, -1, args);
+            gen_call(dc, &helper_seg_check_desc, -1, args);
         }
         dc->addr = gen_linear(dc, seg, off);
     }
     return dc->addr;
 }
 
+static unsigned addr_memop(DisasContext *dc, int addr)
+{
+    return ir_temp(dc->f, addr)->type == IR_I64 ? IR_MO_A64 : 0;
+}
+
 int gen_load(DisasContext *dc, int addr, int size)
 {
-    int t = ir_temp_new(dc->f, IR_I32);
-    ir_emit_gld(dc->f, IR_I32, t, addr, (unsigned)size_log2(size), dc->mmu_idx);
+    int t = ir_temp_new(dc->f, dc->ty);
+    ir_emit_gld(dc->f, dc->ty, t, addr, (unsigned)size_log2(size) | addr_memop(dc, addr),
+                dc->mmu_idx);
     return t;
 }
 
 void gen_store(DisasContext *dc, int addr, int size, int val)
 {
-    ir_emit_gst(dc->f, IR_I32, val, addr, (unsigned)size_log2(size), dc->mmu_idx);
+    ir_emit_gst(dc->f, dc->ty, val, addr, (unsigned)size_log2(size) | addr_memop(dc, addr),
+                dc->mmu_idx);
 }
 
 /* ---- operands ---- */
@@ -299,7 +389,7 @@ void gen_write_operand(DisasContext *dc, int k, int val)
         int seg = dc->insn.mem.seg;
         if (dc->hflags & (1u << (HF_SEG_CHECK_SHIFT + seg))) {
             int args[3] = {dc->f->env, gen_const(dc, seg | SEG_CHECK_WRITE), gen_const(dc, 0)};
-            ir_emit_call(dc->f, &helper_seg_check_desc, -1, args);
+            gen_call(dc, &helper_seg_check_desc, -1, args);
         }
         gen_store(dc, addr, o->size, val);
     }
@@ -315,40 +405,40 @@ static int gen_stack_addr(DisasContext *dc, int sp)
 void gen_push(DisasContext *dc, int val, int size)
 {
     IRFunc *f = dc->f;
-    int esp = dc->g->reg[R_ESP];
-    int sp = ir_temp_new(f, IR_I32);
-    ir_emit_addi(f, IR_I32, sp, esp, -size);
-    if (!dc->ss32) {
-        ir_emit_unop(f, IR_ext16u, IR_I32, sp, sp);
+    int esp = dc->reg[R_ESP];
+    int sp = ir_temp_new(f, dc->ty);
+    ir_emit_addi(f, dc->ty, sp, esp, -size);
+    if (dc->sw == 2) {
+        ir_emit_unop(f, IR_ext16u, dc->ty, sp, sp);
     }
     gen_store(dc, gen_stack_addr(dc, sp), size, val);
-    gen_reg_write(dc, R_ESP, dc->ss32 ? 4 : 2, false, sp);
+    gen_reg_write(dc, R_ESP, dc->sw, false, sp);
 }
 
 int gen_pop(DisasContext *dc, int size)
 {
     IRFunc *f = dc->f;
-    int esp = dc->g->reg[R_ESP];
+    int esp = dc->reg[R_ESP];
     int sp = esp;
-    if (!dc->ss32) {
-        sp = ir_temp_new(f, IR_I32);
-        ir_emit_unop(f, IR_ext16u, IR_I32, sp, esp);
+    if (dc->sw == 2) {
+        sp = ir_temp_new(f, dc->ty);
+        ir_emit_unop(f, IR_ext16u, dc->ty, sp, esp);
     }
     int val = gen_load(dc, gen_stack_addr(dc, sp), size);
-    int nsp = ir_temp_new(f, IR_I32);
-    ir_emit_addi(f, IR_I32, nsp, sp, size);
-    gen_reg_write(dc, R_ESP, dc->ss32 ? 4 : 2, false, nsp);
+    int nsp = ir_temp_new(f, dc->ty);
+    ir_emit_addi(f, dc->ty, nsp, sp, size);
+    gen_reg_write(dc, R_ESP, dc->sw, false, nsp);
     return val;
 }
 
 /* ---- block exits ---- */
 
 /* Direct jump: chainable through goto_tb slot `slot`. */
-void gen_goto_tb(DisasContext *dc, int slot, uint32_t eip)
+void gen_goto_tb(DisasContext *dc, int slot, uint64_t eip)
 {
     /* Under paging a direct chain is safe only within the block's own page: a jump to another
        page goes through the jump cache, whose lookup checks the physical page again. */
-    uint64_t target = (uint32_t)(dc->cs_base + eip);
+    uint64_t target = dc->code64 ? eip : (uint32_t)(dc->cs_base + eip);
     if ((dc->hflags & HF_TF) ||
         ((dc->hflags & HF_PG) && (target & TLB_PAGE_MASK) != (dc->tb->pc & TLB_PAGE_MASK))) {
         gen_jmp_indirect(dc, gen_const(dc, eip));
@@ -357,7 +447,7 @@ void gen_goto_tb(DisasContext *dc, int slot, uint32_t eip)
     /* EIP is stored on the unchained path only: a chained successor knows its own pc, and
        everything that reads env->eip is reached through an exit or restores it from the TB */
     ir_emit_goto_tb(dc->f, slot);
-    ir_emit_movi(dc->f, IR_I32, dc->g->eip, eip);
+    ir_emit_movi(dc->f, dc->ty, dc->eipg, (int64_t)eip);
     ir_emit_exit_tb(dc->f, slot);
     dc->state = DISAS_JUMPED;
 }
@@ -365,10 +455,23 @@ void gen_goto_tb(DisasContext *dc, int slot, uint32_t eip)
 /* Indirect jump: EIP from a value, then the jump cache, without leaving translated code. */
 void gen_jmp_indirect(DisasContext *dc, int eip_val)
 {
-    ir_emit_mov(dc->f, IR_I32, dc->g->eip, eip_val);
+    ir_emit_mov(dc->f, dc->ty, dc->eipg, eip_val);
     if (dc->hflags & HF_TF) {
         /* single-stepping: back to the loop, which owes the trap (cpu/debug.c) */
         ir_emit_exit_tb(dc->f, IR_EXIT_NOCHAIN);
+    } else if (dc->code64) {
+        /* the inline cache's key is 32 bits: it serves targets below 4 GiB, whose key is the
+           whole RIP; a target above goes through the loop (never through the cache, so the
+           cache cannot confuse two targets with the same low half) */
+        IRFunc *f = dc->f;
+        int far = ir_label_new(f), hi = gen_temp(dc);
+        ir_emit_shr(f, IR_I64, hi, dc->eipg, gen_const(dc, 32));
+        ir_emit_brcond(f, IR_I64, IR_COND_NE, hi, gen_const(dc, 0), far);
+        int key = ir_temp_new(f, IR_I32);
+        ir_emit_unop(f, IR_extrl_i64_i32, IR_I32, key, dc->eipg);
+        ir_emit_lookup_and_goto(f, key);
+        ir_emit_label(f, far);
+        ir_emit_exit_tb(f, IR_EXIT_NOCHAIN);
     } else {
         ir_emit_lookup_and_goto(dc->f, dc->g->eip);
     }
@@ -376,9 +479,9 @@ void gen_jmp_indirect(DisasContext *dc, int eip_val)
 }
 
 /* Back to the loop (the mode may have changed, so the next block's key must be recomputed). */
-void gen_exit_to_loop(DisasContext *dc, uint32_t next_eip)
+void gen_exit_to_loop(DisasContext *dc, uint64_t next_eip)
 {
-    ir_emit_movi(dc->f, IR_I32, dc->g->eip, next_eip);
+    ir_emit_movi(dc->f, dc->ty, dc->eipg, (int64_t)next_eip);
     ir_emit_exit_tb(dc->f, IR_EXIT_NOCHAIN);
     dc->state = DISAS_JUMPED;
 }
@@ -408,13 +511,20 @@ static int x86_translate(TCGContext *s, CPUCommon *c, TranslationBlock *tb, IRFu
 {
     CPUX86State *env = x86_env(c);
     const X86Globals *g = s->fe_priv ? s->fe_priv : globals_init(s, f);
+    bool code64 = tb->flags & HF_CS64;
     DisasContext dc = {
         .s = s, .f = f, .env = env, .tb = tb, .g = g,
         .cs_base = tb->cs_base,
-        .eip = (uint32_t)(tb->pc - tb->cs_base),
+        .eip = code64 ? tb->pc : (uint32_t)(tb->pc - tb->cs_base),
         .hflags = tb->flags,
-        .code_size = (tb->flags & HF_CS32) ? 32 : 16,
-        .ss32 = tb->flags & HF_SS32,
+        .code_size = code64 ? 64 : (tb->flags & HF_CS32) ? 32 : 16,
+        .ss32 = code64 || (tb->flags & HF_SS32),
+        .sw = code64 ? 8 : (tb->flags & HF_SS32) ? 4 : 2,
+        .code64 = code64,
+        .ty = code64 ? IR_I64 : IR_I32,
+        .reg = code64 ? g->reg64 : g->reg,
+        .eipg = code64 ? g->rip : g->eip,
+        .flags = code64 ? g->flags64 : g->flags,
         .mmu_idx = ((tb->flags & HF_CPL_MASK) >> HF_CPL_SHIFT) == 3 ? 1 : 0,
     };
     unsigned max = (tb->cflags & CF_COUNT_MASK) ? (tb->cflags & CF_COUNT_MASK) : MAX_INSNS;
@@ -440,7 +550,9 @@ static int x86_translate(TCGContext *s, CPUCommon *c, TranslationBlock *tb, IRFu
         if (dc.code_size == 16) {
             pc = dc.cs_base + (dc.eip & 0xffff);
         }
-        pc &= 0xffffffffu;
+        if (!code64) {
+            pc &= 0xffffffffu;
+        }
         uint8_t buf[16];
         uint64_t phys_last = 0;
         int avail = fetch_code(env, pc, buf, 15, &phys_last);
@@ -465,12 +577,12 @@ static int x86_translate(TCGContext *s, CPUCommon *c, TranslationBlock *tb, IRFu
         ir_emit_insn_start(f, pc);
         if (dc.hflags & HF_TF) {
             /* the loop delivers the single-step trap unless an event ends the insn first */
-            ir_emit_st(f, IR_I32, gen_const(&dc, 1), f->env, IR_MO_32,
+            ir_emit_st(f, dc.ty, gen_const(&dc, 1), f->env, IR_MO_32,
                        offsetof(CPUX86State, ss_pending));
         }
         if (dc.hflags & HF_BP) {
-            int args[2] = {f->env, gen_const(&dc, dc.eip)};
-            ir_emit_call(f, &helper_check_bp_desc, -1, args);
+            int args[2] = {f->env, gen_const(&dc, (int64_t)dc.eip)};
+            gen_call(&dc, &helper_check_bp_desc, -1, args);
         }
         dc.addr = -1;
         dc.state = DISAS_NEXT;
@@ -479,6 +591,8 @@ static int x86_translate(TCGContext *s, CPUCommon *c, TranslationBlock *tb, IRFu
             dc.next_eip = dc.eip + (uint32_t)len;
             if (dc.code_size == 16) {
                 dc.next_eip &= 0xffff;
+            } else if (dc.code_size == 32) {
+                dc.next_eip &= 0xffffffffu;
             }
             ok = x86_translate_insn(&dc);
             if (!ok) {
@@ -499,8 +613,8 @@ static int x86_translate(TCGContext *s, CPUCommon *c, TranslationBlock *tb, IRFu
                 gen_goto_tb(&dc, 0, dc.eip);
                 break;
             }
-            int args[2] = {f->env, gen_const(&dc, dc.eip)};
-            ir_emit_call(f, &helper_unimplemented_desc, -1, args);
+            int args[2] = {f->env, gen_const(&dc, (int64_t)dc.eip)};
+            gen_call(&dc, &helper_unimplemented_desc, -1, args);
             ir_emit_exit_tb(f, IR_EXIT_NOCHAIN);
             tb->icount = 1;
             tb->size = avail > 0 ? (uint32_t)avail : 1;
@@ -515,7 +629,7 @@ static int x86_translate(TCGContext *s, CPUCommon *c, TranslationBlock *tb, IRFu
             break;
         }
         dc.eip = dc.next_eip;
-        uint64_t next_pc = (dc.cs_base + dc.eip) & 0xffffffffu;
+        uint64_t next_pc = code64 ? dc.eip : (dc.cs_base + dc.eip) & 0xffffffffu;
         /* stay within one guest page (the last instruction may spill into the next) */
         if (tb->icount >= max || (next_pc & TLB_PAGE_MASK) != first_page ||
             f->nb_locals > IR_MAX_LOCALS - 16) {
@@ -531,6 +645,12 @@ static int x86_translate(TCGContext *s, CPUCommon *c, TranslationBlock *tb, IRFu
 static void x86_get_pc_key(CPUCommon *c, uint64_t *pc, uint64_t *cs_base, uint32_t *flags)
 {
     CPUX86State *env = x86_env(c);
+    *flags = env->hflags;
+    if (env->hflags & HF_CS64) {
+        *cs_base = 0; /* SDM Vol. 3A 3.4.4: CS has no base in 64-bit mode */
+        *pc = env->eip; /* stored by 64-bit code through the i64 RIP global */
+        return;
+    }
     *cs_base = env->seg[R_CS].base;
     /* translated code stores EIP as 32 bits (the i32 global): a 64-bit load right after that
        store would stall on store forwarding, and this runs at every indirect jump */
@@ -539,7 +659,6 @@ static void x86_get_pc_key(CPUCommon *c, uint64_t *pc, uint64_t *cs_base, uint32
         eip &= 0xffff;
     }
     *pc = (uint32_t)(*cs_base + eip);
-    *flags = env->hflags;
 }
 
 static void x86_get_tb_key(CPUCommon *c, uint64_t *pc, uint64_t *phys_pc, uint64_t *cs_base,
@@ -563,7 +682,10 @@ static void x86_get_tb_key(CPUCommon *c, uint64_t *pc, uint64_t *phys_pc, uint64
 static void x86_restore_state(CPUCommon *c, TranslationBlock *tb, int insn_index)
 {
     CPUX86State *env = x86_env(c);
-    env->eip = (uint32_t)(tb->insn_pc[insn_index] - tb->cs_base);
+    env->eip = tb->insn_pc[insn_index] - tb->cs_base;
+    if (!(tb->flags & HF_CS64)) {
+        env->eip = (uint32_t)env->eip;
+    }
     env->ss_pending = 0; /* the instruction did not retire (a fault, a restart): no trap */
 }
 

@@ -22,6 +22,11 @@ typedef struct X86Globals {
     int eip;         /* i32 */
     int flags;       /* the lazy arithmetic flags (IR_FLAGS, i32 operands) */
     int seg_base[R_NB_SEGS];
+    /* 64-bit code: RAX..R15, RIP, flags with i64 operands, the FS and GS bases (i64) */
+    int reg64[16];
+    int rip;
+    int flags64;
+    int seg_base64[R_NB_SEGS];
 } X86Globals;
 
 /* how a translated instruction ends the block */
@@ -35,11 +40,20 @@ typedef struct DisasContext {
     const X86Globals *g;
     X86Insn insn;
     uint64_t cs_base;
-    uint32_t eip;       /* offset of the current instruction in CS */
-    uint32_t next_eip;
+    uint64_t eip;       /* offset of the current instruction in CS */
+    uint64_t next_eip;
     uint32_t hflags;
-    int code_size;      /* 16 or 32 */
-    bool ss32;
+    int code_size;      /* 16, 32 or 64 */
+    bool ss32;          /* stack width 32 (or 64 in 64-bit code: see sw) */
+    int sw;             /* stack width in bytes: 2, 4, 8 */
+    bool code64;        /* 64-bit mode (HF_CS64) */
+    /* The type of every value temp: i64 in 64-bit code, where registers are 64 bits wide and
+       32-bit values are kept zero- or garbage-extended and cut to size when written; i32
+       elsewhere, so 16- and 32-bit code is translated exactly as before. */
+    IRType ty;
+    const int *reg;     /* the register globals of this mode (g->reg or g->reg64) */
+    int eipg;           /* the EIP/RIP global of this mode */
+    int flags;          /* the flags global of this mode (g->flags or g->flags64) */
     int mmu_idx;
     int state;          /* DISAS_* */
     int addr;           /* linear address of the memory operand (-1: not computed yet) */
@@ -57,17 +71,22 @@ int gen_load(DisasContext *dc, int addr, int size);
 void gen_store(DisasContext *dc, int addr, int size, int val);
 void gen_push(DisasContext *dc, int val, int size);
 int gen_pop(DisasContext *dc, int size);
-void gen_goto_tb(DisasContext *dc, int slot, uint32_t eip);
+void gen_goto_tb(DisasContext *dc, int slot, uint64_t eip);
 void gen_jmp_indirect(DisasContext *dc, int eip_val);
-void gen_exit_to_loop(DisasContext *dc, uint32_t next_eip);
+void gen_exit_to_loop(DisasContext *dc, uint64_t next_eip);
+/* a helper call whose i32/i64 arguments and result are converted to and from the temps' types
+   (zero-extended when widened) */
+void gen_call(DisasContext *dc, const IRHelper *h, int ret, const int *args);
 int gen_const(DisasContext *dc, int64_t v);
 int size_log2(int size);
 
 /* translate.c: small shared emitters */
-int gen_temp(DisasContext *dc);                  /* a new i32 temp */
-int gen_local(DisasContext *dc);                 /* a new i32 temp that survives labels */
+int gen_temp(DisasContext *dc);                  /* a new value temp (dc->ty) */
+int gen_local(DisasContext *dc);                 /* a new value temp that survives labels */
 int gen_ext(DisasContext *dc, int v, int size, bool sign); /* extend the low size bytes */
 int gen_cond(DisasContext *dc, int cc);          /* 1 if x86 condition cc holds, else 0 */
+int gen_widen32(DisasContext *dc, int t32);     /* an i32 value as a value temp (dc->ty) */
+int gen_half64(DisasContext *dc, int v64, bool high); /* a half of an i64, as a value temp */
 int gen_carry(DisasContext *dc);                 /* CF as 0/1 */
 int gen_flags_image(DisasContext *dc);           /* CF PF AF ZF SF OF at their EFLAGS bits */
 void gen_set_flags_image(DisasContext *dc, int img); /* flags from an EFLAGS image */
@@ -127,6 +146,7 @@ bool gen_desc_table(DisasContext *dc); /* LGDT LIDT */
 bool gen_mov_cr(DisasContext *dc);
 bool gen_mov_dr(DisasContext *dc);
 bool gen_sysenter_sysexit(DisasContext *dc);
+bool gen_syscall_sysret(DisasContext *dc); /* SYSCALL SYSRET SWAPGS */
 bool gen_cpuid(DisasContext *dc);
 bool gen_rdtsc(DisasContext *dc);
 
@@ -137,14 +157,18 @@ extern IRHelper helper_in_desc, helper_out_desc, helper_hlt_desc, helper_unimple
 extern IRHelper helper_check_bp_desc, helper_read_dr_desc, helper_write_dr_desc;
 /* cpu/sysenter.c */
 extern IRHelper helper_sysenter_desc, helper_sysexit_desc;
+/* cpu/long-mode.c */
+extern IRHelper helper_swapgs_desc, helper_syscall_desc, helper_sysret_desc;
 /* cpu/helper-int.c */
 extern IRHelper helper_div_desc, helper_rotate_carry_desc, helper_bitscan_desc, helper_bcd_desc,
     helper_cpuid_desc, helper_rdtsc_desc, helper_write_eflags_desc, helper_raise_desc,
-    helper_trap_desc, helper_far_call_desc, helper_far_ret_desc, helper_iret_desc;
+    helper_trap_desc, helper_far_call_desc, helper_far_ret_desc, helper_iret_desc,
+    helper_div64_desc, helper_bitscan64_desc, helper_rotate_carry64_desc;
 /* operation codes of the multi-purpose helpers */
 enum { DIV_SIGNED = 8 };                          /* helper_div: size | DIV_SIGNED */
 enum { TRAP_SOFT = 0x100 };                       /* helper_trap: INT n, INT3, INTO */
 enum { ROT_RCL, ROT_RCR };                        /* helper_rotate_carry: op << 4 | size */
+enum { ROT_FLAGS = 0x100 };                       /* helper_rotate_carry64: the flags result */
 enum { BS_BSF, BS_BSR, BS_TZCNT, BS_LZCNT, BS_POPCNT }; /* helper_bitscan */
 enum { BCD_DAA, BCD_DAS, BCD_AAA, BCD_AAS, BCD_AAM, BCD_AAD }; /* helper_bcd */
 /* The retired-instruction count at the instruction executing now (RDTSC's clock). */
@@ -184,6 +208,9 @@ enum { X87_MF_NONE, X87_MF_F32, X87_MF_F64, X87_MF_F80, X87_MF_I16, X87_MF_I32, 
 /* guest memory from C (through the softmmu, may raise) */
 uint32_t cpu_ld_data(CPUX86State *env, uint32_t addr, int size);
 void cpu_st_data(CPUX86State *env, uint32_t addr, int size, uint32_t val);
+/* the same with 64-bit linear addresses and values (long mode) */
+uint64_t cpu_ld_data64(CPUX86State *env, uint64_t addr, int size);
+void cpu_st_data64(CPUX86State *env, uint64_t addr, int size, uint64_t val);
 _Noreturn void x86_raise_exception(CPUX86State *env, int vector, uint32_t error_code);
 void x86_load_seg_real(CPUX86State *env, int seg, uint16_t selector);
 

@@ -73,7 +73,7 @@ void tlb_flush(Machine *m)
 
 void tlb_flush_page(Machine *m, uint64_t addr)
 {
-    uint64_t page = addr & 0xfffff000u;
+    uint64_t page = addr & TLB_PAGE_MASK;
     unsigned idx = tlb_index(page);
     m->cpu.common.jump_gen++;
     for (unsigned mmu = 0; mmu < TLB_NB_MMU; mmu++) {

@@ -81,6 +81,29 @@ void harness_set_flat32(Machine *m)
     tlb_flush(m);
 }
 
+void harness_set_long64(Machine *m, uint64_t tables)
+{
+    CPUX86State *c = &m->cpu;
+    uint64_t pml4[512] = {0}, pdpt[512] = {0}, pd[512];
+    pml4[0] = (tables + 0x1000) | 0x7;         /* present, writable, user */
+    pdpt[0] = (tables + 0x2000) | 0x7;
+    for (int i = 0; i < 512; i++) {
+        pd[i] = ((uint64_t)i << 21) | 0x87;    /* a 2 MiB page (PS) */
+    }
+    harness_write(m, tables, pml4, sizeof(pml4));
+    harness_write(m, tables + 0x1000, pdpt, sizeof(pdpt));
+    harness_write(m, tables + 0x2000, pd, sizeof(pd));
+    harness_set_flat32(m);
+    c->cr[3] = tables;
+    c->cr[4] |= CR4_PAE;
+    c->efer |= EFER_LME | EFER_LMA;
+    c->cr[0] |= CR0_PG | CR0_PE;
+    /* CS: a 64-bit code segment (L = 1, D = 0) */
+    c->seg[R_CS].flags = (c->seg[R_CS].flags & ~DESC_B_MASK) | DESC_L_MASK;
+    x86_update_hflags(c);
+    tlb_flush(m);
+}
+
 void harness_set_real(Machine *m)
 {
     CPUX86State *c = &m->cpu;

@@ -34,6 +34,9 @@ void harness_write(Machine *m, uint64_t addr, const void *buf, size_t n);
 void harness_read(Machine *m, uint64_t addr, void *buf, size_t n);
 /* Protected mode with flat 4 GiB code and data segments (base 0), 32-bit, CPL 0. */
 void harness_set_flat32(Machine *m);
+/* 64-bit mode at CPL 0, flat, with 4-level page tables written at `tables` (16 KiB
+   of guest RAM) that identity-map the first GiB with 2 MiB pages (SDM Vol. 3A 4.5) */
+void harness_set_long64(Machine *m, uint64_t tables);
 /* Real mode; segments are then loaded with harness_load_seg_real. */
 void harness_set_real(Machine *m);
 void harness_load_seg_real(Machine *m, int seg, uint16_t selector);

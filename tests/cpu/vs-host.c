@@ -15,6 +15,13 @@
  * a count register for REP, an EBP for LEAVE and ENTER, a value for POPF. The sequence ends with
  * HLT: on the host that faults in user mode and the child reads the registers at that point.
  *
+ * 64-bit mode (--mode 64): the child is a native process; xlat's machine enters long mode
+ * directly (harness_set_long64: identity-mapped 4-level tables). The generator leaves out the
+ * opcodes that are invalid there, adds REX (W for 64-bit operands, R/X/B for R8-R15, and a bare
+ * REX for SPL..DIL), uses 64-bit addresses ([base], [base + disp8], [rSP + disp8], [disp32] by
+ * SIB, [rip + disp32] patched after layout) and 32-bit ones with 67h, and starts from random
+ * 64-bit register values, so the zero-extension of 32-bit results is checked everywhere.
+ *
  * Undefined flags. A flag is masked only where the Intel SDM (Vol. 2, the instruction's "Flags
  * Affected") says it is undefined, and the generator tracks them through the sequence: an
  * instruction that would consume an undefined flag (ADC, Jcc, SETcc, PUSHF, ...) gets a CMP
@@ -168,6 +175,7 @@ static const uint8_t gen_kind[MN_NB] = {
     [MN_SAR] = GK_PLAIN, [MN_DAA] = GK_PLAIN, [MN_DAS] = GK_PLAIN, [MN_AAA] = GK_PLAIN,
     [MN_AAS] = GK_PLAIN, [MN_AAM] = GK_AAM, [MN_AAD] = GK_PLAIN,
     [MN_MOV] = GK_PLAIN, [MN_MOVZX] = GK_PLAIN, [MN_MOVSX] = GK_PLAIN, [MN_LEA] = GK_PLAIN,
+    [MN_MOVSXD] = GK_PLAIN,
     [MN_XCHG] = GK_PLAIN, [MN_NOP] = GK_PLAIN, [MN_PUSH] = GK_PLAIN, [MN_POP] = GK_PLAIN,
     [MN_PUSHA] = GK_PLAIN, [MN_POPA] = GK_PLAIN, [MN_PUSHF] = GK_PLAIN, [MN_POPF] = GK_POPF,
     [MN_SAHF] = GK_PLAIN, [MN_LAHF] = GK_PLAIN, [MN_CBW] = GK_PLAIN, [MN_CWD] = GK_PLAIN,
@@ -186,6 +194,14 @@ static const uint8_t gen_kind[MN_NB] = {
     [MN_BSWAP] = GK_PLAIN, [MN_CMPXCHG] = GK_PLAIN, [MN_CMPXCHG8B] = GK_PLAIN,
     [MN_XADD] = GK_PLAIN,
 };
+
+typedef struct Gen {
+    uint32_t base;       /* layout base: 0 or VSH_HIGH_BASE */
+    bool addr16;         /* 16-bit address forms allowed */
+    bool mode64;         /* 64-bit mode: REX.W, 64- and 32-bit (67h) addresses */
+} Gen;
+
+static Gen gen;
 
 static Tmpl *tmpls;
 static int nb_tmpls;
@@ -208,6 +224,9 @@ static void add_tmpl(const Tmpl *t)
     if (!gen_kind[t->mn]) {
         return;
     }
+    if (gen.mode64 && (t->flags & F_INV64)) {
+        return; /* not an instruction in 64-bit mode (the decoder's i64 entries) */
+    }
     for (int k = 0; k < 3; k++) {
         if (!spec_ok(t->ops[k])) {
             return;
@@ -227,6 +246,11 @@ static void build_templates(void)
     };
     for (int i = 0; i < 3; i++) {
         add_tmpl(&f3[i]);
+    }
+    if (gen.mode64) {
+        /* what replaces ARPL in 64-bit mode (opcodes.def O64) */
+        static const Tmpl movsxd = {0, 0x63, -1, MN_MOVSXD, {OPS_Gv, OPS_Ed, OPS___}, 0, 0};
+        add_tmpl(&movsxd);
     }
     for (size_t i = 0; i < sizeof(raw_ops) / sizeof(raw_ops[0]); i++) {
         const RawOp *r = &raw_ops[i];
@@ -273,6 +297,9 @@ typedef struct Unit {
     int rel_size;        /* 1 or 4 */
     uint32_t fl_def, fl_undef, fl_reads;
     bool fl_maybe;       /* the flag update may not happen (count unknown, REP count 0) */
+    int riprel_pos;      /* 64-bit mode: offset of a RIP-relative disp32 in b[], or -1 */
+    int riprel_end;      /* offset of the end of that instruction in b[] */
+    uint32_t riprel_target;
 } Unit;
 
 typedef struct Seq {
@@ -280,24 +307,22 @@ typedef struct Seq {
     int n;
     uint8_t code[MAX_UNITS * MAX_UNIT_BYTES + 16];
     int code_len;
-    uint32_t regs[8];
+    uint64_t regs[16];   /* 32-bit mode: the low 8, 32 bits each */
     uint32_t eflags;
     uint32_t undef;      /* flags undefined at the end */
     int insns;
 } Seq;
 
-typedef struct Gen {
-    uint32_t base;       /* layout base: 0 or VSH_HIGH_BASE */
-    bool addr16;         /* 16-bit address forms allowed */
-} Gen;
-
-static Gen gen;
 
 /* the instruction being built */
 typedef struct Build {
     Unit *u;
     /* prefix and opcode parts, assembled at the end */
     bool p66, p67, lock;
+    uint8_t rex;         /* 64-bit mode: a REX prefix, or 0 */
+    int rexr, rexx, rexb; /* its R, X, B bits: 8 added to ModRM.reg, SIB.index, ModRM.rm/base */
+    bool riprel;         /* the memory operand is RIP-relative (disp patched after layout) */
+    uint32_t riprel_target;
     int seg;             /* segment override prefix byte or 0 */
     int rep;             /* F2/F3 or 0 */
     int opsize, addrsize;
@@ -326,6 +351,13 @@ static void emit_setup(Build *bd, const uint8_t *p, int n)
 /* MOV r32, imm32 */
 static void setup_mov32(Build *bd, int reg, uint32_t v)
 {
+    if (reg >= 8) { /* R8D..R15D: REX.B */
+        uint8_t p[6] = {0x41, (uint8_t)(0xb8 + reg - 8), (uint8_t)v, (uint8_t)(v >> 8),
+                        (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+        emit_setup(bd, p, 6);
+        bd->used_regs |= 1u << reg;
+        return;
+    }
     uint8_t p[5] = {(uint8_t)(0xb8 + reg), (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16),
                     (uint8_t)(v >> 24)};
     emit_setup(bd, p, 5);
@@ -371,6 +403,13 @@ static uint32_t pick_target(int room)
     return gen.base + lo + rnd_below(hi - lo);
 }
 
+/* SIB.index 100 is "no index" only without REX.X (with it, R12): forms that mean no index */
+static void no_rex_x(Build *bd)
+{
+    bd->rexx = 0;
+    bd->rex &= (uint8_t)~2u;
+}
+
 /* The memory operand: an addressing form of the address size, with the set-ups that make it
    point at `target`. `avoid`: registers the form must not use as base or index. */
 static void build_mem(Build *bd, uint32_t target, uint32_t avoid)
@@ -414,6 +453,34 @@ static void build_mem(Build *bd, uint32_t target, uint32_t avoid)
     }
     avoid |= 1u << 4; /* ESP is never a set-up register */
     int form = (int)rnd_below(10);
+    if (gen.mode64 && bd->addrsize == 8) {
+        /* 64-bit addresses from registers set with MOV r32 (zero-extended): the forms whose
+           sum cannot wrap at 4 GiB, i.e. [rSP + disp8], [base], [base + disp8], [disp32] */
+        form = (int)rnd_below(5);
+    }
+    if (form == 0 && gen.mode64 && bd->addrsize == 8 && gen_kind[bd->u->mn] != GK_DIV &&
+        chance(50)) {
+        /* [rip + disp32] (SDM Vol. 2A 2.2.1.6): the displacement is patched once the code is
+           laid out */
+        bd->mod = 0;
+        bd->modrm_rm = 5;
+        bd->disp = 0;
+        bd->disp_size = 4;
+        bd->riprel = true;
+        bd->riprel_target = target;
+        return;
+    }
+    if (form == 0 && gen.mode64) {
+        /* [disp32] is RIP-relative in 64-bit mode: the SIB form without base or index */
+        no_rex_x(bd);
+        bd->mod = 0;
+        bd->modrm_rm = 4;
+        bd->has_sib = true;
+        bd->sib = (uint8_t)(0 << 6 | 4 << 3 | 5);
+        bd->disp = target;
+        bd->disp_size = 4;
+        return;
+    }
     if (form == 0) { /* [disp32] */
         bd->mod = 0;
         bd->modrm_rm = 5;
@@ -422,15 +489,19 @@ static void build_mem(Build *bd, uint32_t target, uint32_t avoid)
         return;
     }
     if (form == 1) { /* [ESP + disp8]: the stack */
+        no_rex_x(bd);
         bd->mod = 1;
         bd->modrm_rm = 4;
         bd->has_sib = true;
         bd->sib = (uint8_t)(0 << 6 | 4 << 3 | 4);
         bd->disp = (int8_t)(rnd_below(64) * 1) - 32;
         bd->disp_size = 1;
+        if (bd->rexb) {
+            setup_mov32(bd, 12, target - (uint32_t)bd->disp); /* REX.B: the base is R12 */
+        }
         return;
     }
-    int mod = (int)rnd_below(3);
+    int mod = (int)rnd_below(gen.mode64 && bd->addrsize == 8 ? 2 : 3);
     int64_t disp = mod == 1 ? (int64_t)(int8_t)rnd() : mod == 2 ? (int64_t)(int32_t)rnd() : 0;
     int b = pick_reg(4, avoid);
     if (form <= 4) { /* [base + disp] */
@@ -438,7 +509,7 @@ static void build_mem(Build *bd, uint32_t target, uint32_t avoid)
             mod = 1;
             disp = (int8_t)rnd();
         }
-        setup_mov32(bd, b, target - (uint32_t)disp);
+        setup_mov32(bd, b + 8 * bd->rexb, target - (uint32_t)disp);
         bd->mod = mod;
         bd->modrm_rm = b;
         bd->disp = disp;
@@ -453,7 +524,7 @@ static void build_mem(Build *bd, uint32_t target, uint32_t avoid)
     if (no_base) {
         mod = 0;
         disp = (int32_t)(target - (xv << scale));
-        setup_mov32(bd, x, xv);
+        setup_mov32(bd, x + 8 * bd->rexx, xv);
         bd->disp_size = 4;
         b = 5;
     } else {
@@ -461,8 +532,8 @@ static void build_mem(Build *bd, uint32_t target, uint32_t avoid)
             mod = 1;
             disp = (int8_t)rnd();
         }
-        setup_mov32(bd, x, xv);
-        setup_mov32(bd, b, target - (uint32_t)disp - (xv << scale));
+        setup_mov32(bd, x + 8 * bd->rexx, xv);
+        setup_mov32(bd, b + 8 * bd->rexb, target - (uint32_t)disp - (xv << scale));
         bd->disp_size = mod == 1 ? 1 : mod == 2 ? 4 : 0;
     }
     bd->mod = mod;
@@ -491,6 +562,9 @@ static int encode(const Build *bd, const Tmpl *t, int reg_override, uint8_t *out
     }
     if (bd->p67) {
         out[n++] = 0x67;
+    }
+    if (bd->rex) {
+        out[n++] = bd->rex; /* REX comes last, right before the opcode (SDM Vol. 2A 2.2.1) */
     }
     if (t->map == 1) {
         out[n++] = 0x0f;
@@ -526,6 +600,7 @@ static void flags_effect(Unit *u, const Build *bd, int cc, int size)
 {
     uint16_t mn = u->mn;
     int width = size * 8;
+    int cmask = size == 8 ? 63 : 31; /* the count mask: 6 bits for 64-bit operands */
     int n = bd->count;
     uint32_t def = 0, undef = 0, reads = 0;
     bool maybe = false;
@@ -556,8 +631,8 @@ static void flags_effect(Unit *u, const Build *bd, int cc, int size)
             maybe = true;
             def = FL_ALL;
             undef = FL_A | FL_O | (mn != MN_SAR && width < 32 ? FL_C : 0);
-        } else if ((n & 31) != 0) {
-            n &= 31;
+        } else if ((n & cmask) != 0) {
+            n &= cmask;
             undef = FL_A;
             if (n != 1) {
                 undef |= FL_O;
@@ -566,7 +641,7 @@ static void flags_effect(Unit *u, const Build *bd, int cc, int size)
                 undef |= FL_C;
             }
         }
-        def = (n < 0 || (n & 31)) ? FL_ALL & ~undef : 0;
+        def = (n < 0 || (n & cmask)) ? FL_ALL & ~undef : 0;
         break;
     case MN_ROL: case MN_ROR: case MN_RCL: case MN_RCR:
         if (mn == MN_RCL || mn == MN_RCR) {
@@ -576,9 +651,9 @@ static void flags_effect(Unit *u, const Build *bd, int cc, int size)
             maybe = true;
             def = FL_C;
             undef = FL_O;
-        } else if ((n & 31) != 0) {
-            def = FL_C | ((n & 31) == 1 ? FL_O : 0);
-            undef = (n & 31) == 1 ? 0 : FL_O;
+        } else if ((n & cmask) != 0) {
+            def = FL_C | ((n & cmask) == 1 ? FL_O : 0);
+            undef = (n & cmask) == 1 ? 0 : FL_O;
         } else {
             reads = 0;
         }
@@ -588,8 +663,8 @@ static void flags_effect(Unit *u, const Build *bd, int cc, int size)
             maybe = true;
             undef = FL_A | FL_O;
             def = FL_ALL & ~undef;
-        } else if ((n & 31) != 0) {
-            undef = FL_A | ((n & 31) != 1 ? FL_O : 0);
+        } else if ((n & cmask) != 0) {
+            undef = FL_A | ((n & cmask) != 1 ? FL_O : 0);
             def = FL_ALL & ~undef;
         }
         break;
@@ -702,7 +777,7 @@ static bool is_v(uint8_t s)
     }
 }
 
-static void put_imm(Build *bd, uint32_t v, int n)
+static void put_imm(Build *bd, uint64_t v, int n)
 {
     for (int i = 0; i < n; i++) {
         bd->imm[bd->imm_len++] = (uint8_t)(v >> (8 * i));
@@ -775,7 +850,32 @@ static bool build_unit(Unit *u, const Tmpl *t)
                         spec_index(t, OPS_Ob, OPS_Ov, OPS___) >= 0;
     bool wants_addr = kind == GK_BRANCH && (t->mn == MN_JCXZ || t->mn == MN_LOOP ||
                                              t->mn == MN_LOOPE || t->mn == MN_LOOPNE);
-    if ((mem_possible || wants_addr) && gen.addr16 && chance(25)) {
+    if (gen.mode64) {
+        /* REX.W: 64-bit operands (not for the divisions, whose set-ups are 32-bit, nor
+           CMPXCHG16B, nor BT's register offsets into memory, set up as 32-bit values) */
+        bool bt = t->mn == MN_BT || t->mn == MN_BTS || t->mn == MN_BTR || t->mn == MN_BTC;
+        if (any_v && !bd.p66 && kind != GK_BRANCH && kind != GK_DIV && !bt &&
+            t->mn != MN_CMPXCHG8B && chance(45)) {
+            bd.rex = 0x48;
+            bd.opsize = 8;
+        }
+        /* REX.R/X/B on plain forms: R8-R15 (and SPL BPL SIL DIL with any REX) */
+        if (kind == GK_PLAIN) {
+            bd.rexr = chance(30);
+            bd.rexx = chance(30);
+            bd.rexb = chance(30);
+            bd.rex |= (uint8_t)(bd.rexr << 2 | bd.rexx << 1 | bd.rexb);
+            if (bd.rex || chance(10)) {
+                bd.rex |= 0x40;
+            }
+        }
+        /* addresses are 64-bit, or 32-bit with 67h */
+        bd.addrsize = 8;
+        if ((mem_possible || wants_addr) && chance(35)) {
+            bd.p67 = true;
+            bd.addrsize = 4;
+        }
+    } else if ((mem_possible || wants_addr) && gen.addr16 && chance(25)) {
         bd.p67 = true;
         bd.addrsize = 2;
     }
@@ -816,7 +916,8 @@ static bool build_unit(Unit *u, const Tmpl *t)
 
     /* the G register (BT with a register offset into memory: a small offset) */
     if (ig >= 0) {
-        bd.modrm_reg = pick_reg(gsize, 0);
+        /* with a REX prefix byte register 4 is SPL: not written either */
+        bd.modrm_reg = pick_reg(bd.rex && gsize < 2 ? 2 : gsize, 0);
     } else if (t->reg >= 0) {
         bd.modrm_reg = t->reg;
     }
@@ -832,7 +933,7 @@ static bool build_unit(Unit *u, const Tmpl *t)
             int off = (int)rnd_below(2048) - 1024;
             uint32_t hi = bd.opsize == 2 ? ((uint32_t)rnd() & 0xffff0000u) : 0;
             uint32_t v = bd.opsize == 2 ? (hi | ((uint32_t)off & 0xffff)) : (uint32_t)off;
-            setup_mov32(&bd, bd.modrm_reg, v);
+            setup_mov32(&bd, bd.modrm_reg + 8 * bd.rexr, v);
             avoid |= 1u << bd.modrm_reg;
             build_mem(&bd, pick_target(256), avoid);
         } else if (kind == GK_BOUND) {
@@ -868,7 +969,7 @@ static bool build_unit(Unit *u, const Tmpl *t)
         }
     } else if (ie >= 0) {
         bd.mod = 3;
-        bd.modrm_rm = pick_reg(esize, 0);
+        bd.modrm_rm = pick_reg(bd.rex && esize < 2 ? 2 : esize, 0);
         if ((t->mn == MN_DIV || t->mn == MN_IDIV)) {
             /* not AH (byte) or eDX (the high half of the dividend) */
             while (bd.modrm_rm == (esize == 1 ? 4 : 2)) {
@@ -881,7 +982,13 @@ static bool build_unit(Unit *u, const Tmpl *t)
     }
 
     /* the Z (opcode) register may not be ESP, except for PUSH */
-    if (spec_index(t, OPS_Zv, OPS___, OPS___) >= 0 && (t->opcode & 7) == 4 && t->mn != MN_PUSH) {
+    if (spec_index(t, OPS_Zv, OPS___, OPS___) >= 0 && (t->opcode & 7) == 4 && !bd.rexb &&
+        t->mn != MN_PUSH) {
+        return false;
+    }
+    /* nor, with a REX prefix, SPL */
+    if (spec_index(t, OPS_Zb, OPS___, OPS___) >= 0 && (t->opcode & 7) == 4 && bd.rex &&
+        !bd.rexb) {
         return false;
     }
 
@@ -920,7 +1027,7 @@ static bool build_unit(Unit *u, const Tmpl *t)
             put_imm(&bd, interesting32(), bd.opsize == 2 ? 2 : 4);
             break;
         case OPS_Iv:
-            put_imm(&bd, interesting32(), bd.opsize);
+            put_imm(&bd, bd.opsize == 8 ? rnd() : interesting32(), bd.opsize);
             break;
         case OPS_Iopnd:
             put_imm(&bd, interesting32(), size == 1 ? 1 : bd.opsize == 2 ? 2 : 4);
@@ -1094,11 +1201,18 @@ static bool build_unit(Unit *u, const Tmpl *t)
     memcpy(u->b, bd.setup, (size_t)bd.setup_len);
     memcpy(u->b + bd.setup_len, insn, (size_t)ilen);
     u->len = bd.setup_len + ilen;
+    u->riprel_pos = -1;
+    if (bd.riprel) {
+        /* the disp32 follows ModRM: find it from the end (the immediate comes after it) */
+        u->riprel_pos = bd.setup_len + ilen - bd.imm_len - 4;
+        u->riprel_end = bd.setup_len + ilen;
+        u->riprel_target = bd.riprel_target;
+    }
     u->ninsns = bd.setup_insns + 1;
 
     /* the decoder must agree on the length: the template came from its tables */
     X86Insn d;
-    int dl = x86_decode(&d, insn, ilen, 32);
+    int dl = x86_decode(&d, insn, ilen, gen.mode64 ? 64 : 32);
     if (dl != ilen || d.mnemonic != t->mn) {
         return false;
     }
@@ -1123,6 +1237,10 @@ static void prepend_definer(Unit *u)
     u->b[1] = (uint8_t)(0xc0 | rnd_below(8) << 3 | rnd_below(8));
     u->len += 2;
     u->rel_pos += 2;
+    if (u->riprel_pos >= 0) {
+        u->riprel_pos += 2;
+        u->riprel_end += 2;
+    }
     u->ninsns++;
 }
 
@@ -1175,6 +1293,13 @@ static void gen_sequence(Seq *s, int max_units)
     s->code_len = pos;
     for (int i = 0; i < s->n; i++) {
         Unit *u = &s->u[i];
+        if (u->riprel_pos >= 0) {
+            uint32_t next = gen.base + VSH_CODE + (uint32_t)(start[i] + u->riprel_end);
+            uint32_t d = u->riprel_target - next;
+            for (int k = 0; k < 4; k++) {
+                s->code[start[i] + u->riprel_pos + k] = (uint8_t)(d >> (8 * k));
+            }
+        }
         if (u->branch_skip < 0) {
             continue;
         }
@@ -1191,8 +1316,13 @@ static void gen_sequence(Seq *s, int max_units)
             s->code[start[i] + u->rel_pos + k] = (uint8_t)((uint32_t)rel >> (8 * k));
         }
     }
-    for (int r = 0; r < 8; r++) {
-        s->regs[r] = interesting32();
+    for (int r = 0; r < 16; r++) {
+        s->regs[r] = gen.mode64 ? (chance(50) ? rnd() : interesting32()) : interesting32();
+    }
+    if (!gen.mode64) {
+        for (int r = 8; r < 16; r++) {
+            s->regs[r] = 0;
+        }
     }
     s->regs[4] = gen.base + VSH_ESP0;
     s->eflags = 0x202 | (interesting32() & 0x8d5) | (chance(20) ? 0x400 : 0);
@@ -1565,9 +1695,9 @@ static void host_stop(Host *h)
 }
 
 typedef struct State {
-    uint32_t regs[8];
+    uint64_t regs[16];
     uint32_t eflags;
-    uint32_t eip;
+    uint64_t eip;
     bool ok;
     char why[96];
     uint8_t mem[IMG_SIZE];
@@ -1580,7 +1710,7 @@ static void host_run(Host *h, const Seq *s, const uint8_t *img, State *out)
     VshCtrl *c = h->ctrl;
     memset(c, 0, sizeof(*c));
     c->jump_target = gen.base + VSH_CODE;
-    for (int r = 0; r < 8; r++) {
+    for (int r = 0; r < 16; r++) {
         c->regs_in[r] = s->regs[r];
     }
     c->eflags_in = s->eflags;
@@ -1592,18 +1722,18 @@ static void host_run(Host *h, const Seq *s, const uint8_t *img, State *out)
         host_start(h);
         return;
     }
-    for (int r = 0; r < 8; r++) {
-        out->regs[r] = (uint32_t)c->regs_out[r];
+    for (int r = 0; r < 16; r++) {
+        out->regs[r] = gen.mode64 ? c->regs_out[r] : (uint32_t)c->regs_out[r];
     }
     out->eflags = (uint32_t)c->eflags_out;
-    out->eip = (uint32_t)c->rip_out;
+    out->eip = gen.mode64 ? c->rip_out : (uint32_t)c->rip_out;
     memcpy(out->mem, h->shm + (VSH_DATA - VSH_BASE), IMG_SIZE);
     uint32_t hlt = gen.base + VSH_CODE + (uint32_t)s->code_len - 1;
     if (c->signo == SIGSEGV && out->eip == hlt) {
         out->ok = true;
     } else {
-        snprintf(out->why, sizeof(out->why), "host: signal %d at eip %#x (HLT at %#x)", c->signo,
-                 out->eip, hlt);
+        snprintf(out->why, sizeof(out->why), "host: signal %d at eip %#" PRIx64 " (HLT at %#x)",
+                 c->signo, out->eip, hlt);
     }
 }
 
@@ -1613,9 +1743,13 @@ static void xlat_run(Machine *m, const Seq *s, const uint8_t *img, State *out)
 {
     harness_write(m, gen.base + VSH_DATA, img, IMG_SIZE);
     harness_write(m, gen.base + VSH_CODE, s->code, (size_t)s->code_len);
-    harness_set_flat32(m);
+    if (gen.mode64) {
+        harness_set_long64(m, gen.base + VSH_END);
+    } else {
+        harness_set_flat32(m);
+    }
     CPUX86State *c = &m->cpu;
-    for (int r = 0; r < 8; r++) {
+    for (int r = 0; r < 16; r++) {
         c->regs[r] = s->regs[r];
     }
     c->eip = gen.base + VSH_CODE;
@@ -1624,16 +1758,16 @@ static void xlat_run(Machine *m, const Seq *s, const uint8_t *img, State *out)
        handler a fresh FPU, and the child leaves the handler by siglongjmp): registers +0.0 */
     x87_reset(c);
     int r = harness_run(m, 1000000);
-    for (int i = 0; i < 8; i++) {
-        out->regs[i] = (uint32_t)c->regs[i];
+    for (int i = 0; i < 16; i++) {
+        out->regs[i] = gen.mode64 ? c->regs[i] : (uint32_t)c->regs[i];
     }
     out->eflags = x86_get_eflags(c);
-    out->eip = (uint32_t)c->eip;
+    out->eip = gen.mode64 ? c->eip : (uint32_t)c->eip;
     harness_read(m, gen.base + VSH_DATA, out->mem, IMG_SIZE);
     uint32_t after_hlt = gen.base + VSH_CODE + (uint32_t)s->code_len;
     out->ok = r == HARNESS_HALTED && out->eip == after_hlt;
     if (!out->ok) {
-        snprintf(out->why, sizeof(out->why), "xlat: %s at eip %#x (HLT ends at %#x)",
+        snprintf(out->why, sizeof(out->why), "xlat: %s at eip %#" PRIx64 " (HLT ends at %#x)",
                  r == HARNESS_HALTED ? "halted" : r == HARNESS_LIMIT ? "instruction limit"
                                                                      : "stopped",
                  out->eip, after_hlt);
@@ -1642,7 +1776,8 @@ static void xlat_run(Machine *m, const Seq *s, const uint8_t *img, State *out)
 
 /* ---- comparison and reports ---- */
 
-static const char *const reg_names[8] = {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"};
+static const char *const reg_names[16] = {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi",
+                                          "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
 
 /* the EFLAGS bits compared: the defined arithmetic flags, DF, ID */
 static uint32_t flags_mask(const Seq *s)
@@ -1655,9 +1790,10 @@ static int diff_states(const Seq *s, const State *a, const State *b, char *buf, 
     int diffs = 0;
     size_t len = 0;
 #define OUT(...) (len += (size_t)snprintf(buf + len, len < n ? n - len : 0, __VA_ARGS__))
-    for (int r = 0; r < 8; r++) {
+    for (int r = 0; r < (gen.mode64 ? 16 : 8); r++) {
         if (a->regs[r] != b->regs[r]) {
-            OUT(" %s host %08x xlat %08x;", reg_names[r], a->regs[r], b->regs[r]);
+            OUT(" %s host %08" PRIx64 " xlat %08" PRIx64 ";", reg_names[r], a->regs[r],
+                b->regs[r]);
             diffs++;
         }
     }
@@ -1682,7 +1818,7 @@ static int diff_states(const Seq *s, const State *a, const State *b, char *buf, 
 static void disassemble(const Seq *s, FILE *out)
 {
     csh cs;
-    if (cs_open(CS_ARCH_X86, CS_MODE_32, &cs) != CS_ERR_OK) {
+    if (cs_open(CS_ARCH_X86, gen.mode64 ? CS_MODE_64 : CS_MODE_32, &cs) != CS_ERR_OK) {
         return;
     }
     cs_option(cs, CS_OPT_SKIPDATA, CS_OPT_ON); /* go on past what Capstone cannot decode */
@@ -1772,12 +1908,7 @@ int main(int argc, char **argv)
     if ((mode != 32 && mode != 64) || count < 0 || max_units < 1 || max_units > MAX_UNITS - 8) {
         usage();
     }
-    if (mode == 64) {
-        fprintf(stderr, "vs-host: 64-bit mode needs long mode in xlat's translator, which is "
-                        "not implemented yet\n");
-        printf("0 passed, 1 failed\n");
-        return 1;
-    }
+    gen.mode64 = mode == 64;
     if (!seed_given) {
         seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
     }
@@ -1837,6 +1968,7 @@ int main(int argc, char **argv)
     bool use[2] = {strcmp(backend, "interp") != 0, strcmp(backend, "jit") != 0};
     for (int b = 0; b < 2; b++) {
         if (use[b]) {
+            /* (64-bit mode: the page tables sit at VSH_END) */
             mach[b] = harness_create(accels[b], gen.base + VSH_END + 0x10000);
             if (!mach[b]) {
                 fprintf(stderr, "vs-host: cannot create the %s machine\n", accels[b]);
@@ -1894,8 +2026,8 @@ int main(int argc, char **argv)
             if (shown++ < show) {
                 printf("FAIL sequence %ld (seed %" PRIu64 "): %s\n", i, seed, why);
                 printf("  initial:");
-                for (int r = 0; r < 8; r++) {
-                    printf(" %s=%08x", reg_names[r], seq.regs[r]);
+                for (int r = 0; r < (gen.mode64 ? 16 : 8); r++) {
+                    printf(" %s=%08" PRIx64, reg_names[r], seq.regs[r]);
                 }
                 printf(" eflags=%08x\n", seq.eflags);
                 disassemble(&seq, stdout);

@@ -1,0 +1,375 @@
+/*
+ * cpu/long-mode.c — what IA-32e mode changes in events and returns: delivery through the 64-bit
+ * IDT (Intel SDM Vol. 3A 6.14), IRET and RET far in 64-bit mode (Vol. 2A IRET, "IA-32e-MODE";
+ * Vol. 2B RET), SWAPGS and
+ * SYSCALL/SYSRET (Vol. 2B), with the MSRs they use (STAR, LSTAR, CSTAR, FMASK, KernelGSbase).
+ *
+ * Not here yet: call gates in IA-32e mode (far CALL and JMP reach code segments only), and #SS
+ * (rather than #GP) for non-canonical stack addresses. (Task gates do not exist there.)
+ */
+#include "cpu/translate.h"
+#include "softmmu/machine.h"
+
+static unsigned cpl_of(CPUX86State *env)
+{
+    return (env->hflags & HF_CPL_MASK) >> HF_CPL_SHIFT;
+}
+
+/* A code or data descriptor from the GDT or LDT; #GP(selector) beyond the table's limit. */
+static void read_desc(CPUX86State *env, uint16_t sel, uint32_t *lo, uint32_t *hi, uint32_t err)
+{
+    const DescTable *t = &env->gdt;
+    uint64_t base = env->gdt.base;
+    uint32_t limit = t->limit;
+    if (sel & 4) {
+        base = env->ldt.base;
+        limit = env->ldt.limit;
+    }
+    if ((sel & ~7u) + 7 > limit) {
+        x86_raise_exception(env, EXCP_GP, err);
+    }
+    *lo = (uint32_t)cpu_ld_data64(env, base + (sel & ~7u), 4);
+    *hi = (uint32_t)cpu_ld_data64(env, base + (sel & ~7u) + 4, 4);
+}
+
+static void cache_from(SegmentCache *s, uint16_t sel, uint32_t lo, uint32_t hi)
+{
+    s->selector = sel;
+    s->base = (lo >> 16) | ((hi & 0xff) << 16) | (hi & 0xff000000u);
+    uint32_t limit = (lo & 0xffff) | (hi & 0xf0000);
+    if (hi & DESC_G_MASK) {
+        limit = (limit << 12) | 0xfff;
+    }
+    s->limit = limit;
+    s->flags = hi & 0x00f0ff00u;
+}
+
+/* SS holding a null selector, which 64-bit code may run with (SDM Vol. 3A 5.4.1.1): base 0,
+   a writable data segment of the given privilege for the caches' sake */
+static void null_ss(CPUX86State *env, unsigned rpl)
+{
+    SegmentCache *s = &env->seg[R_SS];
+    s->selector = rpl;
+    s->base = 0;
+    s->limit = 0xffffffffu;
+    s->flags = DESC_P_MASK | (1u << 12) | (3u << 8) | (rpl << 13) | DESC_B_MASK | DESC_G_MASK;
+}
+
+/* Delivery in IA-32e mode (SDM Vol. 3A 6.14): 16-byte interrupt and trap gates to 64-bit code
+   segments; the stack is switched on a privilege change (RSPn of the 64-bit TSS) or always
+   with an IST index, aligned to 16 bytes, and SS:RSP, RFLAGS, CS:RIP and an error code are
+   pushed as 8-byte values. */
+void x86_deliver_long(CPUX86State *env, int vector, bool soft, bool ext, bool push_err,
+                      uint32_t err)
+{
+    uint32_t ext_bit = ext ? 1 : 0;
+    uint32_t idt_err = (uint32_t)vector * 8 + 2 + ext_bit;
+    if ((uint32_t)vector * 16 + 15 > env->idt.limit) {
+        x86_raise_exception(env, EXCP_GP, idt_err);
+    }
+    uint64_t ga = env->idt.base + (uint64_t)vector * 16;
+    uint32_t w0 = (uint32_t)cpu_ld_data64(env, ga, 4);
+    uint32_t w1 = (uint32_t)cpu_ld_data64(env, ga + 4, 4);
+    uint32_t w2 = (uint32_t)cpu_ld_data64(env, ga + 8, 4);
+    unsigned type = (w1 >> 8) & 0x1f;
+    if (type != 0x0e && type != 0x0f) {
+        x86_raise_exception(env, EXCP_GP, idt_err); /* only 64-bit interrupt and trap gates */
+    }
+    unsigned cpl = cpl_of(env);
+    if (soft && ((w1 >> 13) & 3) < cpl) {
+        x86_raise_exception(env, EXCP_GP, idt_err);
+    }
+    if (!(w1 & DESC_P_MASK)) {
+        x86_raise_exception(env, 11, idt_err);
+    }
+    uint16_t sel = (uint16_t)(w0 >> 16);
+    uint64_t offset = (w0 & 0xffff) | (w1 & 0xffff0000u) | (uint64_t)w2 << 32;
+    unsigned ist = w1 & 7;
+    if ((sel & ~3u) == 0) {
+        x86_raise_exception(env, EXCP_GP, ext_bit);
+    }
+    uint32_t clo, chi;
+    read_desc(env, sel, &clo, &chi, (sel & ~3u) + ext_bit);
+    unsigned dpl = (chi >> 13) & 3;
+    bool code = (chi & (1u << 12)) && (chi & (1u << 11));
+    bool conforming = chi & (1u << 10);
+    /* the target must be a 64-bit code segment (L = 1, D = 0) no less privileged */
+    if (!code || dpl > cpl || !(chi & DESC_L_MASK) || (chi & DESC_B_MASK)) {
+        x86_raise_exception(env, EXCP_GP, (sel & ~3u) + ext_bit);
+    }
+    if (!(chi & DESC_P_MASK)) {
+        x86_raise_exception(env, 11, (sel & ~3u) + ext_bit);
+    }
+    unsigned new_cpl = conforming ? cpl : dpl;
+    bool switch_stack = new_cpl < cpl;
+    uint64_t rsp = env->regs[R_ESP];
+    if (!(env->hflags & HF_CS64)) {
+        rsp = (uint32_t)rsp; /* from compatibility mode */
+    }
+    if (ist || switch_stack) {
+        /* 64-bit TSS (SDM Vol. 3A 8.7): RSP0-2 at 4, IST1-7 at 0x24 */
+        uint32_t off = ist ? 0x24 + 8 * (ist - 1) : 4 + 8 * new_cpl;
+        if (off + 7 > env->tr.limit) {
+            x86_raise_exception(env, 10, (env->tr.selector & ~3u) + ext_bit);
+        }
+        rsp = cpu_ld_data64(env, env->tr.base + off, 8);
+    }
+    rsp &= ~(uint64_t)15;
+    uint64_t frame[6] = {env->seg[R_SS].selector, env->regs[R_ESP], x86_get_eflags(env),
+                         env->seg[R_CS].selector, env->eip, err};
+    int n = push_err ? 6 : 5;
+    for (int i = 0; i < n; i++) {
+        rsp -= 8;
+        cpu_st_data64(env, rsp, 8, frame[i]);
+    }
+    /* commit: nothing below can fault */
+    if (switch_stack) {
+        null_ss(env, new_cpl);
+    }
+    env->regs[R_ESP] = rsp;
+    cache_from(&env->seg[R_CS], (uint16_t)((sel & ~3u) | new_cpl), clo, chi);
+    env->eip = offset;
+    env->eflags &= ~(uint32_t)(EFL_TF | EFL_NT | EFL_RF | EFL_VM);
+    if (!(type & 1)) {
+        env->eflags &= ~(uint32_t)EFL_IF;
+    }
+    x86_update_hflags(env);
+}
+
+/* IRET in 64-bit mode (SDM Vol. 2A IRET, "IA-32e-MODE"): pops RIP, CS, RFLAGS, RSP and SS
+   (each opsize bytes) whatever the privilege levels; the return may go to 64-bit or
+   compatibility-mode code at the same or an outer level. Task returns (NT) are #GP. */
+void x86_iret_long(CPUX86State *env, int opsize)
+{
+    if (env->eflags & EFL_NT) {
+        x86_raise_exception(env, EXCP_GP, 0);
+    }
+    uint64_t sp = env->regs[R_ESP];
+    uint64_t v[5];
+    for (int i = 0; i < 5; i++) {
+        v[i] = cpu_ld_data64(env, sp + (uint64_t)(i * opsize), opsize);
+    }
+    uint64_t rip = v[0], rsp = v[3];
+    uint16_t cs = (uint16_t)v[1], ss = (uint16_t)v[4];
+    uint32_t fl = (uint32_t)v[2];
+    unsigned cpl = cpl_of(env), rpl = cs & 3;
+    if ((cs & ~3u) == 0 || rpl < cpl) {
+        x86_raise_exception(env, EXCP_GP, cs & ~3u);
+    }
+    uint32_t clo, chi;
+    read_desc(env, cs, &clo, &chi, cs & ~3u);
+    unsigned dpl = (chi >> 13) & 3;
+    bool code = (chi & (1u << 12)) && (chi & (1u << 11));
+    bool conforming = chi & (1u << 10);
+    if (!code || (conforming ? dpl > rpl : dpl != rpl)) {
+        x86_raise_exception(env, EXCP_GP, cs & ~3u);
+    }
+    if (!(chi & DESC_P_MASK)) {
+        x86_raise_exception(env, 11, cs & ~3u);
+    }
+    bool to64 = chi & DESC_L_MASK;
+    uint32_t slo = 0, shi = 0;
+    bool ss_null = (ss & ~3u) == 0;
+    if (ss_null) {
+        /* a null SS only for a return to 64-bit code below ring 3 */
+        if (!to64 || rpl == 3) {
+            x86_raise_exception(env, EXCP_GP, 0);
+        }
+    } else {
+        if ((ss & 3) != rpl) {
+            x86_raise_exception(env, EXCP_GP, ss & ~3u);
+        }
+        read_desc(env, ss, &slo, &shi, ss & ~3u);
+        bool writable = (shi & (1u << 12)) && !(shi & (1u << 11)) && (shi & (1u << 9));
+        if (!writable || ((shi >> 13) & 3) != rpl) {
+            x86_raise_exception(env, EXCP_GP, ss & ~3u);
+        }
+        if (!(shi & DESC_P_MASK)) {
+            x86_raise_exception(env, EXCP_SS, ss & ~3u);
+        }
+    }
+    /* commit; the flags IRET may write depend on the old CPL and IOPL (SDM IRET) */
+    unsigned iopl = (env->eflags & EFL_IOPL) >> 12;
+    uint32_t mask = IR_EFL_ARITH | EFL_TF | EFL_DF | EFL_NT | EFL_RF | EFL_AC | EFL_ID;
+    if (cpl == 0) {
+        mask |= EFL_IOPL;
+    }
+    if (cpl <= iopl) {
+        mask |= EFL_IF;
+    }
+    if (opsize == 2) {
+        mask &= 0xffff;
+    }
+    cache_from(&env->seg[R_CS], cs, clo, chi);
+    if (ss_null) {
+        null_ss(env, rpl);
+    } else {
+        cache_from(&env->seg[R_SS], ss, slo, shi);
+    }
+    env->regs[R_ESP] = opsize == 8 ? rsp : (uint32_t)rsp;
+    env->eip = to64 ? rip : (uint32_t)rip;
+    x86_set_eflags(env, fl, mask);
+    x86_update_hflags(env);
+}
+
+/* RET far in 64-bit mode (SDM Vol. 2B RET, "IA-32e mode"): pops RIP and CS (opsize each, 8
+   with REX.W), releases imm bytes; to an outer level also pops RSP and SS. */
+void x86_far_ret_long(CPUX86State *env, int opsize, uint32_t imm)
+{
+    uint64_t sp = env->regs[R_ESP];
+    uint64_t rip = cpu_ld_data64(env, sp, opsize);
+    uint16_t cs = (uint16_t)cpu_ld_data64(env, sp + (uint64_t)opsize, opsize);
+    unsigned cpl = cpl_of(env), rpl = cs & 3;
+    if ((cs & ~3u) == 0 || rpl < cpl) {
+        x86_raise_exception(env, EXCP_GP, cs & ~3u);
+    }
+    uint32_t clo, chi;
+    read_desc(env, cs, &clo, &chi, cs & ~3u);
+    unsigned dpl = (chi >> 13) & 3;
+    bool code = (chi & (1u << 12)) && (chi & (1u << 11));
+    bool conforming = chi & (1u << 10);
+    if (!code || (conforming ? dpl > rpl : dpl != rpl)) {
+        x86_raise_exception(env, EXCP_GP, cs & ~3u);
+    }
+    if (!(chi & DESC_P_MASK)) {
+        x86_raise_exception(env, 11, cs & ~3u);
+    }
+    bool to64 = chi & DESC_L_MASK;
+    uint64_t nsp = sp + 2 * (uint64_t)opsize + imm;
+    if (rpl > cpl) {
+        /* to an outer level: SS:RSP follow the parameters */
+        uint64_t rsp = cpu_ld_data64(env, nsp, opsize);
+        uint16_t ss = (uint16_t)cpu_ld_data64(env, nsp + (uint64_t)opsize, opsize);
+        uint32_t slo = 0, shi = 0;
+        bool ss_null = (ss & ~3u) == 0;
+        if (ss_null) {
+            if (!to64 || rpl == 3) {
+                x86_raise_exception(env, EXCP_GP, 0);
+            }
+        } else {
+            read_desc(env, ss, &slo, &shi, ss & ~3u);
+            bool writable = (shi & (1u << 12)) && !(shi & (1u << 11)) && (shi & (1u << 9));
+            if ((ss & 3) != rpl || !writable || ((shi >> 13) & 3) != rpl) {
+                x86_raise_exception(env, EXCP_GP, ss & ~3u);
+            }
+            if (!(shi & DESC_P_MASK)) {
+                x86_raise_exception(env, EXCP_SS, ss & ~3u);
+            }
+        }
+        if (ss_null) {
+            null_ss(env, rpl);
+        } else {
+            cache_from(&env->seg[R_SS], ss, slo, shi);
+        }
+        nsp = rsp + imm;
+    }
+    cache_from(&env->seg[R_CS], cs, clo, chi);
+    env->regs[R_ESP] = nsp;
+    env->eip = to64 ? rip : (uint32_t)rip;
+    x86_update_hflags(env);
+}
+
+/* CALL far from 64-bit mode to a code segment at the same level (SDM Vol. 2A CALL, "IA-32e
+   mode"): CS and RIP pushed as opsize values on the 64-bit stack. Call gates: not yet (#GP). */
+void x86_far_call_long(CPUX86State *env, uint32_t sel, uint64_t off, int opsize,
+                       uint64_t next_rip)
+{
+    sel &= 0xffff;
+    unsigned cpl = cpl_of(env);
+    if ((sel & ~3u) == 0) {
+        x86_raise_exception(env, EXCP_GP, 0);
+    }
+    uint32_t lo, hi;
+    read_desc(env, (uint16_t)sel, &lo, &hi, sel & ~3u);
+    unsigned dpl = (hi >> 13) & 3, rpl = sel & 3;
+    bool code = (hi & (1u << 12)) && (hi & (1u << 11));
+    bool conforming = hi & (1u << 10);
+    if (!code || (conforming ? dpl > cpl : (rpl > cpl || dpl != cpl))) {
+        x86_raise_exception(env, EXCP_GP, sel & ~3u);
+    }
+    if (!(hi & DESC_P_MASK)) {
+        x86_raise_exception(env, 11, sel & ~3u);
+    }
+    uint64_t sp = env->regs[R_ESP];
+    cpu_st_data64(env, sp - (uint64_t)opsize, opsize, env->seg[R_CS].selector);
+    cpu_st_data64(env, sp - 2 * (uint64_t)opsize, opsize, next_rip);
+    env->regs[R_ESP] = sp - 2 * (uint64_t)opsize;
+    cache_from(&env->seg[R_CS], (uint16_t)((sel & ~3u) | cpl), lo, hi);
+    bool to64 = hi & DESC_L_MASK;
+    env->eip = to64 ? off : opsize == 2 ? (off & 0xffff) : (uint32_t)off;
+    x86_update_hflags(env);
+}
+
+/* SWAPGS (SDM Vol. 2B): GS.base <-> IA32_KERNEL_GS_BASE; 64-bit mode, CPL 0 */
+static void helper_swapgs(CPUX86State *env)
+{
+    if (!(env->hflags & HF_CS64)) {
+        x86_raise_exception(env, EXCP_UD, 0);
+    }
+    if (cpl_of(env) != 0) {
+        x86_raise_exception(env, EXCP_GP, 0);
+    }
+    uint64_t t = env->seg[R_GS].base;
+    env->seg[R_GS].base = env->msr.kernel_gs_base;
+    env->msr.kernel_gs_base = t;
+    x86_update_hflags(env);
+}
+IRHelper helper_swapgs_desc = {"swapgs", (void *)helper_swapgs, IR_CALL_MAY_RAISE, IR_RET_VOID,
+                               1, {IR_PTR}, NULL};
+
+/* flat segment caches of SYSCALL/SYSRET (SDM Vol. 2B: the descriptors are not read) */
+static void flat_seg(SegmentCache *s, uint16_t sel, bool code, bool l64, unsigned dpl)
+{
+    s->selector = sel;
+    s->base = 0;
+    s->limit = 0xffffffffu;
+    s->flags = DESC_P_MASK | (1u << 12) | ((code ? 0xbu : 0x3u) << 8) | (dpl << 13) |
+               DESC_G_MASK | (l64 ? DESC_L_MASK : DESC_B_MASK);
+}
+
+/* SYSCALL (SDM Vol. 2B), from 64-bit mode: RCX = the next RIP, R11 = RFLAGS, CS and SS from
+   STAR[47:32], RIP = LSTAR, RFLAGS &= ~FMASK. #UD without EFER.SCE or outside 64-bit mode
+   (compatibility mode would use CSTAR: not done). */
+static void helper_syscall(CPUX86State *env, uint64_t next_rip)
+{
+    if (!(env->efer & EFER_SCE) || !(env->hflags & HF_CS64)) {
+        x86_raise_exception(env, EXCP_UD, 0);
+    }
+    env->regs[R_ECX] = next_rip;
+    env->regs[11] = x86_get_eflags(env) & ~(uint32_t)EFL_RF;
+    uint16_t sel = (uint16_t)(env->msr.star >> 32);
+    flat_seg(&env->seg[R_CS], sel & ~3u, true, true, 0);
+    flat_seg(&env->seg[R_SS], (uint16_t)((sel + 8) & ~3u), false, false, 0);
+    x86_set_eflags(env, x86_get_eflags(env) & ~((uint32_t)env->msr.fmask | EFL_RF), ~0u);
+    env->eip = env->msr.lstar;
+    x86_update_hflags(env);
+}
+IRHelper helper_syscall_desc = {"syscall", (void *)helper_syscall, IR_CALL_MAY_RAISE,
+                                IR_RET_VOID, 2, {IR_PTR, IR_I64}, NULL};
+
+/* SYSRET (SDM Vol. 2B): to CPL 3, RIP = RCX (64-bit with REX.W, else ECX into compatibility
+   mode), RFLAGS from R11, CS and SS from STAR[63:48]. #GP at CPL > 0 or for a non-canonical
+   RCX (Intel raises it before leaving ring 0). */
+static void helper_sysret(CPUX86State *env, uint32_t opsize)
+{
+    if (!(env->efer & EFER_SCE) || !(env->hflags & HF_CS64)) {
+        x86_raise_exception(env, EXCP_UD, 0);
+    }
+    uint64_t rip = env->regs[R_ECX];
+    if (cpl_of(env) != 0 || (opsize == 8 && (uint64_t)((int64_t)(rip << 16) >> 16) != rip)) {
+        x86_raise_exception(env, EXCP_GP, 0);
+    }
+    uint16_t sel = (uint16_t)(env->msr.star >> 48);
+    if (opsize == 8) {
+        flat_seg(&env->seg[R_CS], (uint16_t)((sel + 16) | 3), true, true, 3);
+        env->eip = rip;
+    } else {
+        flat_seg(&env->seg[R_CS], (uint16_t)(sel | 3), true, false, 3);
+        env->eip = (uint32_t)rip;
+    }
+    flat_seg(&env->seg[R_SS], (uint16_t)((sel + 8) | 3), false, false, 3);
+    x86_set_eflags(env, ((uint32_t)env->regs[11] & 0x3c7fd7u) | EFL_FIXED1, ~(uint32_t)EFL_VM);
+    x86_update_hflags(env);
+}
+IRHelper helper_sysret_desc = {"sysret", (void *)helper_sysret, IR_CALL_MAY_RAISE, IR_RET_VOID,
+                               2, {IR_PTR, IR_I32}, NULL};

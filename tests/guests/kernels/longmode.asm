@@ -1,0 +1,562 @@
+; tests/guests/kernels/longmode.asm — a Multiboot kernel (flat image with the header's address
+; fields) that switches to IA-32e mode and checks 64-bit code, 4-level paging, exceptions through
+; the 64-bit IDT, SWAPGS, the FS base and SYSCALL/SYSRET. Reference: qemu-system-x86_64.
+;
+; The switch follows Intel SDM Vol. 3A 9.8.5: CR4.PAE, CR3 = PML4, EFER.LME, CR0.PG, then a far
+; jump to a code segment with L = 1. The first GiB is identity-mapped with 2 MiB pages (U/S = 1
+; everywhere, so ring 3 can run there too); a 4 KiB page at ALIAS is a second mapping of
+; alias_page through a PML4 entry of its own. Prints TAP on port 0xE9 and exits through
+; isa-debug-exit (port 0xF4) with the number of failures.
+
+bits 32
+LOAD_ADDR   equ 0x100000
+MB_MAGIC    equ 0x1BADB002
+MB_FLAGS    equ 0x00010003          ; bit 16: address fields; bits 0, 1: alignment, memory info
+DEBUGCON    equ 0xE9
+EXIT_PORT   equ 0xF4
+ALIAS       equ 0x00007f0000000000  ; PML4 index 254
+UNMAPPED    equ 0x0000400000000000  ; PML4 index 128: not present
+NONCANON    equ 0x8000000000000000
+
+org LOAD_ADDR
+image_start:
+align 4
+header:
+    dd MB_MAGIC
+    dd MB_FLAGS
+    dd -(MB_MAGIC + MB_FLAGS)
+    dd header                       ; header_addr
+    dd image_start                  ; load_addr
+    dd load_end                     ; load_end_addr
+    dd bss_end                      ; bss_end_addr
+    dd entry                        ; entry_addr
+
+entry:
+    mov esp, stack_top
+    mov eax, 0x80000001
+    cpuid
+    mov [cpuid_edx], edx
+    test edx, 1 << 29               ; LM
+    jnz .has_lm
+    mov esi, msg_nolm
+.puts32:
+    mov al, [esi]
+    test al, al
+    jz .out32
+    out DEBUGCON, al
+    inc esi
+    jmp .puts32
+.out32:
+    mov eax, 1
+    out EXIT_PORT, eax
+    cli
+    hlt
+
+.has_lm:
+    ; page tables: PML4[0] -> pdpt_lo -> pd_lo (512 x 2 MiB); PML4[254] -> pdpt_hi -> pd_hi
+    ; -> pt_hi, whose entry 0 maps alias_page
+    mov dword [pml4], pdpt_lo + 7
+    mov dword [pml4 + 254 * 8], pdpt_hi + 7
+    mov dword [pdpt_lo], pd_lo + 7
+    mov dword [pdpt_hi], pd_hi + 7
+    mov dword [pd_hi], pt_hi + 7
+    mov dword [pt_hi], alias_page + 7
+    mov edi, pd_lo
+    mov eax, 0x87                   ; present, writable, user, PS
+    mov ecx, 512
+.fill:
+    mov [edi], eax
+    add eax, 0x200000
+    add edi, 8
+    dec ecx
+    jnz .fill
+
+    lgdt [gdtr]
+    mov eax, cr4
+    or eax, 1 << 5                  ; PAE
+    mov cr4, eax
+    mov eax, pml4
+    mov cr3, eax
+    mov ecx, 0xC0000080             ; EFER
+    rdmsr
+    or eax, (1 << 8) | 1            ; LME, SCE
+    wrmsr
+    mov eax, cr0
+    or eax, 0x80000001              ; PG, PE
+    mov cr0, eax
+    jmp 0x08:long_entry
+
+bits 64
+long_entry:
+    mov ax, 0x10
+    mov ds, ax
+    mov es, ax
+    mov ss, ax
+    mov rsp, stack_top
+    xor ebp, ebp                    ; failures
+    lea rsi, [rel msg_plan]
+    call puts
+
+    ; the IDT: #BP (3), #GP (13), #PF (14) as 64-bit interrupt gates
+    mov eax, 3
+    lea rbx, [rel bp_handler]
+    call set_gate
+    mov eax, 13
+    lea rbx, [rel gp_handler]
+    call set_gate
+    mov eax, 14
+    lea rbx, [rel pf_handler]
+    call set_gate
+    lidt [rel idtr]
+
+    ; 1: CPUID reports LM, and EFER.LMA is set
+    mov ecx, 0xC0000080
+    rdmsr
+    test eax, 1 << 10
+    setz al
+    lea rsi, [rel msg_lma]
+    call tap
+
+    ; 2: 64-bit arithmetic and R8-R15
+    mov rax, 0x123456789abcdef0
+    mov r9, 0x0fedcba987654321
+    add rax, r9
+    mov r15, 0x2222222222222211
+    cmp rax, r15
+    setne al
+    lea rsi, [rel msg_arith]
+    call tap
+
+    ; 3: a 32-bit result is zero-extended into the 64-bit register
+    mov rax, -1
+    mov r8, rax
+    add r8d, 1
+    mov eax, 5
+    add rax, r8
+    cmp rax, 5
+    setne al
+    lea rsi, [rel msg_zext]
+    call tap
+
+    ; 4: RIP-relative addressing
+    mov rax, [rel quad]
+    mov rbx, 0x0123456789abcdef
+    cmp rax, rbx
+    setne al
+    lea rsi, [rel msg_riprel]
+    call tap
+
+    ; 5: a second mapping through another PML4 entry sees the same page
+    mov rax, 0x5a5a5a5a12345678
+    mov [rel alias_page + 8], rax
+    mov rbx, ALIAS
+    cmp rax, [rbx + 8]
+    setne al
+    lea rsi, [rel msg_alias]
+    call tap
+
+    ; 6: INT3 goes through the 64-bit IDT and IRETQ comes back
+    mov qword [rel got_vec], -1
+    int3
+    cmp qword [rel got_vec], 3
+    setne al
+    lea rsi, [rel msg_bp]
+    call tap
+
+    ; 7: a non-canonical address is #GP(0)
+    mov qword [rel got_vec], -1
+    lea rax, [rel .after_gp]
+    mov [rel resume], rax
+    mov rbx, NONCANON
+    mov rax, [rbx]
+.after_gp:
+    cmp qword [rel got_vec], 13
+    setne al
+    cmp qword [rel got_err], 0
+    setne ah
+    or al, ah
+    lea rsi, [rel msg_gp]
+    call tap
+
+    ; 8: an address without a PML4 entry is #PF: error code 0 (not present, read), CR2 exact
+    mov qword [rel got_vec], -1
+    lea rax, [rel .after_pf]
+    mov [rel resume], rax
+    mov rbx, UNMAPPED + 0x123
+    mov rax, [rbx]
+.after_pf:
+    cmp qword [rel got_vec], 14
+    setne al
+    cmp qword [rel got_err], 0
+    setne ah
+    or al, ah
+    mov rcx, UNMAPPED + 0x123
+    cmp [rel got_cr2], rcx
+    setne ah
+    or al, ah
+    lea rsi, [rel msg_pf]
+    call tap
+
+    ; 9: the FS base MSR: FS-relative loads add it
+    mov ecx, 0xC0000100             ; IA32_FS_BASE
+    lea rax, [rel quad]
+    mov rdx, rax
+    shr rdx, 32
+    wrmsr
+    mov rax, [fs:0]
+    mov rbx, 0x0123456789abcdef
+    cmp rax, rbx
+    setne al
+    lea rsi, [rel msg_fs]
+    call tap
+
+    ; 10: SWAPGS exchanges GS.base and IA32_KERNEL_GS_BASE
+    mov ecx, 0xC0000102
+    mov eax, 0x13572468
+    mov edx, 0x00000abc
+    wrmsr
+    swapgs
+    mov ecx, 0xC0000101             ; IA32_GS_BASE
+    rdmsr
+    shl rdx, 32
+    or rax, rdx
+    mov rbx, 0x00000abc13572468
+    cmp rax, rbx
+    setne al
+    lea rsi, [rel msg_swapgs]
+    call tap
+
+    ; 11: CMPXCHG16B: equal, then not equal
+    lea rdi, [rel oct]
+    mov rax, 0x1111111111111111
+    mov rdx, 0x2222222222222222
+    mov rbx, 0x3333333333333333
+    mov rcx, 0x4444444444444444
+    lock cmpxchg16b [rdi]           ; equal: m128 = RCX:RBX, ZF = 1
+    setnz r8b
+    cmp qword [rdi], rbx
+    setne r9b
+    or r8b, r9b
+    xor eax, eax
+    xor edx, edx
+    cmpxchg16b [rdi]                ; not equal: RDX:RAX = m128, ZF = 0
+    setz r9b
+    or r8b, r9b
+    cmp rax, rbx
+    setne r9b
+    or r8b, r9b
+    cmp rdx, rcx
+    setne r9b
+    or r8b, r9b
+    mov al, r8b
+    lea rsi, [rel msg_cx16]
+    call tap
+
+    ; 12: RETF with REX.W (LRETQ) to the same level, as kernels reload CS
+    mov rbx, rsp
+    push 0x08
+    lea rax, [rel .after_retf]
+    push rax
+    o64 retf
+.after_retf:
+    cmp rsp, rbx
+    setne al
+    mov rcx, cs
+    cmp rcx, 0x08
+    setne ah
+    or al, ah
+    lea rsi, [rel msg_retf]
+    call tap
+
+    ; 15: PS in a PDPTE: a 1 GiB page where CPUID has pdpe1gb, else a reserved bit (#PF with
+    ; P and RSVD in the error code). PML4[1] -> pdpt_gb, whose entry 0 maps 512 GiB -> 0.
+    lea rax, [rel pdpt_gb]
+    or rax, 7
+    mov [rel pml4 + 8], rax
+    mov qword [rel pdpt_gb], 0x87
+    mov rax, cr3
+    mov cr3, rax
+    mov qword [rel got_vec], -1
+    lea rax, [rel .after_gb]
+    mov [rel resume], rax
+    mov rbx, 0x0000008000000000
+    lea rcx, [rel alias_page + 8]
+    add rbx, rcx
+    xor eax, eax
+    mov rax, [rbx]
+.after_gb:
+    mov r12, rax
+    mov eax, 0x80000001
+    cpuid
+    test edx, 1 << 26
+    jz .no_gb
+    mov rbx, 0x5a5a5a5a12345678
+    cmp r12, rbx
+    setne al
+    cmp qword [rel got_vec], -1
+    setne ah
+    or al, ah
+    jmp .gb_done
+.no_gb:
+    cmp qword [rel got_vec], 14
+    setne al
+    cmp qword [rel got_err], 9
+    setne ah
+    or al, ah
+.gb_done:
+    lea rsi, [rel msg_gb]
+    call tap
+
+    ; 16: far CALL through an m16:64 pointer (REX.W), LRETQ back, far JMP through one
+    mov rbx, rsp
+    xor r13d, r13d
+    lea rax, [rel far_target]
+    mov [rel farptr], rax
+    mov word [rel farptr + 8], 0x08
+    o64 call far [rel farptr]
+    cmp rsp, rbx
+    setne al
+    cmp r13, 0x600d
+    setne ah
+    or al, ah
+    mov r14b, al
+    lea rax, [rel .after_ljmp]
+    mov [rel farptr], rax
+    o64 jmp far [rel farptr]
+    mov r14b, 1                     ; not reached
+.after_ljmp:
+    mov al, r14b
+    lea rsi, [rel msg_farcall]
+    call tap
+
+    ; 17: INVLPG of a 64-bit address: the alias page is remapped to another frame
+    mov rbx, ALIAS
+    mov rax, [rbx + 8]              ; the TLB holds the old mapping now
+    lea rax, [rel alias_page2]
+    or rax, 7
+    mov [rel pt_hi], rax
+    mov rax, 0x7777777777777777
+    mov [rel alias_page2 + 8], rax
+    invlpg [rbx]
+    cmp rax, [rbx + 8]
+    setne al
+    lea rsi, [rel msg_invlpg]
+    call tap
+
+    ; 13, 14: SYSRET to ring 3, SYSCALL back: RCX holds the return RIP, R11 the RFLAGS
+    mov ecx, 0xC0000081             ; STAR: kernel CS 0x08 (SS 0x10), user base 0x18
+    xor eax, eax
+    mov edx, 0x00180008
+    wrmsr
+    mov ecx, 0xC0000082             ; LSTAR
+    lea rax, [rel syscall_entry]
+    mov rdx, rax
+    shr rdx, 32
+    wrmsr
+    mov ecx, 0xC0000084             ; FMASK: clear DF and IF
+    mov eax, (1 << 10) | (1 << 9)
+    xor edx, edx
+    wrmsr
+    mov [rel kernel_rsp], rsp
+    lea rcx, [rel user_code]
+    mov r11d, 0x002 | (1 << 10)     ; DF (FMASK clears it on the way back); IF stays clear
+    o64 sysret
+
+user_code:                          ; ring 3
+    mov rax, cs
+    mov [rel user_cs], rax
+    mov r11, 0x123
+    syscall
+user_after_syscall:
+
+syscall_entry:                      ; ring 0 again
+    mov rsp, [rel kernel_rsp]
+    mov [rel sys_rcx], rcx
+    mov [rel sys_r11], r11
+    pushfq
+    pop rax
+    mov [rel sys_rflags], rax
+    mov rax, cs
+    mov [rel sys_cs], rax
+    ; 13: ring 3 ran with CS = 0x2B, and SYSCALL came back to CS 0x08
+    cmp qword [rel user_cs], 0x2b
+    setne al
+    cmp qword [rel sys_cs], 0x08
+    setne ah
+    or al, ah
+    lea rsi, [rel msg_sysret]
+    call tap
+    ; 14: RCX = the RIP after SYSCALL, R11 = RFLAGS then (DF set), FMASK cleared DF
+    lea rbx, [rel user_after_syscall]
+    cmp [rel sys_rcx], rbx
+    setne al
+    mov rbx, [rel sys_r11]
+    and rbx, 0x400
+    cmp rbx, 0x400
+    setne ah
+    or al, ah
+    test qword [rel sys_rflags], 1 << 10
+    setnz ah
+    or al, ah
+    lea rsi, [rel msg_syscall]
+    call tap
+
+    mov eax, ebp
+    test eax, eax
+    setnz al
+    movzx eax, al
+    out EXIT_PORT, eax
+.hang:
+    cli
+    hlt
+    jmp .hang
+
+far_target:                         ; reached by the far CALL: return address and CS on the stack
+    mov r13, 0x600d
+    cmp qword [rsp + 8], 0x08
+    je .cs_ok
+    xor r13d, r13d
+.cs_ok:
+    o64 retf
+
+; set_gate: EAX = vector, RBX = handler (a 64-bit interrupt gate, selector 0x08)
+set_gate:
+    lea rdi, [rel idt]
+    shl eax, 4
+    add rdi, rax
+    mov eax, ebx
+    and eax, 0xffff
+    or eax, 0x08 << 16
+    mov [rdi], eax
+    mov eax, ebx
+    and eax, 0xffff0000
+    or eax, 0x8e00                  ; present, DPL 0, type 14
+    mov [rdi + 4], eax
+    mov rax, rbx
+    shr rax, 32
+    mov [rdi + 8], eax
+    mov dword [rdi + 12], 0
+    ret
+
+bp_handler:
+    mov qword [rel got_vec], 3
+    iretq
+
+gp_handler:
+    mov qword [rel got_vec], 13
+    jmp fault_common
+pf_handler:
+    mov qword [rel got_vec], 14
+    push rax
+    mov rax, cr2
+    mov [rel got_cr2], rax
+    pop rax
+fault_common:                       ; the error code, then resume at [resume]
+    push rax
+    mov rax, [rsp + 8]
+    mov [rel got_err], rax
+    mov rax, [rel resume]
+    mov [rsp + 16], rax             ; the saved RIP
+    pop rax
+    add rsp, 8
+    iretq
+
+; tap: AL = 0 for ok, else not ok; RSI = the description (with its number)
+tap:
+    test al, al
+    jz .ok
+    inc ebp
+    push rsi
+    lea rsi, [rel msg_not]
+    call puts
+    pop rsi
+.ok:
+    push rsi
+    lea rsi, [rel msg_ok]
+    call puts
+    pop rsi
+    call puts
+    ret
+
+puts:
+    push rax
+.next:
+    mov al, [rsi]
+    test al, al
+    jz .done
+    out DEBUGCON, al
+    inc rsi
+    jmp .next
+.done:
+    pop rax
+    ret
+
+msg_nolm:   db "1..17", 10, "not ok 1 - CPUID.80000001H:EDX.LM is set", 10
+            db "Bail out! no long mode", 10, 0
+msg_plan:   db "1..17", 10, 0
+msg_not:    db "not ", 0
+msg_ok:     db "ok ", 0
+msg_lma:    db "1 - CPUID has LM; after CR0.PG with EFER.LME, EFER.LMA is set", 10, 0
+msg_arith:  db "2 - 64-bit ADD over RAX and R9", 10, 0
+msg_zext:   db "3 - a 32-bit result is zero-extended into the 64-bit register", 10, 0
+msg_riprel: db "4 - RIP-relative load", 10, 0
+msg_alias:  db "5 - 4-level paging: a second mapping through its own PML4 entry", 10, 0
+msg_bp:     db "6 - INT3 through the 64-bit IDT, back with IRETQ", 10, 0
+msg_gp:     db "7 - a non-canonical address is #GP(0)", 10, 0
+msg_pf:     db "8 - no PML4 entry: #PF, error code 0, CR2 the address", 10, 0
+msg_fs:     db "9 - IA32_FS_BASE is added to FS-relative addresses", 10, 0
+msg_swapgs: db "10 - SWAPGS exchanges GS.base and IA32_KERNEL_GS_BASE", 10, 0
+msg_sysret: db "13 - SYSRET to ring 3 (CS 0x2B), SYSCALL back to CS 0x08", 10, 0
+msg_syscall: db "14 - SYSCALL: RCX = next RIP, R11 = RFLAGS, FMASK applied", 10, 0
+msg_cx16:   db "11 - CMPXCHG16B: equal stores RCX:RBX, unequal loads RDX:RAX", 10, 0
+msg_retf:   db "12 - LRETQ to the same level pops RIP and CS", 10, 0
+msg_invlpg: db "17 - INVLPG of a 64-bit address drops the old translation", 10, 0
+msg_farcall: db "16 - far CALL and JMP through m16:64 pointers to 64-bit code", 10, 0
+msg_gb:     db "15 - PS in a PDPTE: a 1 GiB page with CPUID pdpe1gb, else #PF (P, RSVD), SDM Vol. 3A "
+            db "4.5.4 (known QEMU deviation: its TCG maps the page without pdpe1gb)", 10, 0
+
+align 16
+farptr:     dq 0, 0
+oct:        dq 0x1111111111111111, 0x2222222222222222
+quad:       dq 0x0123456789abcdef
+gdt:
+    dq 0                            ; null
+    dq 0x00209a0000000000           ; 0x08: 64-bit code, DPL 0
+    dq 0x00cf92000000ffff           ; 0x10: data, DPL 0
+    dq 0x00cffa000000ffff           ; 0x18: 32-bit code, DPL 3 (SYSRET to compatibility mode)
+    dq 0x00cff2000000ffff           ; 0x20: data, DPL 3 (SYSRET's SS: 0x18 + 8)
+    dq 0x0020fa0000000000           ; 0x28: 64-bit code, DPL 3 (SYSRET's CS: 0x18 + 16)
+gdt_end:
+gdtr:
+    dw gdt_end - gdt - 1
+    dd gdt
+idtr:
+    dw 256 * 16 - 1
+    dq idt
+
+align 4096
+load_end:
+; the bss (zeroed by the loader)
+pml4        equ load_end
+pdpt_lo     equ load_end + 0x1000
+pd_lo       equ load_end + 0x2000
+pdpt_hi     equ load_end + 0x3000
+pd_hi       equ load_end + 0x4000
+pt_hi       equ load_end + 0x5000
+alias_page  equ load_end + 0x6000
+idt         equ load_end + 0x7000
+cpuid_edx   equ load_end + 0x8000
+got_vec     equ load_end + 0x8008
+got_err     equ load_end + 0x8010
+got_cr2     equ load_end + 0x8018
+resume      equ load_end + 0x8020
+kernel_rsp  equ load_end + 0x8028
+user_cs     equ load_end + 0x8030
+sys_cs      equ load_end + 0x8038
+sys_rcx     equ load_end + 0x8040
+sys_r11     equ load_end + 0x8048
+sys_rflags  equ load_end + 0x8050
+pdpt_gb     equ load_end + 0xa000
+alias_page2 equ load_end + 0xb000
+stack_top   equ load_end + 0xd000
+bss_end     equ load_end + 0xd000
