@@ -136,8 +136,8 @@ void x86_update_hflags(CPUX86State *env)
             /* real and virtual-8086 mode check the cached limit too (SDM Vol. 3A 20.1.3):
                a word at offset FFFFh faults; "unreal" 4 GiB limits never do */
             h |= 1u << (HF_SEG_CHECK_SHIFT + i);
-            if (sc->limit < 0xffff || ((sc->flags >> 8) & 0x1c) == 0x14) {
-                h |= HF_RM_SMALL_LIMIT; /* a small or an expand-down cached limit */
+            if (sc->limit < 0xffff) {
+                h |= HF_RM_SMALL_LIMIT;
             }
         }
     }

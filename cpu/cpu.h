@@ -70,10 +70,9 @@ enum {
     /* virtual-8086 mode (EFLAGS.VM with PE): CPL 3, 16-bit, real-mode segments, IOPL-sensitive
        PUSHF/POPF/INT n/IRET (SDM Vol. 3A 20.2) */
     HF_VM = 1 << 26,
-    /* real or virtual-8086 mode with a segment whose cached limit is below FFFFh or
-       expand-down: every access is checked by the helper (in these modes the HF_SEG_CHECK
-       bits otherwise only route the accesses that can cross FFFFh, SDM Vol. 3A 20.1.3, to an
-       inline compare) */
+    /* real or virtual-8086 mode with a segment whose cached limit is below FFFFh: even
+       one-byte accesses are checked (in these modes the HF_SEG_CHECK bits otherwise only
+       route the accesses that can cross FFFFh, SDM Vol. 3A 20.1.3) */
     HF_RM_SMALL_LIMIT = 1 << 27,
 };
 

@@ -200,17 +200,6 @@ void gen_seg_check(DisasContext *dc, int seg, int offset, int size, int addrsize
         return;
     }
     uint32_t arg = (uint32_t)seg | (uint32_t)size << 8 | (write ? SEG_CHECK_WRITE : 0);
-    bool real = !(dc->hflags & HF_PE) || (dc->hflags & HF_VM);
-    if (real && addrsize == 2 && !(dc->hflags & HF_RM_SMALL_LIMIT)) {
-        /* the common real-mode case, a 16-bit offset and an expand-up cached limit of at
-           least FFFFh: compare inline, call the helper (which raises) only when the access
-           crosses the limit */
-        int lim = gen_temp(dc);
-        ir_emit_ld(dc->f, dc->ty, lim, dc->f->env, IR_MO_32,
-                   (int32_t)offsetof(CPUX86State, seg[seg].limit));
-        ir_emit_chk_gtu(dc->f, offset, lim, (uint32_t)size - 1, &helper_seg_check_desc, arg);
-        return;
-    }
     int args[3] = {dc->f->env, gen_const(dc, arg), offset};
     gen_call(dc, &helper_seg_check_desc, -1, args);
 }
