@@ -220,7 +220,8 @@ void x86_task_gate_event(CPUX86State *env, uint32_t gate_lo, bool ext, bool push
    (delivered between blocks; returns true if it delivered one). */
 #define DR6_FIXED1 0xffff0ff0u
 #define DR7_FIXED1 0x00000400u
-enum { DR6_BS = 1 << 14 };
+enum { DR6_BD = 1 << 13, DR6_BS = 1 << 14 };
+#define DR7_GD (1u << 13)
 bool x86_exec_breakpoints(const CPUX86State *env);
 bool x86_single_step_trap(CPUX86State *env);
 /* Deliver vector now (cpu/excp.c): soft for INT n/INT3/INTO, ext for external interrupts; the
