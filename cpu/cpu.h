@@ -126,6 +126,8 @@ typedef struct CPUX86State {
     SegmentCache ldt, tr;
     DescTable gdt, idt;
     uint64_t cr[5];
+    /* the last successful x86_tlb_translate found a global translation (cpu/paging.c) */
+    bool walk_global;
     uint64_t efer;
     /* model-specific registers that read back what was written (cpu/helper-prot.c) */
     struct {
@@ -180,7 +182,8 @@ void x86_set_eflags(CPUX86State *env, uint32_t v, uint32_t update_mask);
 void x86_update_hflags(CPUX86State *env);
 /* Linear -> physical for the softmmu (cpu/paging.c). access: 0 read, 1 write, 2 fetch;
    mmu_idx: 0 kernel data, 1 user data, 2 kernel code, 3 user code. Returns false with the
-   fault recorded in env (the caller raises it). */
+   fault recorded in env (the caller raises it). On success env->walk_global says whether the
+   translation is global (G in the leaf entry with CR4.PGE: SDM Vol. 3A 4.10.2.4). */
 bool x86_tlb_translate(CPUX86State *env, uint64_t linear, int access, int mmu_idx,
                        uint64_t *phys);
 void x86_dump_state(CPUX86State *env, FILE *out);
@@ -224,7 +227,8 @@ void x86_task_gate_event(CPUX86State *env, uint32_t gate_lo, bool ext, bool push
    (delivered between blocks; returns true if it delivered one). */
 #define DR6_FIXED1 0xffff0ff0u
 #define DR7_FIXED1 0x00000400u
-enum { DR6_BS = 1 << 14 };
+enum { DR6_BD = 1 << 13, DR6_BS = 1 << 14 };
+#define DR7_GD (1u << 13)
 bool x86_exec_breakpoints(const CPUX86State *env);
 bool x86_single_step_trap(CPUX86State *env);
 /* Deliver vector now (cpu/excp.c): soft for INT n/INT3/INTO, ext for external interrupts; the

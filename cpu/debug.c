@@ -12,8 +12,11 @@
  * Instruction breakpoints: while DR7 enables one (hflags HF_BP), every instruction first calls
  * helper_check_bp, which raises #DB as a fault at the instruction if its linear address is in
  * an enabled execute breakpoint, unless EFLAGS.RF = 1 (then RF is cleared and the instruction
- * runs: the handler sets RF in the frame it IRETs through to step over the breakpoint). Data
- * breakpoints, DR7.GD and the TSS T bit are not implemented.
+ * runs: the handler sets RF in the frame it IRETs through to step over the breakpoint).
+ *
+ * DR7.GD (general detect, 17.2.4): a MOV to or from any debug register is a #DB fault with
+ * DR6.BD, and GD is cleared so the handler can use them. Data breakpoints and the TSS T bit are
+ * not implemented.
  */
 #include "cpu/translate.h"
 #include "softmmu/machine.h"
@@ -88,10 +91,23 @@ static unsigned dr_index(CPUX86State *env, uint32_t n)
     return n;
 }
 
+/* DR7.GD: the access faults before it happens (SDM Vol. 3A 17.2.4: GD is cleared on entering
+   the handler; 17.2.3: BD says why). After the #UD of DR4/DR5, as the SDM lists them. */
+static void check_general_detect(CPUX86State *env)
+{
+    if (env->dr[7] & DR7_GD) {
+        env->dr[6] |= DR6_BD;
+        env->dr[7] &= ~(uint32_t)DR7_GD;
+        x86_raise_exception(env, EXCP_DB, 0);
+    }
+}
+
 /* MOV r32, DRn (SDM Vol. 2B MOV—Move to/from Debug Registers) */
 static uint32_t helper_read_dr(CPUX86State *env, uint32_t n)
 {
-    return env->dr[dr_index(env, n & 7)];
+    unsigned i = dr_index(env, n & 7);
+    check_general_detect(env);
+    return env->dr[i];
 }
 IRHelper helper_read_dr_desc = {"read_dr", (void *)helper_read_dr,
                                 IR_CALL_MAY_RAISE | IR_CALL_NO_READ_GLOBALS |
@@ -103,6 +119,7 @@ IRHelper helper_read_dr_desc = {"read_dr", (void *)helper_read_dr,
 static void helper_write_dr(CPUX86State *env, uint32_t n, uint32_t v)
 {
     unsigned i = dr_index(env, n & 7);
+    check_general_detect(env);
     if (i == 6) {
         v = (v & 0x0000e00fu) | DR6_FIXED1;
     } else if (i == 7) {

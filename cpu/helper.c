@@ -278,8 +278,8 @@ IRHelper helper_lgdt_desc = {"lgdt", (void *)helper_lgdt,
                              {IR_PTR, IR_I64, IR_I32, IR_I32}, NULL};
 
 /* MOV CRn, r32 (SDM Vol. 2B MOV, Vol. 3A 2.5 and 4.10.4): reserved bits set and PG without PE
-   are #GP(0); a change to how addresses translate flushes the TLB (CR3 loads flush it whole:
-   global pages are not kept yet, which is allowed to be slower, never wrong). */
+   are #GP(0); a change to how addresses translate flushes the TLB. CR3 loads keep global
+   translations; changing CR0.PG or CR4.PGE/PAE/PSE drops them too (4.10.4.1). */
 static void helper_write_cr(CPUX86State *env, uint32_t n, uint64_t val64)
 {
     Machine *m = machine_of(env);
@@ -322,7 +322,7 @@ static void helper_write_cr(CPUX86State *env, uint32_t n, uint64_t val64)
         break;
     case 3:
         env->cr[3] = (env->efer & EFER_LMA) ? val64 : val;
-        tlb_flush(m);
+        tlb_flush_nonglobal(m); /* SDM Vol. 3A 4.10.4.1 */
         break;
     case 4: {
         /* bits xlat implements: VME is not, so the guest may not set it (CPUID says so) */

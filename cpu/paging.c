@@ -10,6 +10,8 @@
  * everywhere and R/W = 1 everywhere to write; supervisor writes to read-only pages fault only
  * with CR0.WP. The walk sets Accessed in every entry it uses and Dirty in the final one on a
  * write (4.8). A fault records CR2 and the error code (4.7) and leaves the raise to the caller.
+ * A translation is global when CR4.PGE is set and the entry that maps the page has G (4.10.2.4):
+ * the softmmu keeps it across CR3 loads. G is ignored in entries that reference another table.
  */
 #include "cpu/cpu-models.h"
 #include "cpu/cpu.h"
@@ -24,6 +26,7 @@ enum {
     PG_A = 1u << 5,
     PG_D = 1u << 6,
     PG_PS = 1u << 7,
+    PG_G = 1u << 8, /* global, in the entry that maps the page (SDM Vol. 3A 4.10.2.4) */
 };
 #define PG_NX (1ull << 63)
 
@@ -110,6 +113,7 @@ static bool walk_ia32e(CPUX86State *env, uint64_t linear, int access, bool user,
     set_bits64(m, addrs[n - 1], ents[n - 1], PG_A | (write ? PG_D : 0));
     uint64_t page_mask = (1ull << (12 + 9 * (level - 1))) - 1;
     *phys = (((ents[n - 1] & PG_ADDR) & ~page_mask) | (linear & page_mask)) & m->a20_mask;
+    env->walk_global = (env->cr[4] & CR4_PGE) && (ents[n - 1] & PG_G);
     return true;
 }
 
@@ -117,6 +121,7 @@ bool x86_tlb_translate(CPUX86State *env, uint64_t linear, int access, int mmu_id
                        uint64_t *phys)
 {
     Machine *m = env->common.machine;
+    env->walk_global = false;
     if (env->efer & EFER_LMA) {
         if ((uint64_t)((int64_t)(linear << 16) >> 16) != linear) {
             /* non-canonical: #GP(0) (the stack's #SS is not told apart yet) */
@@ -138,6 +143,7 @@ bool x86_tlb_translate(CPUX86State *env, uint64_t linear, int access, int mmu_id
     bool wp = env->cr[0] & CR0_WP;
     bool rw_all = true, us_all = true;
     uint64_t frame, offset_mask;
+    uint64_t leaf; /* the entry that maps the page */
 
     if (env->cr[4] & CR4_PAE) {
         bool nxe = env->efer & EFER_NXE;
@@ -167,6 +173,7 @@ bool x86_tlb_translate(CPUX86State *env, uint64_t linear, int access, int mmu_id
             set_bits64(m, pde_addr, pde, PG_A | (write ? PG_D : 0));
             frame = pde & 0x000fffffffe00000ull;
             offset_mask = 0x1fffff;
+            leaf = pde;
         } else {
             uint64_t pte_addr = (pde & 0x000ffffffffff000ull) + ((linear >> 12) & 0x1ff) * 8;
             uint64_t pte = softmmu_ldq_phys(m, pte_addr);
@@ -187,6 +194,7 @@ bool x86_tlb_translate(CPUX86State *env, uint64_t linear, int access, int mmu_id
             set_bits64(m, pte_addr, pte, PG_A | (write ? PG_D : 0));
             frame = pte & 0x000ffffffffff000ull;
             offset_mask = 0xfff;
+            leaf = pte;
         }
     } else {
         /* 32-bit paging (SDM 4.3) */
@@ -205,6 +213,7 @@ bool x86_tlb_translate(CPUX86State *env, uint64_t linear, int access, int mmu_id
             /* PSE-36: bits 13..20 of the PDE are physical address bits 32..39 */
             frame = (pde & 0xffc00000u) | ((uint64_t)((pde >> 13) & 0xff) << 32);
             offset_mask = 0x3fffff;
+            leaf = pde;
             goto done;
         }
         uint64_t pte_addr = (pde & 0xfffff000u) + ((linear >> 12) & 0x3ff) * 4;
@@ -221,8 +230,10 @@ bool x86_tlb_translate(CPUX86State *env, uint64_t linear, int access, int mmu_id
         set_bits32(m, pte_addr, pte, PG_A | (write ? PG_D : 0));
         frame = pte & 0xfffff000u;
         offset_mask = 0xfff;
+        leaf = pte;
     }
 done:
     *phys = (frame | (linear & offset_mask)) & m->a20_mask;
+    env->walk_global = (env->cr[4] & CR4_PGE) && (leaf & PG_G);
     return true;
 }

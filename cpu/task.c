@@ -316,7 +316,7 @@ static bool task_switch(CPUX86State *env, uint32_t sel, int source, uint32_t eip
     env->dr[7] &= ~0x55u; /* and the local breakpoint enables L0-L3 clear (17.2.4) */
     if (new32 && (env->cr[0] & CR0_PG)) {
         env->cr[3] = ts.cr3;
-        tlb_flush(m);
+        tlb_flush_nonglobal(m); /* a CR3 load (SDM Vol. 3A 4.10.4.1) */
     }
     if (new32) {
         env->eip = ts.eip;

@@ -1060,6 +1060,9 @@ void machine_print_stats(Machine *m, FILE *out)
     fprintf(out, "tbs invalidated: %" PRIu64 "\n", st->tbs_invalidated);
     fprintf(out, "flag computations: %" PRIu64 " defined, %" PRIu64 " eliminated\n", st->flags_defs,
             st->flags_dropped);
+    if (m->tcg.count_tlb_hits) {
+        fprintf(out, "tlb hits: %" PRIu64 "\n", m->cpu.common.tlb_hits);
+    }
     fprintf(out, "tlb fills: %" PRIu64 "\n", m->tlb_fills);
     fprintf(out, "tlb flushes: %" PRIu64 "\n", m->tlb_flushes);
     fprintf(out, "slow loads: %" PRIu64 "\n", m->slow_loads);

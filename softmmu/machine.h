@@ -143,6 +143,9 @@ typedef struct Machine {
     TCGContext tcg;
     /* physical page behind each TLB entry (MMIO dispatch, code-page tracking) */
     uint64_t tlb_phys[TLB_NB_MMU][TLB_SIZE];
+    /* 1: the entry caches a global translation (G=1 with CR4.PGE), which a CR3 load keeps
+       (SDM Vol. 3A 4.10.2.4). Kept outside the tags so the inline probe is unchanged. */
+    uint8_t tlb_global[TLB_NB_MMU][TLB_SIZE];
 
     DebugCon debugcon;
     DebugExit debugexit;
@@ -253,6 +256,8 @@ void debugcon_close(DebugCon *d);
    address; NULL if nothing executable is there. */
 const uint8_t *softmmu_code_ptr(CPUCommon *env, uint64_t addr, uint64_t *phys);
 void tlb_flush(Machine *m);
+/* Drop every translation except global ones (MOV to CR3, task switch: SDM Vol. 3A 4.10.4.1). */
+void tlb_flush_nonglobal(Machine *m);
 /* Drop every translation of the linear page holding addr (INVLPG), in all MMU indexes. */
 void tlb_flush_page(Machine *m, uint64_t addr);
 /* Physical accesses from the CPU side (descriptor tables, later page tables): the address space

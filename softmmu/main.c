@@ -626,6 +626,7 @@ int main(int argc, char **argv)
         qopt_free(&qst);
         return XLAT_EXIT_USAGE;
     }
+    m->tcg.count_tlb_hits = opt.stats; /* before any code is generated */
     int status = machine_run(m);
     if (opt.stats) {
         machine_print_stats(m, stderr);

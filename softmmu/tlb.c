@@ -67,6 +67,24 @@ void tlb_flush(Machine *m)
     /* all ones: every tag is TLB_INVALID, every physical page impossible */
     memset(m->cpu.common.tlb, 0xff, sizeof(m->cpu.common.tlb));
     memset(m->tlb_phys, 0xff, sizeof(m->tlb_phys));
+    memset(m->tlb_global, 0, sizeof(m->tlb_global));
+    m->tlb_flushes++;
+    m->cpu.common.jump_gen++;
+}
+
+void tlb_flush_nonglobal(Machine *m)
+{
+    /* global translations survive (SDM Vol. 3A 4.10.4.1: MOV to CR3 invalidates the non-global
+       ones); whatever the entries still map, cached jumps are re-checked */
+    for (unsigned mmu = 0; mmu < TLB_NB_MMU; mmu++) {
+        for (unsigned i = 0; i < TLB_SIZE; i++) {
+            if (!m->tlb_global[mmu][i]) {
+                TLBEntry *e = &m->cpu.common.tlb[mmu][i];
+                e->addr_read = e->addr_write = e->addr_code = TLB_INVALID;
+                m->tlb_phys[mmu][i] = (uint64_t)-1;
+            }
+        }
+    }
     m->tlb_flushes++;
     m->cpu.common.jump_gen++;
 }
@@ -82,6 +100,7 @@ void tlb_flush_page(Machine *m, uint64_t addr)
             tlb_hit(e->addr_code, page)) {
             e->addr_read = e->addr_write = e->addr_code = TLB_INVALID;
             m->tlb_phys[mmu][idx] = (uint64_t)-1;
+            m->tlb_global[mmu][idx] = 0; /* INVLPG removes global ones too (4.10.4.1) */
         }
     }
 }
@@ -115,12 +134,15 @@ static bool tlb_fill(CPUCommon *env, uint64_t addr, int access, unsigned mmu)
     uint64_t phys_page = phys & TLB_PAGE_MASK;
     unsigned idx = tlb_index(addr);
     TLBEntry *e = &env->tlb[mmu][idx];
-    if (m->tlb_phys[mmu][idx] != phys_page ||
+    bool global = x86_env(env)->walk_global;
+    if (m->tlb_phys[mmu][idx] != phys_page || m->tlb_global[mmu][idx] != global ||
         !(tlb_hit(e->addr_read, page) || tlb_hit(e->addr_write, page) ||
           tlb_hit(e->addr_code, page))) {
         /* the entry held another page (or another frame): its other tags are stale */
         e->addr_read = e->addr_write = e->addr_code = TLB_INVALID;
     }
+    /* one mark for all three tags: they hold the same page, through the same kind of entry */
+    m->tlb_global[mmu][idx] = global;
 
     bool whole;
     const MemRegion *r = as_lookup_page(&m->mem, phys_page, TLB_PAGE_SIZE, &whole);

@@ -44,6 +44,10 @@ typedef struct CPUCommon {
        that edits a page-table entry without invalidating may see the old mapping: the SDM
        allows it (Vol. 3A 4.10.4.4). */
     uint64_t jump_gen;
+    /* Guest accesses that hit the TLB in translated code's inline probe. Counted only when
+       TCGContext.count_tlb_hits (-stats) was set as the code was generated: the backends then
+       emit an increment on the fast path; otherwise it stays 0 and costs nothing. */
+    uint64_t tlb_hits;
     /* the softmmu TLB, indexed by MMU index then page */
     TLBEntry tlb[TLB_NB_MMU][TLB_SIZE];
 } CPUCommon;
@@ -53,6 +57,7 @@ typedef struct CPUCommon {
 #define CPU_OFF_CUR_TB offsetof(CPUCommon, cur_tb)
 #define CPU_OFF_TLB offsetof(CPUCommon, tlb)
 #define CPU_OFF_JUMP_GEN offsetof(CPUCommon, jump_gen)
+#define CPU_OFF_TLB_HITS offsetof(CPUCommon, tlb_hits)
 
 
 /* Guest memory slow paths (softmmu/tlb.c), called by translated code when the inline TLB probe

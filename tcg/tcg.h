@@ -104,6 +104,8 @@ typedef struct TCGContext {
     FILE *log;
 
     TCGStats stats;
+    /* generate code that counts inline TLB hits (CPUCommon.tlb_hits): for -stats only */
+    bool count_tlb_hits;
 
     /* exceptions raised in helpers come back here */
     jmp_buf *exit_jmp;

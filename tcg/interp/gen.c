@@ -46,6 +46,7 @@ typedef struct Gen {
     uint32_t nb_units, cap_units;
     bool overflow; /* the code cache is full: gen_code returns -1 */
     bool error;    /* the block cannot be run by this backend */
+    bool count_tlb_hits; /* -stats: the gld/gst variants that count inline TLB hits */
 
     int32_t *slot_of;      /* per temp: its frame slot, or -1 */
     uint8_t *gstate;       /* per global temp: GS_* */
@@ -406,6 +407,19 @@ static const uint16_t gld_ops[8][2] = {
     [IR_MO_64 | IR_MO_SIGN] = {INTERP_gld_64, INTERP_gld_64},
 };
 static const uint16_t gst_ops[4] = {INTERP_gst_8, INTERP_gst_16, INTERP_gst_32, INTERP_gst_64};
+/* the -stats variants, which count inline TLB hits (TCGContext.count_tlb_hits) */
+static const uint16_t gld_ops_c[8][2] = {
+    [IR_MO_8] = {INTERP_gld_u8_c, INTERP_gld_u8_c},
+    [IR_MO_16] = {INTERP_gld_u16_c, INTERP_gld_u16_c},
+    [IR_MO_32] = {INTERP_gld_u32_c, INTERP_gld_u32_c},
+    [IR_MO_64] = {INTERP_gld_64_c, INTERP_gld_64_c},
+    [IR_MO_8 | IR_MO_SIGN] = {INTERP_gld_s8_i32_c, INTERP_gld_s8_i64_c},
+    [IR_MO_16 | IR_MO_SIGN] = {INTERP_gld_s16_i32_c, INTERP_gld_s16_i64_c},
+    [IR_MO_32 | IR_MO_SIGN] = {INTERP_gld_u32_c, INTERP_gld_s32_i64_c},
+    [IR_MO_64 | IR_MO_SIGN] = {INTERP_gld_64_c, INTERP_gld_64_c},
+};
+static const uint16_t gst_ops_c[4] = {INTERP_gst_8_c, INTERP_gst_16_c, INTERP_gst_32_c,
+                                      INTERP_gst_64_c};
 
 /* ---- ops ---- */
 
@@ -639,10 +653,11 @@ static void gen_op(Gen *g, IROp *op)
                 return;
             }
             if (op->opc == IR_gld) {
-                emit(g, gld_ops[memop & (IR_MO_SIZE | IR_MO_SIGN)][ti]);
+                emit(g, (g->count_tlb_hits ? gld_ops_c
+                                           : gld_ops)[memop & (IR_MO_SIZE | IR_MO_SIGN)][ti]);
                 emit(g, out[0]);
             } else {
-                emit(g, gst_ops[memop & IR_MO_SIZE]);
+                emit(g, (g->count_tlb_hits ? gst_ops_c : gst_ops)[memop & IR_MO_SIZE]);
                 emit(g, in[0]);
             }
             emit(g, in[op->opc == IR_gld ? 0 : 1]);
@@ -758,6 +773,7 @@ static int gen_setup(TCGContext *s, Gen *g, IRFunc *f, GlobalRange **ranges)
     uint8_t *m = (uint8_t *)sc->mem;
     memset(g, 0, sizeof(*g));
     g->f = f;
+    g->count_tlb_hits = s->count_tlb_hits;
     g->slot_of = (int32_t *)(m + o_slot);
     g->gstate = m + o_gstate;
     g->galias = m + o_galias;

@@ -229,13 +229,15 @@ static inline void muls64(uint64_t a, uint64_t b, uint64_t *lo, uint64_t *hi)
     }
 
 /* guest load of N bytes: TLB hit inline, else the slow path with the state made precise
-   (cur_tb, insn_index); the slow path's value is already extended, EXT is idempotent on it */
-#define GLD(name, N, EXT)                                                                       \
+   (cur_tb, insn_index); the slow path's value is already extended, EXT is idempotent on it.
+   COUNT is 1 in the -stats variants (*_c), 0 elsewhere: those compile without the add. */
+#define GLD(name, N, EXT, COUNT)                                                                \
     OP(name)                                                                                    \
     {                                                                                           \
         uint64_t addr = R(2), v;                                                                \
         void *host = tlb_probe(env, addr, ip[3], N, false);                                     \
         if (LIKELY(host != NULL)) {                                                             \
+            env->tlb_hits += COUNT;                                                             \
             v = ld_le(host, N);                                                                 \
         } else {                                                                                \
             env->cur_tb = tb;                                                                   \
@@ -245,12 +247,13 @@ static inline void muls64(uint64_t a, uint64_t b, uint64_t *lo, uint64_t *hi)
         W(1, EXT(v));                                                                           \
         NEXT(name);                                                                             \
     }
-#define GST(name, N)                                                                            \
+#define GST(name, N, COUNT)                                                                     \
     OP(name)                                                                                    \
     {                                                                                           \
         uint64_t val = R(1), addr = R(2);                                                       \
         void *host = tlb_probe(env, addr, ip[3], N, true);                                      \
         if (LIKELY(host != NULL)) {                                                             \
+            env->tlb_hits += COUNT;                                                             \
             st_le(host, val, N);                                                                \
         } else {                                                                                \
             env->cur_tb = tb;                                                                   \
@@ -547,19 +550,32 @@ enter_tb:
     ST(st_64, uint64_t)
 
     /* ---- guest memory ---- */
-    GLD(gld_u8, 1, X_U8)
-    GLD(gld_s8_i32, 1, X_S8_32)
-    GLD(gld_s8_i64, 1, X_S8_64)
-    GLD(gld_u16, 2, X_U16)
-    GLD(gld_s16_i32, 2, X_S16_32)
-    GLD(gld_s16_i64, 2, X_S16_64)
-    GLD(gld_u32, 4, X_U32)
-    GLD(gld_s32_i64, 4, X_S32_64)
-    GLD(gld_64, 8, X_U64)
-    GST(gst_8, 1)
-    GST(gst_16, 2)
-    GST(gst_32, 4)
-    GST(gst_64, 8)
+    GLD(gld_u8, 1, X_U8, 0)
+    GLD(gld_s8_i32, 1, X_S8_32, 0)
+    GLD(gld_s8_i64, 1, X_S8_64, 0)
+    GLD(gld_u16, 2, X_U16, 0)
+    GLD(gld_s16_i32, 2, X_S16_32, 0)
+    GLD(gld_s16_i64, 2, X_S16_64, 0)
+    GLD(gld_u32, 4, X_U32, 0)
+    GLD(gld_s32_i64, 4, X_S32_64, 0)
+    GLD(gld_64, 8, X_U64, 0)
+    GST(gst_8, 1, 0)
+    GST(gst_16, 2, 0)
+    GST(gst_32, 4, 0)
+    GST(gst_64, 8, 0)
+    GLD(gld_u8_c, 1, X_U8, 1)
+    GLD(gld_s8_i32_c, 1, X_S8_32, 1)
+    GLD(gld_s8_i64_c, 1, X_S8_64, 1)
+    GLD(gld_u16_c, 2, X_U16, 1)
+    GLD(gld_s16_i32_c, 2, X_S16_32, 1)
+    GLD(gld_s16_i64_c, 2, X_S16_64, 1)
+    GLD(gld_u32_c, 4, X_U32, 1)
+    GLD(gld_s32_i64_c, 4, X_S32_64, 1)
+    GLD(gld_64_c, 8, X_U64, 1)
+    GST(gst_8_c, 1, 1)
+    GST(gst_16_c, 2, 1)
+    GST(gst_32_c, 4, 1)
+    GST(gst_64_c, 8, 1)
 
 #ifndef INTERP_THREADED
         default:

@@ -208,6 +208,10 @@ static uint8_t *tlb_probe(X64Ctx *c, X64Reg a, bool a64, unsigned size, unsigned
     x64_alu_ri(b, X64_AND, t1, (int32_t)TLB_PAGE_MASK, a64); /* and t1, PAGE_MASK */
     x64_alu_rm(b, X64_CMP, t1, tag_m, true);     /* cmp t1, [rbp + t0 + tlb + addr_read/write] */
     uint8_t *jne = x64_jcc32(b, X64_CC_NE);      /* jne slow_path */
+    if (c->s->count_tlb_hits) {
+        /* add qword [rbp + tlb_hits], 1  (-stats only; flags are dead here) */
+        x64_alu_mi(b, X64_ADD, x64_mem(X64_REG_ENV, (int32_t)CPU_OFF_TLB_HITS), 1, true);
+    }
     x64_load(b, t0, addend_m, 3, false, true);   /* mov t0, [rbp + t0 + tlb + addend] */
     return jne;
 }

@@ -8,7 +8,8 @@
  * instruction breakpoints: #DB is a fault at the instruction, DR6.B0-B3 tell which matched, and
  * EFLAGS.RF = 1 in the frame the handler returns through lets the instruction run (17.3.1.1).
  * DR6 and DR7 have bits that always read as 1 (17.2.3, 17.2.4); DR4 and DR5 alias DR6 and DR7
- * unless CR4.DE = 1, which makes them #UD (17.2.2).
+ * unless CR4.DE = 1, which makes them #UD (17.2.2). With DR7.GD = 1 a MOV from or to a debug
+ * register is a #DB fault with DR6.BD, and GD is cleared for the handler (17.2.4).
  */
 #include "libk.h"
 
@@ -241,12 +242,42 @@ static void test_breakpoints(void)
     tap_ok(db_count == 0, "no #DB from a breakpoint that DR7 does not enable");
 }
 
+extern char gd_read[], gd_write[];
+
+static void test_general_detect(void)
+{
+    uint32_t v = 0;
+    db_reset();
+    asm volatile("mov %1, %%dr7\n"
+                 "gd_read:\tmov %%dr0, %0"
+                 : "=r"(v)
+                 : "r"(0x2000 /* GD */)
+                 : "memory");
+    tap_ok(db_count == 1 && db_eip[0] == (uint32_t)gd_read && (db_dr6[0] & 0x2000) &&
+               !(db_dr6[0] & 0x400f) && read_dr(7) == 0x400,
+           "DR7.GD: MOV from DR0 is a #DB fault with DR6.BD, GD cleared "
+           "(known QEMU deviation: SDM Vol. 3A 17.2.4)");
+
+    db_reset();
+    asm volatile("mov %0, %%dr7\n"
+                 "gd_write:\tmov %1, %%dr0"
+                 :
+                 : "r"(0x2000), "r"(0x1234u)
+                 : "memory");
+    tap_ok(db_count == 1 && db_eip[0] == (uint32_t)gd_write && (db_dr6[0] & 0x2000) &&
+               read_dr(0) == 0x1234,
+           "DR7.GD: MOV to DR0 faults first, then completes "
+           "(known QEMU deviation: SDM Vol. 3A 17.2.4)");
+    (void)v;
+}
+
 void kmain(void)
 {
-    tap_plan(14);
+    tap_plan(16);
     idt_set_raw(1, (uint32_t)db_handler, SEL_KCODE, GATE_INT32, 0, true);
     test_single_step();
     test_events_while_stepping();
     test_shadows();
     test_breakpoints();
+    test_general_detect();
 }

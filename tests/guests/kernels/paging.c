@@ -7,6 +7,7 @@
  * write to a read-only page with CR0.WP = 1, with CR2 and the error code (4.7), the accessed and
  * dirty bits the walk sets (4.8), INVLPG and a CR3 reload making a changed entry visible
  * (4.10.4.1), code run from a linear page whose mapping changes (the translator must notice),
+ * global pages (CR4.PGE, 4.10.2.4: a CR3 load keeps them, INVLPG and a CR4.PGE change drop them)
  * and PAE paging (4.4) with 2 MiB and 4 KiB pages.
  *
  * Memory: the kernel is at 1 MiB; the first 8 MiB are identity mapped. Test mappings live at
@@ -14,7 +15,8 @@
  */
 #include "libk.h"
 
-enum { PG_P = 1, PG_RW = 2, PG_US = 4, PG_A = 0x20, PG_D = 0x40, PG_PS = 0x80 };
+enum { PG_P = 1, PG_RW = 2, PG_US = 4, PG_A = 0x20, PG_D = 0x40, PG_PS = 0x80, PG_G = 0x100 };
+#define CR4_PGE (1u << 7)
 enum { PF_P = 1, PF_W = 2, PF_U = 4 };
 
 #define PAGE 4096
@@ -211,6 +213,49 @@ static void test_invalidation(void)
            "code at one linear address runs from the page its current mapping names");
 }
 
+/* Global pages (SDM Vol. 3A 4.10.2.4, 4.10.4.1). The pages used are at TLB-set-like offsets
+   (0xe0-0xe3) no other access of this test touches, so a cached translation is not evicted in
+   between: the SDM allows but does not require keeping it, hardware and xlat keep it. */
+static void test_global(void)
+{
+    const uint32_t g = TEST_BASE + 0xe0000, ng = TEST_BASE + 0xe1000;
+    *(volatile uint32_t *)page[5] = 0xa5a5a5a5;
+    *(volatile uint32_t *)page[6] = 0xb6b6b6b6;
+    write_cr4(read_cr4() | CR4_PGE);
+    pt_test[0xe0] = phys(page[5]) | PG_P | PG_RW | PG_G;
+    pt_test[0xe1] = phys(page[5]) | PG_P | PG_RW;
+    write_cr3(read_cr3());
+    uint32_t g0 = rd32(g), ng0 = rd32(ng);
+    pt_test[0xe0] = phys(page[6]) | PG_P | PG_RW | PG_G;
+    pt_test[0xe1] = phys(page[6]) | PG_P | PG_RW;
+    write_cr3(read_cr3());
+    uint32_t g1 = rd32(g), ng1 = rd32(ng);
+    tap_ok(g0 == 0xa5a5a5a5 && ng0 == 0xa5a5a5a5 && ng1 == 0xb6b6b6b6,
+           "a CR3 load makes a changed non-global PTE visible");
+    tap_ok(g1 == 0xa5a5a5a5, "a CR3 load keeps a global translation with CR4.PGE "
+                             "(known QEMU deviation: SDM Vol. 3A 4.10.4.1)");
+    invlpg(g);
+    tap_ok(rd32(g) == 0xb6b6b6b6, "INVLPG removes a global translation");
+
+    /* clearing CR4.PGE flushes all translations, global ones too (4.10.4.1) */
+    pt_test[0xe2] = phys(page[5]) | PG_P | PG_RW | PG_G;
+    write_cr3(read_cr3());
+    uint32_t g2 = rd32(g + 0x2000);
+    pt_test[0xe2] = phys(page[6]) | PG_P | PG_RW | PG_G;
+    write_cr4(read_cr4() & ~CR4_PGE);
+    tap_ok(g2 == 0xa5a5a5a5 && rd32(g + 0x2000) == 0xb6b6b6b6,
+           "a CR4.PGE change flushes global translations");
+
+    /* without CR4.PGE, G means nothing: a CR3 load drops the translation */
+    pt_test[0xe3] = phys(page[5]) | PG_P | PG_RW | PG_G;
+    write_cr3(read_cr3());
+    uint32_t g3 = rd32(g + 0x3000);
+    pt_test[0xe3] = phys(page[6]) | PG_P | PG_RW | PG_G;
+    write_cr3(read_cr3());
+    tap_ok(g3 == 0xa5a5a5a5 && rd32(g + 0x3000) == 0xb6b6b6b6,
+           "with CR4.PGE = 0 a CR3 load drops a translation marked global");
+}
+
 static void test_pae(void)
 {
     /* leave paging, then enter PAE paging (4.4; the PDPTEs are loaded with CR3, 4.4.1) */
@@ -250,12 +295,29 @@ static void test_pae(void)
     wr32(TEST_BASE + 0x800000, 3);
     tap_ok((pae_pd1[4] & (PG_A | PG_D)) == (PG_A | PG_D) && rd32(0x800000) == 3,
            "PAE: a write sets D and reaches the frame");
+
+    /* a global 2 MiB page survives a CR3 load under PAE too (4.10.2.4); offset 0xe0000 keeps
+       its TLB slot clear of this test's other accesses (see test_global) */
+    *(volatile uint32_t *)0x4e0000 = 0xc7c7c7c7;
+    *(volatile uint32_t *)0x6e0000 = 0xd8d8d8d8;
+    write_cr4(read_cr4() | CR4_PGE);
+    pae_pd1[5] = 0x00400000 | PG_PS | PG_P | PG_RW | PG_G;
+    write_cr3(phys(pdpt));
+    uint32_t g0 = rd32(TEST_BASE + 0xae0000);
+    pae_pd1[5] = 0x00600000 | PG_PS | PG_P | PG_RW | PG_G;
+    write_cr3(phys(pdpt));
+    uint32_t g1 = rd32(TEST_BASE + 0xae0000);
+    invlpg(TEST_BASE + 0xae0000);
+    uint32_t g2 = rd32(TEST_BASE + 0xae0000);
+    tap_ok(g0 == 0xc7c7c7c7 && g1 == 0xc7c7c7c7 && g2 == 0xd8d8d8d8,
+           "PAE: a CR3 load keeps a global 2 MiB translation, INVLPG drops it "
+           "(known QEMU deviation: SDM Vol. 3A 4.10.4.1)");
     (void)v;
 }
 
 void kmain(void)
 {
-    tap_plan(29);
+    tap_plan(35);
     setup_32bit();
     test_4k();
     test_4m();
@@ -263,5 +325,6 @@ void kmain(void)
     test_write_protect();
     test_accessed_dirty();
     test_invalidation();
+    test_global();
     test_pae();
 }
