@@ -128,8 +128,17 @@ void x86_update_hflags(CPUX86State *env)
         uint32_t type = (sc->flags >> 8) & 0x1f; /* S and the four type bits */
         bool flat_rw = (sc->flags & DESC_P_MASK) && (type & 0x1a) == 0x12 && !(type & 0x04) &&
                        sc->limit == 0xffffffffu;
-        if ((env->cr[0] & CR0_PE) && !(env->eflags & EFL_VM) && i != R_CS && !flat_rw) {
+        if ((env->cr[0] & CR0_PE) && !(env->eflags & EFL_VM)) {
+            if (i != R_CS && !flat_rw) {
+                h |= 1u << (HF_SEG_CHECK_SHIFT + i);
+            }
+        } else if (i != R_CS && sc->limit != 0xffffffffu) {
+            /* real and virtual-8086 mode check the cached limit too (SDM Vol. 3A 20.1.3):
+               a word at offset FFFFh faults; "unreal" 4 GiB limits never do */
             h |= 1u << (HF_SEG_CHECK_SHIFT + i);
+            if (sc->limit < 0xffff || ((sc->flags >> 8) & 0x1c) == 0x14) {
+                h |= HF_RM_SMALL_LIMIT; /* a small or an expand-down cached limit */
+            }
         }
     }
     if (env->eflags & EFL_TF) {

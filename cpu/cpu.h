@@ -60,7 +60,8 @@ enum {
     /* segment bases known to be zero, so translated code skips adding them */
     HF_ZERO_BASE_SHIFT = 8, /* one bit per segment register, R_ES..R_GS */
     /* segments whose limit or rights can fault (protected mode, not a flat writable 4 GiB
-       data segment): translated accesses through them call a check first */
+       data segment; real and virtual-8086 mode, a cached limit below 4 GiB): translated
+       accesses through them call a check first */
     HF_SEG_CHECK_SHIFT = 16,
     /* EFLAGS.TF: every block is one instruction followed by a single-step #DB (cpu/debug.c) */
     HF_TF = 1 << 24,
@@ -69,6 +70,11 @@ enum {
     /* virtual-8086 mode (EFLAGS.VM with PE): CPL 3, 16-bit, real-mode segments, IOPL-sensitive
        PUSHF/POPF/INT n/IRET (SDM Vol. 3A 20.2) */
     HF_VM = 1 << 26,
+    /* real or virtual-8086 mode with a segment whose cached limit is below FFFFh or
+       expand-down: every access is checked by the helper (in these modes the HF_SEG_CHECK
+       bits otherwise only route the accesses that can cross FFFFh, SDM Vol. 3A 20.1.3, to an
+       inline compare) */
+    HF_RM_SMALL_LIMIT = 1 << 27,
 };
 
 /* Segment descriptor cache (SDM Vol. 3A 3.4.3): what a segment load leaves behind. */
@@ -199,6 +205,8 @@ uint64_t x86_read_tsc(CPUX86State *env);
 void x86_far_call_pm(CPUX86State *env, uint32_t sel, uint32_t off, int opsize,
                      uint32_t next_eip);
 void x86_far_ret_pm(CPUX86State *env, int opsize, uint32_t imm);
+/* cpu/helper-prot.c: a size-byte access at seg:off against the cached limit, else #GP/#SS(0) */
+void x86_seg_limit_check(CPUX86State *env, int seg, uint32_t off, int size);
 void x86_iret_pm(CPUX86State *env, int opsize);
 /* IA-32e mode (cpu/long-mode.c): delivery through the 64-bit IDT, IRET in 64-bit mode */
 void x86_deliver_long(CPUX86State *env, int vector, bool soft, bool ext, bool push_err,

@@ -497,9 +497,13 @@ static bool stack32(CPUX86State *env)
     return env->hflags & HF_SS32;
 }
 
-static uint32_t stack_addr(CPUX86State *env, uint32_t sp)
+/* SS:sp for a size-byte access, checked against SS's cached limit: in real mode too, an
+   access that would wrap past FFFFh is #SS (SDM Vol. 3A 20.1.3) */
+static uint32_t stack_addr(CPUX86State *env, uint32_t sp, int size)
 {
-    return env->seg[R_SS].base + (stack32(env) ? sp : (sp & 0xffff));
+    sp = stack32(env) ? sp : (sp & 0xffff);
+    x86_seg_limit_check(env, R_SS, sp, size);
+    return env->seg[R_SS].base + sp;
 }
 
 static void set_sp(CPUX86State *env, uint32_t sp)
@@ -526,8 +530,9 @@ static void helper_far_call(CPUX86State *env, uint32_t sel, uint64_t off64, uint
         return;
     }
     uint32_t sp = (uint32_t)env->regs[R_ESP];
-    cpu_st_data(env, stack_addr(env, sp - opsize), (int)opsize, env->seg[R_CS].selector);
-    cpu_st_data(env, stack_addr(env, sp - 2 * opsize), (int)opsize, next_eip);
+    cpu_st_data(env, stack_addr(env, sp - opsize, (int)opsize), (int)opsize,
+                env->seg[R_CS].selector);
+    cpu_st_data(env, stack_addr(env, sp - 2 * opsize, (int)opsize), (int)opsize, next_eip);
     set_sp(env, sp - 2 * opsize);
     x86_load_seg_real(env, R_CS, (uint16_t)sel);
     env->eip = opsize == 2 ? (off & 0xffff) : off;
@@ -547,8 +552,8 @@ static void helper_far_ret(CPUX86State *env, uint32_t opsize, uint32_t imm)
         return;
     }
     uint32_t sp = (uint32_t)env->regs[R_ESP];
-    uint32_t ip = cpu_ld_data(env, stack_addr(env, sp), (int)opsize);
-    uint32_t cs = cpu_ld_data(env, stack_addr(env, sp + opsize), 2);
+    uint32_t ip = cpu_ld_data(env, stack_addr(env, sp, (int)opsize), (int)opsize);
+    uint32_t cs = cpu_ld_data(env, stack_addr(env, sp + opsize, 2), 2);
     set_sp(env, sp + 2 * opsize + imm);
     x86_load_seg_real(env, R_CS, (uint16_t)cs);
     env->eip = opsize == 2 ? (ip & 0xffff) : ip;
@@ -579,9 +584,9 @@ static void helper_iret(CPUX86State *env, uint32_t opsize, uint32_t unused)
         return;
     }
     uint32_t sp = (uint32_t)env->regs[R_ESP];
-    uint32_t ip = cpu_ld_data(env, stack_addr(env, sp), (int)opsize);
-    uint32_t cs = cpu_ld_data(env, stack_addr(env, sp + opsize), 2);
-    uint32_t fl = cpu_ld_data(env, stack_addr(env, sp + 2 * opsize), (int)opsize);
+    uint32_t ip = cpu_ld_data(env, stack_addr(env, sp, (int)opsize), (int)opsize);
+    uint32_t cs = cpu_ld_data(env, stack_addr(env, sp + opsize, 2), 2);
+    uint32_t fl = cpu_ld_data(env, stack_addr(env, sp + 2 * opsize, (int)opsize), (int)opsize);
     set_sp(env, sp + 3 * opsize);
     x86_load_seg_real(env, R_CS, (uint16_t)cs);
     env->eip = opsize == 2 ? (ip & 0xffff) : ip;

@@ -467,37 +467,52 @@ IRHelper helper_check_io_desc = {"check_io", (void *)helper_check_io,
                                  IR_CALL_MAY_RAISE | IR_CALL_NO_WRITE_GLOBALS, IR_RET_VOID, 3,
                                  {IR_PTR, IR_I32, IR_I32}, NULL};
 
-/* A data access through a segment that may fault (SDM Vol. 3A 5.3 limit checking, 5.7 rights):
-   a null selector is #GP(0); an offset outside the limit is #GP(0), or #SS(0) through SS;
-   expand-down segments hold the offsets above the limit (up to 64 KiB or 4 GiB by the B bit);
-   with SEG_CHECK_WRITE, the segment must be writable data. */
-static void helper_seg_check(CPUX86State *env, uint32_t arg, uint32_t off)
+/* The limit check of a size-byte access at seg:off against the cached limit (SDM Vol. 3A 5.3):
+   #GP(0), or #SS(0) through SS. Expand-down segments hold the offsets above the limit, up to
+   64 KiB or 4 GiB by the B bit. Real and virtual-8086 mode check the cached limit the same way
+   (SDM Vol. 3A 20.1.3: an access that would wrap past FFFFh faults). */
+void x86_seg_limit_check(CPUX86State *env, int seg, uint32_t off, int size)
 {
-    int seg = (int)(arg & 0xff);
-    int vector = seg == R_SS ? 12 : EXCP_GP;
     const SegmentCache *s = &env->seg[seg];
-    uint32_t type = (s->flags >> 8) & 0x1f;
-    if ((s->selector & ~3u) == 0 || !(s->flags & DESC_P_MASK) || !(type & 0x10)) {
-        x86_raise_exception(env, vector, 0);
-    }
-    if (arg & SEG_CHECK_WRITE) {
-        if ((type & 0x18) != 0x10 || !(type & 0x02)) {
-            x86_raise_exception(env, vector, 0); /* code, or read-only data */
-        }
-        return;
-    }
-    if ((type & 0x18) == 0x18 && !(type & 0x02)) {
-        x86_raise_exception(env, vector, 0); /* execute-only code */
-    }
-    uint32_t size = (arg >> 8) & 0xff;
-    uint64_t last = (uint64_t)off + size - 1;
-    if ((type & 0x1c) == 0x14) {
+    int vector = seg == R_SS ? 12 : EXCP_GP;
+    uint64_t last = (uint64_t)off + (uint32_t)size - 1;
+    if (((s->flags >> 8) & 0x1c) == 0x14) {
         uint64_t top = (s->flags & DESC_B_MASK) ? 0xffffffffull : 0xffffull;
         if (off <= s->limit || last > top) {
             x86_raise_exception(env, vector, 0);
         }
     } else if (last > s->limit) {
         x86_raise_exception(env, vector, 0);
+    }
+}
+
+/* A data access through a segment that may fault (SDM Vol. 3A 5.3 limit checking, 5.7 rights):
+   a null selector, a not-present or system segment, or the wrong rights are #GP(0), or #SS(0)
+   through SS; with SEG_CHECK_WRITE, the segment must be writable data; size 0 checks rights
+   only. Real and virtual-8086 mode have no null selectors and no rights checks, only the
+   cached limit (SDM Vol. 3A 20.1.3, 20.2.1). */
+static void helper_seg_check(CPUX86State *env, uint32_t arg, uint32_t off)
+{
+    int seg = (int)(arg & 0xff);
+    int vector = seg == R_SS ? 12 : EXCP_GP;
+    const SegmentCache *s = &env->seg[seg];
+    uint32_t type = (s->flags >> 8) & 0x1f;
+    uint32_t size = (arg >> 8) & 0xff;
+    bool real = !(env->cr[0] & CR0_PE) || (env->eflags & EFL_VM);
+    if (!real) {
+        if ((s->selector & ~3u) == 0 || !(s->flags & DESC_P_MASK) || !(type & 0x10)) {
+            x86_raise_exception(env, vector, 0);
+        }
+        if (arg & SEG_CHECK_WRITE) {
+            if ((type & 0x18) != 0x10 || !(type & 0x02)) {
+                x86_raise_exception(env, vector, 0); /* code, or read-only data */
+            }
+        } else if ((type & 0x18) == 0x18 && !(type & 0x02)) {
+            x86_raise_exception(env, vector, 0); /* execute-only code */
+        }
+    }
+    if (size != 0) {
+        x86_seg_limit_check(env, seg, off, (int)size);
     }
 }
 IRHelper helper_seg_check_desc = {"seg_check", (void *)helper_seg_check,

@@ -55,12 +55,13 @@ static unsigned dpl_of(uint32_t hi) { return (hi >> 13) & 3; }
 typedef struct Stack {
     uint32_t base, sp;
     bool big;
+    bool check; /* the current SS: accesses are checked against its limit, #SS(0) */
 } Stack;
 
 static Stack stack_of(CPUX86State *env)
 {
     Stack st = {env->seg[R_SS].base, (uint32_t)env->regs[R_ESP],
-                (env->seg[R_SS].flags & DESC_B_MASK) != 0};
+                (env->seg[R_SS].flags & DESC_B_MASK) != 0, true};
     if (!st.big) {
         st.sp &= 0xffff;
     }
@@ -73,11 +74,17 @@ static void st_push(CPUX86State *env, Stack *st, int size, uint32_t v)
     if (!st->big) {
         st->sp &= 0xffff;
     }
+    if (st->check) {
+        x86_seg_limit_check(env, R_SS, st->sp, size); /* SDM Vol. 3A 5.3 */
+    }
     cpu_st_data(env, st->base + st->sp, size, v);
 }
 
 static uint32_t st_pop(CPUX86State *env, Stack *st, int size)
 {
+    if (st->check) {
+        x86_seg_limit_check(env, R_SS, st->sp, size); /* SDM Vol. 3A 5.3 */
+    }
     uint32_t v = cpu_ld_data(env, st->base + st->sp, size);
     st->sp += (uint32_t)size;
     if (!st->big) {
@@ -226,7 +233,7 @@ void x86_far_call_pm(CPUX86State *env, uint32_t sel, uint32_t off, int opsize,
         SegmentCache new_ss;
         load_inner_ss(env, ss, dpl, &new_ss);
         Stack old = stack_of(env);
-        Stack st = {new_ss.base, esp, (new_ss.flags & DESC_B_MASK) != 0};
+        Stack st = {new_ss.base, esp, (new_ss.flags & DESC_B_MASK) != 0, false};
         if (!st.big) {
             st.sp &= 0xffff;
         }
@@ -320,7 +327,8 @@ static void far_return(CPUX86State *env, Stack *st, int opsize, uint32_t extra, 
     env->eip = opsize == 2 ? (eip & 0xffff) : eip;
     if (outer) {
         env->seg[R_SS] = new_ss;
-        Stack ns = {new_ss.base, new_esp + (iret ? 0 : extra), (new_ss.flags & DESC_B_MASK) != 0};
+        Stack ns = {new_ss.base, new_esp + (iret ? 0 : extra),
+                    (new_ss.flags & DESC_B_MASK) != 0, false};
         if (!ns.big) {
             ns.sp &= 0xffff;
         }

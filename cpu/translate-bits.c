@@ -37,7 +37,7 @@ bool gen_bt(DisasContext *dc)
             ir_emit_sar(f, dc->ty, disp, soff, gen_const(dc, size_log2(size) + 3));
             ir_emit_shl(f, dc->ty, disp, disp, gen_const(dc, size_log2(size)));
             ir_emit_add(f, dc->ty, ea, gen_effective_offset(dc), disp);
-            dc->addr = gen_seg_linear(dc, in->mem.seg, ea, in->addrsize);
+            dc->addr = gen_seg_access(dc, in->mem.seg, ea, in->addrsize, size, false);
         }
     }
     int v = gen_read_operand(dc, 0);

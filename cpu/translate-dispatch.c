@@ -167,6 +167,14 @@ static bool gen_protection_checks(DisasContext *dc)
 
 bool x86_translate_insn(DisasContext *dc)
 {
+    if ((dc->insn.prefixes & (PFX_VEX | PFX_EVEX)) &&
+        (!(dc->hflags & HF_PE) || (dc->hflags & HF_VM))) {
+        /* VEX and EVEX are not recognized in real and virtual-8086 mode: C4/C5 are LES/LDS
+           and 62 is BOUND there (SDM Vol. 2A 2.3.1, Vol. 2 LES, BOUND), and the forms the
+           decoder took for prefixes have a register operand: #UD */
+        gen_raise(dc, EXCP_UD);
+        return true;
+    }
     X86TranslateFn fn = translate_fn[dc->insn.mnemonic];
     if (!fn) {
         return false;

@@ -104,7 +104,7 @@ bool gen_xlat(DisasContext *dc)
     int al = gen_reg_read(dc, R_EAX, 1, false);
     int off = gen_temp(dc);
     ir_emit_add(dc->f, dc->ty, off, dc->reg[R_EBX], al);
-    int v = gen_load(dc, gen_seg_linear(dc, gen_default_seg(dc), off, in->addrsize), 1);
+    int v = gen_load(dc, gen_seg_access(dc, gen_default_seg(dc), off, in->addrsize, 1, false), 1);
     gen_reg_write(dc, R_EAX, 1, false, v);
     return true;
 }

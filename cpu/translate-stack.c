@@ -9,12 +9,13 @@
  */
 #include "cpu/translate.h"
 
-/* SS:(sp - k * size), the offset wrapped to the stack width */
-static int gen_slot(DisasContext *dc, int sp, int k, int size)
+/* SS:(sp - k * size), the offset wrapped to the stack width and checked against SS's limit
+   for a size-byte access (SDM Vol. 3A 6.12.1 #SS; real mode 20.1.3) */
+static int gen_slot(DisasContext *dc, int sp, int k, int size, bool write)
 {
     int t = gen_temp(dc);
     ir_emit_addi(dc->f, dc->ty, t, sp, -(int64_t)k * size);
-    return gen_seg_linear(dc, R_SS, t, dc->sw);
+    return gen_seg_access(dc, R_SS, t, dc->sw, size, write);
 }
 
 bool gen_push_pop(DisasContext *dc)
@@ -53,13 +54,13 @@ bool gen_push_pop(DisasContext *dc)
         /* load, store, then commit eSP: a faulting store leaves eSP untouched. An eSP-based
            destination address uses eSP after the increment (SDM POP). */
         int sp = gen_stack_ptr(dc);
-        int v = gen_load(dc, gen_seg_linear(dc, R_SS, sp, dc->sw), size);
+        int v = gen_load(dc, gen_seg_access(dc, R_SS, sp, dc->sw, size, false), size);
         int nsp = gen_temp(dc);
         ir_emit_addi(f, dc->ty, nsp, sp, size);
         if (in->mem.base == R_ESP) {
             int ea = gen_temp(dc);
             ir_emit_addi(f, dc->ty, ea, gen_effective_offset(dc), size);
-            dc->addr = gen_seg_linear(dc, in->mem.seg, ea, in->addrsize);
+            dc->addr = gen_seg_access(dc, in->mem.seg, ea, in->addrsize, size, false);
         }
         gen_write_operand(dc, 0, v);
         gen_stack_write(dc, nsp);
@@ -84,14 +85,14 @@ bool gen_pusha_popa(DisasContext *dc)
             v[r] = gen_reg_read(dc, r, size, false);
         }
         for (int r = 0; r < 8; r++) {
-            gen_store(dc, gen_slot(dc, sp, r + 1, size), size, v[r]);
+            gen_store(dc, gen_slot(dc, sp, r + 1, size, true), size, v[r]);
         }
         ir_emit_addi(f, dc->ty, nsp, sp, -8 * size);
     } else {
         int v[8];
         for (int r = 7; r >= 0; r--) {
             if (r != R_ESP) {
-                v[r] = gen_load(dc, gen_slot(dc, sp, -(7 - r), size), size);
+                v[r] = gen_load(dc, gen_slot(dc, sp, -(7 - r), size, false), size);
             }
         }
         for (int r = 0; r < 8; r++) {
@@ -148,16 +149,16 @@ static void gen_enter(DisasContext *dc)
     int level = (int)(in->imm2 & 31);
     int sp = gen_stack_ptr(dc);
     int ebp = gen_reg_read(dc, R_EBP, sw, false);
-    gen_store(dc, gen_slot(dc, sp, 1, size), size, gen_reg_read(dc, R_EBP, size, false));
+    gen_store(dc, gen_slot(dc, sp, 1, size, true), size, gen_reg_read(dc, R_EBP, size, false));
     int frame = gen_temp(dc);
     ir_emit_addi(f, dc->ty, frame, sp, -size);
     int k = 1;
     if (level > 0) {
         for (int i = 1; i < level; i++) {
-            int v = gen_load(dc, gen_slot(dc, ebp, i, size), size);
-            gen_store(dc, gen_slot(dc, sp, ++k, size), size, v);
+            int v = gen_load(dc, gen_slot(dc, ebp, i, size, false), size);
+            gen_store(dc, gen_slot(dc, sp, ++k, size, true), size, v);
         }
-        gen_store(dc, gen_slot(dc, sp, ++k, size), size, frame);
+        gen_store(dc, gen_slot(dc, sp, ++k, size, true), size, frame);
     }
     int nsp = gen_temp(dc);
     ir_emit_addi(f, dc->ty, nsp, sp, -(int64_t)k * size - alloc);
@@ -170,7 +171,7 @@ static void gen_leave(DisasContext *dc)
 {
     int size = dc->insn.opsize, sw = dc->sw;
     int sp = gen_reg_read(dc, R_EBP, sw, false);
-    int v = gen_load(dc, gen_seg_linear(dc, R_SS, sp, sw), size);
+    int v = gen_load(dc, gen_seg_access(dc, R_SS, sp, sw, size, false), size);
     int nsp = gen_temp(dc);
     ir_emit_addi(dc->f, dc->ty, nsp, sp, size);
     gen_stack_write(dc, nsp);

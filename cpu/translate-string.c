@@ -48,8 +48,12 @@ static void gen_string_once(DisasContext *dc, int size, int delta)
     uint16_t mn = in->mnemonic;
     const StrOp *o = &str_ops[mn];
     int asz = in->addrsize;
-    int src_addr = o->src ? gen_seg_linear(dc, gen_default_seg(dc), dc->reg[R_ESI], asz) : -1;
-    int dst_addr = o->dst ? gen_seg_linear(dc, R_ES, dc->reg[R_EDI], asz) : -1;
+    /* both operands checked against their segments' limits and rights before any access
+       (SDM Vol. 3A 5.3; real mode 20.1.3) */
+    bool dst_write = mn == MN_MOVS || mn == MN_STOS || mn == MN_INS;
+    int src_addr =
+        o->src ? gen_seg_access(dc, gen_default_seg(dc), dc->reg[R_ESI], asz, size, false) : -1;
+    int dst_addr = o->dst ? gen_seg_access(dc, R_ES, dc->reg[R_EDI], asz, size, dst_write) : -1;
     int port = (mn == MN_INS || mn == MN_OUTS) ? gen_reg_read(dc, R_EDX, 2, false) : -1;
     int a = -1, b = -1;
 

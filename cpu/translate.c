@@ -176,6 +176,52 @@ int gen_seg_linear(DisasContext *dc, int seg, int offset, int addrsize)
     return gen_linear(dc, seg, offset);
 }
 
+/* Whether an access of `size` bytes at an offset of `addrsize` bytes through `seg` can fail
+   the segment's checks, as far as the TB key (hflags) tells. */
+static bool seg_check_needed(DisasContext *dc, int seg, int size, int addrsize)
+{
+    if (!(dc->hflags & (1u << (HF_SEG_CHECK_SHIFT + seg)))) {
+        return false;
+    }
+    if ((dc->hflags & HF_PE) && !(dc->hflags & HF_VM)) {
+        return true;
+    }
+    /* real and virtual-8086 mode: the limit is the only check (SDM Vol. 3A 20.1.3). With a
+       cached limit of at least FFFFh a one-byte access at a 16-bit offset cannot cross it, so
+       only wider or 32-bit-addressed accesses pay for the check. */
+    return size > 1 || addrsize > 2 || (dc->hflags & HF_RM_SMALL_LIMIT);
+}
+
+/* The check of an access of `size` bytes at seg:offset (offset already wrapped), when the
+   hflags say it can fail; write also checks that the segment is writable (protected mode). */
+void gen_seg_check(DisasContext *dc, int seg, int offset, int size, int addrsize, bool write)
+{
+    if (!seg_check_needed(dc, seg, size, addrsize)) {
+        return;
+    }
+    uint32_t arg = (uint32_t)seg | (uint32_t)size << 8 | (write ? SEG_CHECK_WRITE : 0);
+    bool real = !(dc->hflags & HF_PE) || (dc->hflags & HF_VM);
+    if (real && addrsize == 2 && !(dc->hflags & HF_RM_SMALL_LIMIT)) {
+        /* the common real-mode case, a 16-bit offset and an expand-up cached limit of at
+           least FFFFh: compare inline, call the helper (which raises) only when the access
+           crosses the limit */
+        int lim = gen_temp(dc);
+        ir_emit_ld(dc->f, dc->ty, lim, dc->f->env, IR_MO_32,
+                   (int32_t)offsetof(CPUX86State, seg[seg].limit));
+        ir_emit_chk_gtu(dc->f, offset, lim, (uint32_t)size - 1, &helper_seg_check_desc, arg);
+        return;
+    }
+    int args[3] = {dc->f->env, gen_const(dc, arg), offset};
+    gen_call(dc, &helper_seg_check_desc, -1, args);
+}
+
+int gen_seg_access(DisasContext *dc, int seg, int offset, int addrsize, int size, bool write)
+{
+    offset = gen_ext(dc, offset, addrsize, false);
+    gen_seg_check(dc, seg, offset, size, addrsize, write);
+    return gen_linear(dc, seg, offset);
+}
+
 int gen_default_seg(DisasContext *dc)
 {
     return dc->insn.seg_override >= 0 ? dc->insn.seg_override : R_DS;
@@ -332,12 +378,8 @@ int gen_mem_addr(DisasContext *dc)
     if (dc->addr < 0) {
         int seg = dc->insn.mem.seg;
         int off = gen_effective_offset(dc);
-        if (dc->hflags & (1u << (HF_SEG_CHECK_SHIFT + seg))) {
-            /* limit and presence (SDM Vol. 3A 5.3); writes check rights in gen_write_operand */
-            int args[3] = {dc->f->env, gen_const(dc, seg | mem_operand_size(&dc->insn) << 8),
-                           off};
-            gen_call(dc, &helper_seg_check_desc, -1, args);
-        }
+        /* limit and presence (SDM Vol. 3A 5.3); writes check rights in gen_write_operand */
+        gen_seg_check(dc, seg, off, mem_operand_size(&dc->insn), dc->insn.addrsize, false);
         dc->addr = gen_linear(dc, seg, off);
     }
     return dc->addr;
@@ -387,7 +429,9 @@ void gen_write_operand(DisasContext *dc, int k, int val)
     } else {
         int addr = gen_mem_addr(dc);
         int seg = dc->insn.mem.seg;
-        if (dc->hflags & (1u << (HF_SEG_CHECK_SHIFT + seg))) {
+        if ((dc->hflags & (1u << (HF_SEG_CHECK_SHIFT + seg))) && (dc->hflags & HF_PE) &&
+            !(dc->hflags & HF_VM)) {
+            /* rights only (size 0): the limit was checked with the address */
             int args[3] = {dc->f->env, gen_const(dc, seg | SEG_CHECK_WRITE), gen_const(dc, 0)};
             gen_call(dc, &helper_seg_check_desc, -1, args);
         }
@@ -397,8 +441,10 @@ void gen_write_operand(DisasContext *dc, int k, int val)
 
 /* ---- stack (SS:eSP, 16- or 32-bit per SS.B) ---- */
 
-static int gen_stack_addr(DisasContext *dc, int sp)
+/* SS:sp for an access of `size` bytes, checked against SS's limit (SDM Vol. 3A 6.12.1 #SS) */
+static int gen_stack_addr(DisasContext *dc, int sp, int size, bool write)
 {
+    gen_seg_check(dc, R_SS, sp, size, dc->sw, write);
     return gen_linear(dc, R_SS, sp);
 }
 
@@ -411,7 +457,7 @@ void gen_push(DisasContext *dc, int val, int size)
     if (dc->sw == 2) {
         ir_emit_unop(f, IR_ext16u, dc->ty, sp, sp);
     }
-    gen_store(dc, gen_stack_addr(dc, sp), size, val);
+    gen_store(dc, gen_stack_addr(dc, sp, size, true), size, val);
     gen_reg_write(dc, R_ESP, dc->sw, false, sp);
 }
 
@@ -424,7 +470,7 @@ int gen_pop(DisasContext *dc, int size)
         sp = ir_temp_new(f, dc->ty);
         ir_emit_unop(f, IR_ext16u, dc->ty, sp, esp);
     }
-    int val = gen_load(dc, gen_stack_addr(dc, sp), size);
+    int val = gen_load(dc, gen_stack_addr(dc, sp, size, false), size);
     int nsp = ir_temp_new(f, dc->ty);
     ir_emit_addi(f, dc->ty, nsp, sp, size);
     gen_reg_write(dc, R_ESP, dc->sw, false, nsp);

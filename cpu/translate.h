@@ -92,6 +92,9 @@ int gen_flags_image(DisasContext *dc);           /* CF PF AF ZF SF OF at their E
 void gen_set_flags_image(DisasContext *dc, int img); /* flags from an EFLAGS image */
 void gen_flags(DisasContext *dc, IRFlagsOp op, int size, int res, int a, int b, int c);
 int gen_seg_linear(DisasContext *dc, int seg, int offset, int addrsize); /* wrap, add base */
+/* gen_seg_linear with the segment checks of a size-byte access (a read, or a write) */
+int gen_seg_access(DisasContext *dc, int seg, int offset, int addrsize, int size, bool write);
+void gen_seg_check(DisasContext *dc, int seg, int offset, int size, int addrsize, bool write);
 int gen_default_seg(DisasContext *dc);           /* DS or the segment override */
 void gen_raise(DisasContext *dc, int vector);    /* a fault at this instruction */
 void gen_trap(DisasContext *dc, int arg);        /* a trap after it: vector | TRAP_SOFT */

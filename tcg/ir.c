@@ -296,6 +296,11 @@ int ir_emit_call(IRFunc *f, const IRHelper *h, int ret, const int *args)
     return f->nb_ops - 1;
 }
 
+int ir_emit_chk_gtu(IRFunc *f, int a, int b, uint32_t bias, const IRHelper *h, uint32_t arg)
+{
+    return EMIT(IR_chk_gtu, IR_I32, a, b, (IRArg)bias, (IRArg)h, (IRArg)arg);
+}
+
 int ir_emit_insn_start(IRFunc *f, uint64_t pc)
 {
     return EMIT(IR_insn_start, IR_I32, (IRArg)(uint32_t)pc, (IRArg)(uint32_t)(pc >> 32));

@@ -250,6 +250,8 @@ int ir_emit_extract(IRFunc *f, IRType t, int d, int a, int pos, int len, bool si
 int ir_emit_setcond(IRFunc *f, IRType t, IRCond c, int d, int a, int b);
 int ir_emit_movcond(IRFunc *f, IRType t, IRCond c, int d, int c1, int c2, int v1, int v2);
 int ir_emit_brcond(IRFunc *f, IRType t, IRCond c, int a, int b, int label);
+/* if (u32)(a + bias) > (u32)b: h(env, arg, a), a helper (env, i32, i32) that raises */
+int ir_emit_chk_gtu(IRFunc *f, int a, int b, uint32_t bias, const IRHelper *h, uint32_t arg);
 int ir_emit_br(IRFunc *f, int label);
 int ir_emit_label(IRFunc *f, int label);
 int ir_emit_ld(IRFunc *f, IRType t, int d, int base, unsigned memop, int32_t offset);

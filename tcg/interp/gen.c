@@ -670,6 +670,15 @@ static void gen_op(Gen *g, IROp *op)
             }
             break;
         }
+        case IR_chk_gtu:
+            emit(g, INTERP_chk_gtu);
+            emit(g, in[0]);
+            emit(g, in[1]);
+            emit(g, (unsigned)ir_carg(op, 0));
+            emit(g, const_slot(g, (uintptr_t)ir_carg(op, 1)));
+            emit(g, const_slot(g, (uint32_t)ir_carg(op, 2)));
+            emit(g, insn_index_operand(g));
+            break;
         case IR_call:
             emit(g, INTERP_call);
             emit(g, h->nargs);
@@ -733,6 +742,9 @@ static int alloc_constants(Gen *g)
                 return -1;
             }
             const_slot(g, (uintptr_t)h);
+        } else if (op->opc == IR_chk_gtu) {
+            const_slot(g, (uintptr_t)ir_carg(op, 1));
+            const_slot(g, (uint32_t)ir_carg(op, 2));
         } else if (op->opc == IR_setcond) {
             IRCond c = (IRCond)ir_carg(op, 0);
             if (c == IR_COND_NEVER || c == IR_COND_ALWAYS) {

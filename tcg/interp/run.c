@@ -383,6 +383,17 @@ enter_tb:
         DISPATCH();
     }
 
+    OP(chk_gtu)
+    {
+        if ((uint32_t)(R(1) + ip[3]) > (uint32_t)R(2)) {
+            const IRHelper *h = (const IRHelper *)(uintptr_t)R(4);
+            env->cur_tb = tb;
+            env->insn_index = ip[6];
+            ((void (*)(void *, uint32_t, uint32_t))h->func)(env, (uint32_t)R(5), (uint32_t)R(1));
+        }
+        NEXT(chk_gtu);
+    }
+
     /* ---- globals: env + offset ---- */
     OP(ldg32)
     {

@@ -899,6 +899,9 @@ static void gen_op(X64Ctx *c, const IROp *op)
     case IR_gst:
         x64_gen_gst(c, op);
         break;
+    case IR_chk_gtu:
+        x64_gen_chk_gtu(c, op);
+        break;
     case IR_call:
         gen_call(c, op);
         break;
@@ -935,7 +938,7 @@ static X64Priv *priv_reserve(TCGContext *s, IRFunc *f)
     for (int i = 0; i < f->nb_ops; i++) {
         int opc = f->ops[i].opc;
         branches += opc == IR_br || opc == IR_brcond;
-        mem_ops += opc == IR_gld || opc == IR_gst;
+        mem_ops += opc == IR_gld || opc == IR_gst || opc == IR_chk_gtu;
     }
     for (int t = 0; t < f->nb_globals; t++) {
         globals += f->temps[t].kind == TEMP_GLOBAL;

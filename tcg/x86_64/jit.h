@@ -87,10 +87,13 @@ typedef struct X64SlowPath {
     uint8_t *resume;    /* first instruction after the fast path */
     uint32_t memop;
     bool is_store;
+    bool is_check;      /* chk_gtu: call check_fn(env, check_arg, addr_reg) */
     bool is64;          /* type of the loaded/stored value */
     bool val_is_const;
     int8_t addr_reg, val_reg, dst_reg, scratch_reg;
     int64_t val_const;
+    void *check_fn;
+    uint32_t check_arg;
     uint16_t save_mask; /* caller-saved registers live across the call */
     int insn_index;
     int wb_first, wb_count; /* in X64Priv.wb */
@@ -197,6 +200,7 @@ void x64_gen_ld(X64Ctx *c, const IROp *op);
 void x64_gen_st(X64Ctx *c, const IROp *op);
 void x64_gen_gld(X64Ctx *c, const IROp *op);
 void x64_gen_gst(X64Ctx *c, const IROp *op);
+void x64_gen_chk_gtu(X64Ctx *c, const IROp *op);
 /* emit all queued slow paths; false if the cache ran out */
 bool x64_gen_slow_paths(X64Ctx *c);
 /* store tb into env->cur_tb and the instruction index into env->insn_index (clobbers scratch) */

@@ -276,6 +276,27 @@ void x64_gen_gst(X64Ctx *c, const IROp *op)
     x64_ra_free_dead_inputs(c);
 }
 
+/* chk_gtu: the compare inline, the failing call out of line like a TLB miss */
+void x64_gen_chk_gtu(X64Ctx *c, const IROp *op)
+{
+    int a = ir_iarg(op, 0), bnd = ir_iarg(op, 1);
+    X64Reg ra = x64_ra_load(c, a, X64_ALLOC_REGS);
+    X64Reg rb = x64_ra_load(c, bnd, X64_ALLOC_REGS);
+    X64Reg t1 = x64_ra_alloc(c, X64_ALLOC_REGS, false);
+    X64SlowPath *sp = new_slow_path(c);
+    snapshot_state(c, sp, (uint16_t)R(t1));
+    x64_lea(&c->b, t1, x64_mem(ra, (int32_t)ir_carg(op, 0)), false); /* lea t1d, [a + bias] */
+    x64_alu_rr(&c->b, X64_CMP, t1, rb, false);                       /* cmp t1d, bd */
+    sp->jcc_field = x64_jcc32(&c->b, X64_CC_A);                       /* ja slow_path */
+    sp->resume = c->b.ptr;
+    sp->is_check = true;
+    sp->check_fn = ((const IRHelper *)ir_carg(op, 1))->func;
+    sp->check_arg = (uint32_t)ir_carg(op, 2);
+    sp->addr_reg = (int8_t)ra;
+    sp->scratch_reg = (int8_t)t1;
+    x64_ra_free_dead_inputs(c);
+}
+
 /* ---- slow paths ---- */
 
 static size_t slow_path_bound(const X64SlowPath *sp)
@@ -310,7 +331,13 @@ static void emit_slow_path(X64Ctx *c, const X64SlowPath *sp)
     }
     /* arguments (env, addr, [val,] memop): sources may sit in argument registers, so order the
        moves so that none overwrites a source still to be read */
-    if (!sp->is_store) {
+    if (sp->is_check) {
+        x64_mov_rr(b, X64_RDX, a, false);                     /* mov edx, a */
+        x64_mov_ri(b, X64_RSI, sp->check_arg, false);         /* mov esi, arg */
+        x64_mov_rr(b, X64_RDI, X64_REG_ENV, true);            /* mov rdi, rbp */
+        x64_gen_store_precise_state(c, sp->insn_index, X64_RAX);
+        x64_call_abs(b, sp->check_fn, X64_RAX);               /* call check_fn */
+    } else if (!sp->is_store) {
         if (a != X64_RSI || !a64) {
             x64_mov_rr(b, X64_RSI, a, a64); /* mov rsi, addr */
         }
@@ -336,11 +363,15 @@ static void emit_slow_path(X64Ctx *c, const X64SlowPath *sp)
         }
         x64_mov_ri(b, X64_RCX, sp->memop, false); /* mov ecx, memop */
     }
-    x64_mov_rr(b, X64_RDI, X64_REG_ENV, true); /* mov rdi, rbp */
-    x64_gen_store_precise_state(c, sp->insn_index, X64_RAX);
-    if (sp->is_store) {
+    if (sp->is_check) {
+        /* done above */
+    } else if (sp->is_store) {
+        x64_mov_rr(b, X64_RDI, X64_REG_ENV, true); /* mov rdi, rbp */
+        x64_gen_store_precise_state(c, sp->insn_index, X64_RAX);
         x64_call_abs(b, (void *)softmmu_st_slow, X64_RAX); /* call softmmu_st_slow */
     } else {
+        x64_mov_rr(b, X64_RDI, X64_REG_ENV, true); /* mov rdi, rbp */
+        x64_gen_store_precise_state(c, sp->insn_index, X64_RAX);
         x64_call_abs(b, (void *)softmmu_ld_slow, X64_RAX); /* call softmmu_ld_slow */
         X64Reg d = (X64Reg)sp->dst_reg;
         if (d != X64_RAX || !sp->is64) {

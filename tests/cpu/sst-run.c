@@ -357,9 +357,9 @@ static const char *skip_reason(const Test *t)
     if (lock && len == X86_DECODE_INVALID && t->excp != 6) {
         return "LOCK on a non-lockable instruction: ignored by the 286, #UD on a 386+";
     }
-    /* the 286's instruction length limit is 10 bytes (#UD beyond), a 386+'s is 15 */
-    if (t->excp == 6 && len > 10) {
-        return "over 10 bytes: #UD on the 286, a valid instruction on a 386+ (limit 15)";
+    /* the 286's instruction length limit is 10 bytes (#UD or #GP beyond), a 386+'s is 15 */
+    if ((t->excp == 6 || t->excp == 13) && len > 10) {
+        return "over 10 bytes: #UD/#GP on the 286, a valid instruction on a 386+ (limit 15)";
     }
     /* MOV Sreg with ModRM.reg 4 or 5 names FS or GS on a 386+; the 286 has neither (#UD) */
     if (len > 0 && d.mnemonic == MN_MOV && d.map == 0 && (d.opcode == 0x8c || d.opcode == 0x8e) &&
@@ -367,6 +367,28 @@ static const char *skip_reason(const Test *t)
         return "MOV to or from FS/GS: #UD on the 286, which has no FS and GS";
     }
     return NULL;
+}
+
+/*
+ * Registers not compared, for a 286 difference that leaves the test otherwise meaningful: a
+ * string instruction whose word operand overruns offset FFFFh (#GP, exception 13) has already
+ * stepped SI/DI (and, repeated, CX) on the 286, while a 386+ faults before any register changes
+ * (SDM Vol. 3A 6.6: faults are restartable). The fault itself is still checked.
+ */
+static uint32_t ignored_regs(const Test *t)
+{
+    X86Insn d;
+    if (t->excp != 13 || x86_decode(&d, t->bytes, t->nbytes, 16) <= 0) {
+        return 0;
+    }
+    switch (d.mnemonic) {
+    case MN_MOVS: case MN_CMPS: case MN_SCAS: case MN_LODS: case MN_STOS: case MN_INS:
+    case MN_OUTS:
+        return 1u << R_SI | 1u << R_DI |
+               ((d.prefixes & (PFX_REP | PFX_REPNE)) ? 1u << R_CX : 0);
+    default:
+        return 0;
+    }
 }
 
 /* ---- running ---- */
@@ -418,6 +440,15 @@ static int run_test(Machine *m, const Test *t, uint16_t flags_mask, char *buf, s
     size_t len = 0;
 #define OUT(...) (len += (size_t)snprintf(buf + len, len < n ? n - len : 0, __VA_ARGS__))
     load_state(m, t);
+    if (t->excp == 13) {
+        /* an SS-relative overrun of offset FFFFh is interrupt 13 on the 286 but #SS, interrupt
+           12, on a 386+ (SDM Vol. 3A 20.1.3, Table 20-2): vector 12 gets vector 13's handler,
+           whose frame is the same (no error code in real mode) */
+        uint8_t v13[4];
+        harness_read(m, 13 * 4, v13, 4);
+        harness_write(m, 12 * 4, v13, 4);
+    }
+    uint32_t ignored = ignored_regs(t);
     int st = harness_run(m, 1000);
     int diffs = 0;
     if (st != HARNESS_HALTED) {
@@ -429,7 +460,7 @@ static int run_test(Machine *m, const Test *t, uint16_t flags_mask, char *buf, s
     for (int i = 0; i < NB_REGS; i++) {
         uint16_t want = (t->fina.given & (1u << i)) ? t->fina.regs[i] : t->init.regs[i];
         uint16_t got = r.regs[i];
-        uint16_t mask = i == R_FL ? flags_mask : 0xffff;
+        uint16_t mask = i == R_FL ? flags_mask : (ignored & (1u << i)) ? 0 : 0xffff;
         if ((want & mask) != (got & mask)) {
             OUT(" %s want %04x got %04x", reg_names[i], want & mask, got & mask);
             if (i == R_FL) {
