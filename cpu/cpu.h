@@ -201,6 +201,8 @@ bool x86_write_msr(CPUX86State *env, uint32_t index, uint64_t v);
 /* The time-stamp counter: the virtual clock in ns plus what the guest wrote (SDM Vol. 3B
    17.17: a constant-rate TSC) */
 uint64_t x86_read_tsc(CPUX86State *env);
+/* Load a descriptor cache from a descriptor's two dwords (cpu/seg.c) */
+void x86_seg_cache_load(SegmentCache *s, uint32_t sel, uint32_t lo, uint32_t hi);
 /* Protected-mode far transfers (cpu/seg.c) */
 void x86_far_call_pm(CPUX86State *env, uint32_t sel, uint32_t off, int opsize,
                      uint32_t next_eip);

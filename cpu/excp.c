@@ -61,18 +61,6 @@ static void read_descriptor(CPUX86State *env, uint16_t sel, uint32_t *lo, uint32
     *hi = cpu_ld_data(env, base + index + 4, 4);
 }
 
-static void load_cache(SegmentCache *s, uint16_t sel, uint32_t lo, uint32_t hi)
-{
-    s->selector = sel;
-    s->base = (lo >> 16) | ((hi & 0xff) << 16) | (hi & 0xff000000u);
-    uint32_t limit = (lo & 0xffff) | (hi & 0xf0000);
-    if (hi & DESC_G_MASK) {
-        limit = (limit << 12) | 0xfff;
-    }
-    s->limit = limit;
-    s->flags = hi & 0x00f0ff00u;
-}
-
 static unsigned cpl_of(CPUX86State *env)
 {
     return (env->hflags & HF_CPL_MASK) >> HF_CPL_SHIFT;
@@ -200,7 +188,7 @@ static void deliver_protected(CPUX86State *env, int vector, bool soft, bool ext,
         if (!(shi & DESC_P_MASK)) {
             x86_raise_exception(env, 12, (ss_sel & ~3u) + ext_bit); /* #SS */
         }
-        load_cache(&new_ss, (uint16_t)ss_sel, slo, shi);
+        x86_seg_cache_load(&new_ss, (uint16_t)ss_sel, slo, shi);
         st = (Stack){new_ss.base, esp, (new_ss.flags & DESC_B_MASK) != 0};
         if (!st.big) {
             st.sp &= 0xffff;
@@ -243,7 +231,7 @@ static void deliver_protected(CPUX86State *env, int vector, bool soft, bool ext,
     } else {
         env->regs[R_ESP] = (env->regs[R_ESP] & ~0xffffull) | st.sp;
     }
-    load_cache(&env->seg[R_CS], (uint16_t)((sel & ~3u) | new_cpl), clo, chi);
+    x86_seg_cache_load(&env->seg[R_CS], (uint16_t)((sel & ~3u) | new_cpl), clo, chi);
     env->eip = gate32 ? offset : (offset & 0xffff);
     env->eflags &= ~(uint32_t)(EFL_TF | EFL_NT | EFL_RF | EFL_VM);
     if (!(type & 1)) {

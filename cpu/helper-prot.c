@@ -42,18 +42,6 @@ static bool fetch_descriptor(CPUX86State *env, uint32_t sel, uint32_t *lo, uint3
     return true;
 }
 
-static void cache_from(SegmentCache *s, uint32_t sel, uint32_t lo, uint32_t hi)
-{
-    s->selector = sel;
-    s->base = (lo >> 16) | ((hi & 0xff) << 16) | (hi & 0xff000000u);
-    uint32_t limit = (lo & 0xffff) | (hi & 0xf0000);
-    if (hi & DESC_G_MASK) {
-        limit = (limit << 12) | 0xfff;
-    }
-    s->limit = limit;
-    s->flags = hi & 0x00f0ff00u;
-}
-
 /* LTR r/m16 (SDM Vol. 2A LTR): an available TSS descriptor from the GDT; marks it busy. */
 static void helper_ltr(CPUX86State *env, uint32_t sel)
 {
@@ -85,7 +73,7 @@ static void helper_ltr(CPUX86State *env, uint32_t sel)
     }
     hi |= 2u << 8; /* busy */
     cpu_st_data(env, env->gdt.base + (sel & ~7u) + 4, 4, hi);
-    cache_from(&env->tr, sel, lo, hi);
+    x86_seg_cache_load(&env->tr, sel, lo, hi);
     env->tr.base |= (uint64_t)base_hi << 32;
 }
 IRHelper helper_ltr_desc = {"ltr", (void *)helper_ltr,
@@ -116,7 +104,7 @@ static void helper_lldt(CPUX86State *env, uint32_t sel)
     if (!(hi & DESC_P_MASK)) {
         x86_raise_exception(env, 11, sel & ~3u);
     }
-    cache_from(&env->ldt, sel, lo, hi);
+    x86_seg_cache_load(&env->ldt, sel, lo, hi);
 }
 IRHelper helper_lldt_desc = {"lldt", (void *)helper_lldt,
                              IR_CALL_MAY_RAISE | IR_CALL_NO_WRITE_GLOBALS, IR_RET_VOID, 2,

@@ -138,18 +138,6 @@ static void load_descriptor(CPUX86State *env, uint16_t selector, uint32_t *lo, u
     }
 }
 
-static void seg_from_descriptor(SegmentCache *s, uint16_t selector, uint32_t lo, uint32_t hi)
-{
-    s->selector = selector;
-    s->base = (lo >> 16) | ((hi & 0xff) << 16) | (hi & 0xff000000u);
-    uint32_t limit = (lo & 0xffff) | (hi & 0xf0000);
-    if (hi & DESC_G_MASK) {
-        limit = (limit << 12) | 0xfff;
-    }
-    s->limit = limit;
-    s->flags = hi & 0x00f0ff00u;
-}
-
 /* MOV/POP to a data or stack segment register (SDM Vol. 2B MOV "Operation", Vol. 3A 5.5-5.7):
    SS takes a writable data segment with RPL = DPL = CPL; DS/ES/FS/GS take data or readable code,
    with max(CPL, RPL) <= DPL unless the code is conforming; a null selector is fine except in SS.
@@ -200,7 +188,7 @@ static void helper_load_seg(CPUX86State *env, uint32_t seg, uint32_t selector)
             x86_raise_exception(env, 11, selector & ~3u); /* #NP */
         }
     }
-    seg_from_descriptor(&env->seg[seg], (uint16_t)selector, lo, hi);
+    x86_seg_cache_load(&env->seg[seg], (uint16_t)selector, lo, hi);
     x86_update_hflags(env);
 }
 IRHelper helper_load_seg_desc = {"load_seg", (void *)helper_load_seg, IR_CALL_MAY_RAISE,
@@ -237,7 +225,7 @@ static void helper_ljmp(CPUX86State *env, uint32_t selector, uint64_t offset64)
         x86_raise_exception(env, 11, selector & ~3u);
     }
     unsigned cpl = (env->hflags & HF_CPL_MASK) >> HF_CPL_SHIFT;
-    seg_from_descriptor(&env->seg[R_CS], (uint16_t)((selector & ~3u) | cpl), lo, hi);
+    x86_seg_cache_load(&env->seg[R_CS], (uint16_t)((selector & ~3u) | cpl), lo, hi);
     /* the offset is as wide as the new code segment: 64-bit code (L = 1 in long mode, SDM
        Vol. 3A 5.2.1) takes it whole */
     bool wide = (env->seg[R_CS].flags & DESC_B_MASK) ||

@@ -32,18 +32,6 @@ static void read_desc(CPUX86State *env, uint16_t sel, uint32_t *lo, uint32_t *hi
     *hi = (uint32_t)cpu_ld_data64(env, base + (sel & ~7u) + 4, 4);
 }
 
-static void cache_from(SegmentCache *s, uint16_t sel, uint32_t lo, uint32_t hi)
-{
-    s->selector = sel;
-    s->base = (lo >> 16) | ((hi & 0xff) << 16) | (hi & 0xff000000u);
-    uint32_t limit = (lo & 0xffff) | (hi & 0xf0000);
-    if (hi & DESC_G_MASK) {
-        limit = (limit << 12) | 0xfff;
-    }
-    s->limit = limit;
-    s->flags = hi & 0x00f0ff00u;
-}
-
 /* SS holding a null selector, which 64-bit code may run with (SDM Vol. 3A 5.4.1.1): base 0,
    a writable data segment of the given privilege for the caches' sake */
 static void null_ss(CPUX86State *env, unsigned rpl)
@@ -127,7 +115,7 @@ void x86_deliver_long(CPUX86State *env, int vector, bool soft, bool ext, bool pu
         null_ss(env, new_cpl);
     }
     env->regs[R_ESP] = rsp;
-    cache_from(&env->seg[R_CS], (uint16_t)((sel & ~3u) | new_cpl), clo, chi);
+    x86_seg_cache_load(&env->seg[R_CS], (uint16_t)((sel & ~3u) | new_cpl), clo, chi);
     env->eip = offset;
     env->eflags &= ~(uint32_t)(EFL_TF | EFL_NT | EFL_RF | EFL_VM);
     if (!(type & 1)) {
@@ -200,11 +188,11 @@ void x86_iret_long(CPUX86State *env, int opsize)
     if (opsize == 2) {
         mask &= 0xffff;
     }
-    cache_from(&env->seg[R_CS], cs, clo, chi);
+    x86_seg_cache_load(&env->seg[R_CS], cs, clo, chi);
     if (ss_null) {
         null_ss(env, rpl);
     } else {
-        cache_from(&env->seg[R_SS], ss, slo, shi);
+        x86_seg_cache_load(&env->seg[R_SS], ss, slo, shi);
     }
     env->regs[R_ESP] = opsize == 8 ? rsp : (uint32_t)rsp;
     env->eip = to64 ? rip : (uint32_t)rip;
@@ -259,11 +247,11 @@ void x86_far_ret_long(CPUX86State *env, int opsize, uint32_t imm)
         if (ss_null) {
             null_ss(env, rpl);
         } else {
-            cache_from(&env->seg[R_SS], ss, slo, shi);
+            x86_seg_cache_load(&env->seg[R_SS], ss, slo, shi);
         }
         nsp = rsp + imm;
     }
-    cache_from(&env->seg[R_CS], cs, clo, chi);
+    x86_seg_cache_load(&env->seg[R_CS], cs, clo, chi);
     env->regs[R_ESP] = nsp;
     env->eip = to64 ? rip : (uint32_t)rip;
     x86_update_hflags(env);
@@ -294,7 +282,7 @@ void x86_far_call_long(CPUX86State *env, uint32_t sel, uint64_t off, int opsize,
     cpu_st_data64(env, sp - (uint64_t)opsize, opsize, env->seg[R_CS].selector);
     cpu_st_data64(env, sp - 2 * (uint64_t)opsize, opsize, next_rip);
     env->regs[R_ESP] = sp - 2 * (uint64_t)opsize;
-    cache_from(&env->seg[R_CS], (uint16_t)((sel & ~3u) | cpl), lo, hi);
+    x86_seg_cache_load(&env->seg[R_CS], (uint16_t)((sel & ~3u) | cpl), lo, hi);
     bool to64 = hi & DESC_L_MASK;
     env->eip = to64 ? off : opsize == 2 ? (off & 0xffff) : (uint32_t)off;
     x86_update_hflags(env);

@@ -36,7 +36,9 @@ static void get_desc(CPUX86State *env, uint32_t sel, uint32_t *lo, uint32_t *hi)
     *hi = cpu_ld_data(env, base + index + 4, 4);
 }
 
-static void cache(SegmentCache *s, uint32_t sel, uint32_t lo, uint32_t hi)
+/* The descriptor cache a segment load leaves behind (SDM Vol. 3A 3.4.3, 3.4.5): base, the
+   limit scaled by G, and the attribute bits of the high dword. */
+void x86_seg_cache_load(SegmentCache *s, uint32_t sel, uint32_t lo, uint32_t hi)
 {
     s->selector = sel & 0xffff;
     s->base = (lo >> 16) | ((hi & 0xff) << 16) | (hi & 0xff000000u);
@@ -146,7 +148,7 @@ static void load_inner_ss(CPUX86State *env, uint32_t ss, unsigned pl, SegmentCac
     if (!(hi & DESC_P_MASK)) {
         x86_raise_exception(env, 12, SEL_ERR(ss));
     }
-    cache(out, ss, lo, hi);
+    x86_seg_cache_load(out, ss, lo, hi);
 }
 
 /* After a return to an outer level: data segment registers the new level may not use are
@@ -188,7 +190,7 @@ void x86_far_call_pm(CPUX86State *env, uint32_t sel, uint32_t off, int opsize,
         st_push(env, &st, opsize, env->seg[R_CS].selector);
         st_push(env, &st, opsize, next_eip);
         set_esp(env, &st);
-        cache(&env->seg[R_CS], (sel & ~3u) | cpl, lo, hi);
+        x86_seg_cache_load(&env->seg[R_CS], (sel & ~3u) | cpl, lo, hi);
         env->eip = opsize == 2 ? (off & 0xffff) : off;
         x86_update_hflags(env);
         return;
@@ -250,13 +252,13 @@ void x86_far_call_pm(CPUX86State *env, uint32_t sel, uint32_t off, int opsize,
         st_push(env, &st, size, next_eip);
         env->seg[R_SS] = new_ss;
         set_esp(env, &st);
-        cache(&env->seg[R_CS], (csel & ~3u) | dpl, clo, chi);
+        x86_seg_cache_load(&env->seg[R_CS], (csel & ~3u) | dpl, clo, chi);
     } else {
         Stack st = stack_of(env);
         st_push(env, &st, size, env->seg[R_CS].selector);
         st_push(env, &st, size, next_eip);
         set_esp(env, &st);
-        cache(&env->seg[R_CS], (csel & ~3u) | cpl, clo, chi);
+        x86_seg_cache_load(&env->seg[R_CS], (csel & ~3u) | cpl, clo, chi);
     }
     env->eip = gate32 ? goff : (goff & 0xffff);
     x86_update_hflags(env);
@@ -305,7 +307,7 @@ static void far_return(CPUX86State *env, Stack *st, int opsize, uint32_t extra, 
         if (!(shi & DESC_P_MASK)) {
             x86_raise_exception(env, 12, SEL_ERR(ss));
         }
-        cache(&new_ss, ss, slo, shi);
+        x86_seg_cache_load(&new_ss, ss, slo, shi);
     }
     /* commit */
     if (iret) {
@@ -323,7 +325,7 @@ static void far_return(CPUX86State *env, Stack *st, int opsize, uint32_t extra, 
         }
         x86_set_eflags(env, eflags, mask);
     }
-    cache(&env->seg[R_CS], cs, lo, hi);
+    x86_seg_cache_load(&env->seg[R_CS], cs, lo, hi);
     env->eip = opsize == 2 ? (eip & 0xffff) : eip;
     if (outer) {
         env->seg[R_SS] = new_ss;

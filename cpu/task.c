@@ -109,18 +109,6 @@ static void save_tss(CPUX86State *env, uint32_t eip, uint32_t eflags)
     }
 }
 
-static void cache(SegmentCache *s, uint32_t sel, uint32_t lo, uint32_t hi)
-{
-    s->selector = sel & 0xffff;
-    s->base = (lo >> 16) | ((hi & 0xff) << 16) | (hi & 0xff000000u);
-    uint32_t limit = (lo & 0xffff) | (hi & 0xf0000);
-    if (hi & DESC_G_MASK) {
-        limit = (limit << 12) | 0xfff;
-    }
-    s->limit = limit;
-    s->flags = hi & 0x00f0ff00u;
-}
-
 /* A fault after the switch is committed belongs to the new task (SDM Vol. 3A 7.3 step 14):
    EIP stays the new task's, and the instruction that switched has retired. */
 static _Noreturn void fault_in_new_task(CPUX86State *env, int vector, uint32_t err)
@@ -187,7 +175,7 @@ static void load_new_task_segments(CPUX86State *env, const TaskState *ts)
         if (sys_type(hi) != 2 || !(hi & DESC_P_MASK)) {
             fault_in_new_task(env, EXCP_TS, SEL_ERR(ldt));
         }
-        cache(&env->ldt, ldt, lo, hi);
+        x86_seg_cache_load(&env->ldt, ldt, lo, hi);
     }
     if (vm) {
         x86_update_hflags(env);
@@ -211,7 +199,7 @@ static void load_new_task_segments(CPUX86State *env, const TaskState *ts)
         if (!(hi & DESC_P_MASK)) {
             fault_in_new_task(env, EXCP_NP, SEL_ERR(cs));
         }
-        cache(&env->seg[R_CS], cs, lo, hi);
+        x86_seg_cache_load(&env->seg[R_CS], cs, lo, hi);
         x86_update_hflags(env);
     }
     /* SS: writable data with DPL = RPL = CPL */
@@ -227,7 +215,7 @@ static void load_new_task_segments(CPUX86State *env, const TaskState *ts)
         if (!(hi & DESC_P_MASK)) {
             fault_in_new_task(env, EXCP_SS, SEL_ERR(ss));
         }
-        cache(&env->seg[R_SS], ss, lo, hi);
+        x86_seg_cache_load(&env->seg[R_SS], ss, lo, hi);
     }
     /* DS, ES, FS, GS: null, or data or readable code the new CPL may use */
     static const int data_segs[] = {R_ES, R_DS, R_FS, R_GS};
@@ -250,7 +238,7 @@ static void load_new_task_segments(CPUX86State *env, const TaskState *ts)
         if (!(hi & DESC_P_MASK)) {
             fault_in_new_task(env, EXCP_NP, SEL_ERR(sel));
         }
-        cache(&env->seg[r], sel, lo, hi);
+        x86_seg_cache_load(&env->seg[r], sel, lo, hi);
     }
     x86_update_hflags(env);
 }
@@ -280,7 +268,7 @@ static bool task_switch(CPUX86State *env, uint32_t sel, int source, uint32_t eip
     }
     bool new32 = (type & 8) != 0;
     SegmentCache new_tr;
-    cache(&new_tr, sel, lo, hi);
+    x86_seg_cache_load(&new_tr, sel, lo, hi);
     if (new_tr.limit < (new32 ? 0x67u : 0x2bu)) {
         x86_raise_exception(env, EXCP_TS, SEL_ERR(sel) + ext);
     }
