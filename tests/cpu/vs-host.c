@@ -40,6 +40,25 @@
  * Results the SDM leaves undefined are not generated: BSWAP of a 16-bit register, SHLD/SHRD of
  * 16-bit operands by more than 16. BSF/BSR with a zero source keep the destination on every
  * x86 processor in use, and are compared.
+ *
+ * Control transfers stay inside the sequence: Jcc/JMP/CALL rel, LOOP and JCXZ jump forward
+ * over up to three units; JMP/CALL r/m take a register or a pointer in the data window set to
+ * a later unit's address; RET pops one PUSHed there, or returns from a CALL within its unit
+ * (GK_RET). Divisions get divisors and dividends that cannot raise #DE (faults are not
+ * compared: the host child would see SIGFPE, xlat an IDT delivery). BT/BTS/BTR/BTC with a
+ * register offset into memory address any bit of the data window (a 16-bit offset: within
+ * 4 KiB).
+ *
+ * Not generated, and why (gen_kind and spec_ok decide):
+ *   segment registers (MOV Sreg, PUSH/POP Sreg, LDS/LES/LSS/LFS/LGS, far CALL/JMP/RET, IRET):
+ *     the host process's selectors and descriptors are not the harness's flat ones
+ *   privileged and system instructions (IN/OUT/INS/OUTS, CLI/STI, HLT but the last, LGDT,
+ *     MOV CRn/DRn, ...), INT n/INT3/INTO/UD, and anything that faults: the host child gets a
+ *     signal where xlat delivers through the IDT, so the two ends are not comparable
+ *   CPUID, RDTSC, RDPMC, RDRAND, XGETBV: values of the machine, not of the instruction
+ *   CMPXCHG16B (REX.W 0F C7 /1): needs a 16-byte aligned operand; not yet set up
+ *   LOCK CMP (see below), BSWAP r16, SHLD/SHRD r16 by more than 16 (undefined results)
+ *   x87 (run by --x87), MMX, SSE and AVX (other tests)
  */
 /* the project's headers first: <unistd.h> defines F_LOCK (lockf), also an opcode flag */
 #include "cpu/decode.h"
@@ -163,6 +182,8 @@ enum {
     GK_XLAT,
     GK_BOUND,
     GK_AAM,     /* a nonzero immediate */
+    GK_INDIRECT, /* JMP/CALL r/m (FF /4, /2): a register or pointer set to a later unit */
+    GK_RET,     /* RET, RET imm16: to a pushed later unit, or back from a CALL in the unit */
 };
 
 static const uint8_t gen_kind[MN_NB] = {
@@ -184,7 +205,7 @@ static const uint8_t gen_kind[MN_NB] = {
     [MN_MOVS] = GK_STRING, [MN_CMPS] = GK_STRING, [MN_STOS] = GK_STRING, [MN_LODS] = GK_STRING,
     [MN_SCAS] = GK_STRING,
     [MN_JMP] = GK_BRANCH, [MN_JCC] = GK_BRANCH, [MN_JCXZ] = GK_BRANCH, [MN_LOOP] = GK_BRANCH,
-    [MN_LOOPE] = GK_BRANCH, [MN_LOOPNE] = GK_BRANCH,
+    [MN_LOOPE] = GK_BRANCH, [MN_LOOPNE] = GK_BRANCH, [MN_CALL] = GK_BRANCH, [MN_RET] = GK_RET,
     [MN_SETCC] = GK_PLAIN, [MN_CMOVCC] = GK_PLAIN,
     [MN_CLC] = GK_PLAIN, [MN_STC] = GK_PLAIN, [MN_CMC] = GK_PLAIN, [MN_CLD] = GK_PLAIN,
     [MN_STD] = GK_PLAIN, [MN_WAIT] = GK_PLAIN,
@@ -297,6 +318,10 @@ typedef struct Unit {
     int rel_size;        /* 1 or 4 */
     uint32_t fl_def, fl_undef, fl_reads;
     bool fl_maybe;       /* the flag update may not happen (count unknown, REP count 0) */
+    int abs_pos;         /* offset in b[] of an imm32 to patch with an absolute code address
+                            (GK_INDIRECT, GK_RET), or -1 */
+    int abs_self;        /* >= 0: that address is b[abs_self] of this unit; else the start of
+                            the unit branch_skip units on */
     int riprel_pos;      /* 64-bit mode: offset of a RIP-relative disp32 in b[], or -1 */
     int riprel_end;      /* offset of the end of that instruction in b[] */
     uint32_t riprel_target;
@@ -362,6 +387,40 @@ static void setup_mov32(Build *bd, int reg, uint32_t v)
                     (uint8_t)(v >> 24)};
     emit_setup(bd, p, 5);
     bd->used_regs |= 1u << reg;
+}
+
+/* MOV r64, simm32 (REX.W C7 /0): the value sign-extended to 64 bits */
+static void setup_movsx64(Build *bd, int reg, int32_t v)
+{
+    uint8_t p[7] = {(uint8_t)(0x48 | (reg >= 8)), 0xc7, (uint8_t)(0xc0 | (reg & 7)), (uint8_t)v,
+                    (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)((uint32_t)v >> 24)};
+    emit_setup(bd, p, 7);
+    bd->used_regs |= 1u << reg;
+}
+
+/* MOV dword/qword [addr32], imm32 (the SIB form without base or index in 64-bit mode, where
+   mod 00 rm 101 is RIP-relative): a code pointer for JMP/CALL [mem], patched after layout;
+   returns the offset of the imm32 in the set-ups */
+static int setup_store_ptr(Build *bd, uint32_t addr)
+{
+    uint8_t p[12];
+    int n = 0;
+    if (gen.mode64) {
+        p[n++] = 0x48;
+        p[n++] = 0xc7;
+        p[n++] = 0x04;
+        p[n++] = 0x25;
+    } else {
+        p[n++] = 0xc7;
+        p[n++] = 0x05;
+    }
+    for (int i = 0; i < 4; i++) {
+        p[n++] = (uint8_t)(addr >> (8 * i));
+    }
+    memset(p + n, 0, 4);
+    n += 4;
+    emit_setup(bd, p, n);
+    return bd->setup_len - 4;
 }
 
 static int opsize_of_spec(const Build *bd, uint8_t s)
@@ -541,6 +600,22 @@ static void build_mem(Build *bd, uint32_t target, uint32_t avoid)
     bd->has_sib = true;
     bd->sib = (uint8_t)(scale << 6 | x << 3 | b);
     bd->disp = disp;
+}
+
+/* build_mem for an operand that must be at `target` itself: not the [rSP + disp8] form, whose
+   address is wherever the stack is */
+static bool build_mem_at(Build *bd, uint32_t target, uint32_t avoid)
+{
+    for (int tries = 0; tries < 16; tries++) {
+        Build save = *bd;
+        build_mem(bd, target, avoid);
+        bool on_stack = bd->addrsize != 2 && bd->has_sib && (bd->sib & 7) == 4 && !bd->rexb;
+        if (!on_stack) {
+            return true;
+        }
+        *bd = save;
+    }
+    return false;
 }
 
 /* the bytes of the instruction after the set-ups: prefixes, opcode, ModRM, SIB, disp, imm */
@@ -819,6 +894,64 @@ static int div_fixup(Build *bd, const Tmpl *t, int size, int grp_reg, uint8_t im
     return encode(&b2, &fix, grp_reg, out, &imm8, 1);
 }
 
+/* RET (C3) or RET imm16 (C2 iw, imm16 more bytes released: SDM Vol. 2B RET), either
+     PUSH imm32 (the start of a later unit); RET          a forward skip, like a JMP
+   or the unit calls its own RET and comes back:
+     CALL L (E8 rel32, or MOV r, L; CALL r); JMP over; L: RET
+   so that a matched CALL/RET pair (a return-address predictor's case) runs too. No 66h: a
+   16-bit return address would leave the code. */
+static bool build_ret(Unit *u, const Tmpl *t)
+{
+    uint8_t ret[3] = {t->opcode, 0, 0};
+    int rlen = 1;
+    if (t->opcode == 0xc2) {
+        uint16_t imm = chance(50) ? 0 : (uint16_t)rnd_below(17);
+        ret[1] = (uint8_t)imm;
+        ret[2] = (uint8_t)(imm >> 8);
+        rlen = 3;
+    }
+    uint8_t *b = u->b;
+    int n = 0;
+    if (chance(40)) {
+        b[n++] = 0x68; /* PUSH imm32 (sign-extended to 64 bits in 64-bit mode) */
+        u->abs_pos = n;
+        memset(b + n, 0, 4);
+        n += 4;
+        u->branch_skip = (int)rnd_below(4);
+        u->ninsns = 2;
+    } else {
+        if (chance(50)) {
+            b[n++] = 0xe8; /* CALL rel32 over the JMP below */
+            b[n++] = 2;
+            memset(b + n, 0, 3);
+            n += 3;
+            u->ninsns = 3;
+        } else {
+            int r = pick_reg(4, 0) + (gen.mode64 && chance(30) ? 8 : 0);
+            if (r >= 8) {
+                b[n++] = 0x41;
+            }
+            b[n++] = (uint8_t)(0xb8 + (r & 7)); /* MOV r32, L */
+            u->abs_pos = n;
+            memset(b + n, 0, 4);
+            n += 4;
+            if (r >= 8) {
+                b[n++] = 0x41;
+            }
+            b[n++] = 0xff; /* CALL r (FF /2) */
+            b[n++] = (uint8_t)(0xd0 | (r & 7));
+            u->abs_self = n + 2;
+            u->ninsns = 4;
+        }
+        b[n++] = 0xeb; /* JMP over the RET, where the RET comes back to */
+        b[n++] = (uint8_t)rlen;
+    }
+    memcpy(b + n, ret, (size_t)rlen);
+    u->len = n + rlen;
+    u->riprel_pos = -1;
+    return true;
+}
+
 static bool build_unit(Unit *u, const Tmpl *t)
 {
     Build bd;
@@ -828,9 +961,17 @@ static bool build_unit(Unit *u, const Tmpl *t)
     memset(u, 0, sizeof(*u));
     u->mn = t->mn;
     u->branch_skip = -1;
+    u->abs_pos = -1;
+    u->abs_self = -1;
     int kind = gen_kind[t->mn];
+    if (kind == GK_BRANCH && t->map == 0 && t->opcode == 0xff) {
+        kind = GK_INDIRECT; /* JMP/CALL r/m (FF /4, /2) */
+    }
     if (kind == GK_BRANCH && t->ops[0] != OPS_Jb && t->ops[0] != OPS_Jz) {
-        return false; /* JMP r/m: not a forward skip */
+        return false;
+    }
+    if (kind == GK_RET) {
+        return build_ret(u, t);
     }
     bool any_v = false, any_e = false;
     for (int k = 0; k < 3; k++) {
@@ -840,7 +981,7 @@ static bool build_unit(Unit *u, const Tmpl *t)
     /* operand size: 66h flips it for v-sized operands; branches stay 32-bit (a 16-bit EIP
        would leave the code) and BSWAP 16 is undefined */
     bd.opsize = 4;
-    bool no66 = kind == GK_BRANCH || t->mn == MN_BSWAP || (t->mn == MN_JMP);
+    bool no66 = kind == GK_BRANCH || kind == GK_INDIRECT || t->mn == MN_BSWAP;
     if (any_v && !no66 && chance(30)) {
         bd.p66 = true;
         bd.opsize = 2;
@@ -851,17 +992,19 @@ static bool build_unit(Unit *u, const Tmpl *t)
     bool wants_addr = kind == GK_BRANCH && (t->mn == MN_JCXZ || t->mn == MN_LOOP ||
                                              t->mn == MN_LOOPE || t->mn == MN_LOOPNE);
     if (gen.mode64) {
-        /* REX.W: 64-bit operands (not for the divisions, whose set-ups are 32-bit, nor
-           CMPXCHG16B, nor BT's register offsets into memory, set up as 32-bit values) */
-        bool bt = t->mn == MN_BT || t->mn == MN_BTS || t->mn == MN_BTR || t->mn == MN_BTC;
-        if (any_v && !bd.p66 && kind != GK_BRANCH && kind != GK_DIV && !bt &&
-            t->mn != MN_CMPXCHG8B && chance(45)) {
+        /* REX.W: 64-bit operands (not CMPXCHG16B: 0F C7 /1 with REX.W needs a 16-byte
+           aligned operand and is another instruction) */
+        if (any_v && !bd.p66 && kind != GK_BRANCH && t->mn != MN_CMPXCHG8B && chance(45)) {
             bd.rex = 0x48;
             bd.opsize = 8;
         }
-        /* REX.R/X/B on plain forms: R8-R15 (and SPL BPL SIL DIL with any REX) */
-        if (kind == GK_PLAIN) {
-            bd.rexr = chance(30);
+        if (kind == GK_INDIRECT) {
+            bd.opsize = 8; /* near branches are 64-bit in 64-bit mode (SDM JMP, CALL) */
+        }
+        /* REX.R/X/B on plain forms and indirect branches: R8-R15 (and SPL BPL SIL DIL with
+           any REX) */
+        if (kind == GK_PLAIN || kind == GK_INDIRECT) {
+            bd.rexr = kind == GK_PLAIN && chance(30);
             bd.rexx = chance(30);
             bd.rexb = chance(30);
             bd.rex |= (uint8_t)(bd.rexr << 2 | bd.rexx << 1 | bd.rexb);
@@ -929,13 +1072,30 @@ static bool build_unit(Unit *u, const Tmpl *t)
         uint32_t avoid = implicit;
         if ((t->mn == MN_BT || t->mn == MN_BTS || t->mn == MN_BTR || t->mn == MN_BTC) &&
             ig >= 0) {
-            /* a bit offset of -1024..1023: up to 128 bytes either way */
-            int off = (int)rnd_below(2048) - 1024;
-            uint32_t hi = bd.opsize == 2 ? ((uint32_t)rnd() & 0xffff0000u) : 0;
-            uint32_t v = bd.opsize == 2 ? (hi | ((uint32_t)off & 0xffff)) : (uint32_t)off;
-            setup_mov32(&bd, bd.modrm_reg + 8 * bd.rexr, v);
+            /* A register bit offset is signed and of the operand size, and addresses the
+               operand-sized word at base + (offset SAR log2(width)) * size (SDM Vol. 2A BT,
+               "bit base, bit offset"): the bit is placed anywhere in the data window, which
+               a 16-bit offset reaches only within 4 KiB of the operand. */
+            uint32_t opaddr = pick_target(64), bit = pick_target(16);
+            if (bd.opsize == 2) {
+                uint32_t lo = gen.base + VSH_DATA + 16, hi = gen.base + VSH_DATA_END - 32;
+                lo = opaddr - 4000 > lo ? opaddr - 4000 : lo;
+                hi = opaddr + 4000 < hi ? opaddr + 4000 : hi;
+                bit = lo + rnd_below(hi - lo);
+            }
+            int32_t off = (int32_t)(bit - opaddr) * 8 + (int32_t)rnd_below(8);
+            int r = bd.modrm_reg + 8 * bd.rexr;
+            if (bd.opsize == 8) {
+                setup_movsx64(&bd, r, off); /* negative offsets are negative 64-bit values */
+            } else if (bd.opsize == 2) {
+                setup_mov32(&bd, r, ((uint32_t)rnd() & 0xffff0000u) | ((uint32_t)off & 0xffff));
+            } else {
+                setup_mov32(&bd, r, (uint32_t)off);
+            }
             avoid |= 1u << bd.modrm_reg;
-            build_mem(&bd, pick_target(256), avoid);
+            if (!build_mem_at(&bd, opaddr, avoid)) {
+                return false;
+            }
         } else if (kind == GK_BOUND) {
             bd.mod = 0;
             bd.modrm_rm = bd.addrsize == 2 ? 6 : 5;
@@ -964,9 +1124,23 @@ static bool build_unit(Unit *u, const Tmpl *t)
                 }
                 emit_setup(&bd, p, n);
             }
+        } else if (kind == GK_INDIRECT) {
+            /* JMP/CALL [mem]: a pointer to a later unit stored there first */
+            uint32_t ptr = pick_target(64);
+            u->abs_pos = setup_store_ptr(&bd, ptr);
+            if (!build_mem_at(&bd, ptr, avoid)) {
+                return false;
+            }
         } else {
             build_mem(&bd, pick_target(64), avoid);
         }
+    } else if (kind == GK_INDIRECT) {
+        /* JMP/CALL reg: the register holds the target (MOV r32 zero-extends in 64-bit mode;
+           the code lies below 4 GiB) */
+        bd.mod = 3;
+        bd.modrm_rm = pick_reg(4, 0);
+        setup_mov32(&bd, bd.modrm_rm + 8 * bd.rexb, 0);
+        u->abs_pos = bd.setup_len - 4;
     } else if (ie >= 0) {
         bd.mod = 3;
         bd.modrm_rm = pick_reg(bd.rex && esize < 2 ? 2 : esize, 0);
@@ -1161,10 +1335,10 @@ static bool build_unit(Unit *u, const Tmpl *t)
             emit_setup(&bd, q, n);
         }
         if (sign) {
-            /* CBW / CWD / CDQ: the dividend is the sign-extended low half */
+            /* CBW / CWD / CDQ / CQO: the dividend is the sign-extended low half */
             n = 0;
             if (esize != 4) {
-                q[n++] = 0x66;
+                q[n++] = esize == 8 ? 0x48 : 0x66;
             }
             q[n++] = esize == 1 ? 0x98 : 0x99;
         } else {
@@ -1177,8 +1351,8 @@ static bool build_unit(Unit *u, const Tmpl *t)
                 if (esize == 2) {
                     q[n++] = 0x66;
                 }
-                q[n++] = 0xba; /* MOV eDX, 0 */
-                for (int i = 0; i < esize; i++) {
+                q[n++] = 0xba; /* MOV eDX, 0 (MOV EDX zero-extends into RDX) */
+                for (int i = 0; i < (esize == 8 ? 4 : esize); i++) {
                     q[n++] = 0;
                 }
             }
@@ -1197,6 +1371,9 @@ static bool build_unit(Unit *u, const Tmpl *t)
         u->rel_size = rs;
         ilen += rs;
         u->branch_skip = (int)rnd_below(4);
+    }
+    if (kind == GK_INDIRECT) {
+        u->branch_skip = (int)rnd_below(4); /* the target: patched at u->abs_pos */
     }
     memcpy(u->b, bd.setup, (size_t)bd.setup_len);
     memcpy(u->b + bd.setup_len, insn, (size_t)ilen);
@@ -1237,6 +1414,12 @@ static void prepend_definer(Unit *u)
     u->b[1] = (uint8_t)(0xc0 | rnd_below(8) << 3 | rnd_below(8));
     u->len += 2;
     u->rel_pos += 2;
+    if (u->abs_pos >= 0) {
+        u->abs_pos += 2;
+    }
+    if (u->abs_self >= 0) {
+        u->abs_self += 2;
+    }
     if (u->riprel_pos >= 0) {
         u->riprel_pos += 2;
         u->riprel_end += 2;
@@ -1300,7 +1483,17 @@ static void gen_sequence(Seq *s, int max_units)
                 s->code[start[i] + u->riprel_pos + k] = (uint8_t)(d >> (8 * k));
             }
         }
-        if (u->branch_skip < 0) {
+        if (u->abs_pos >= 0) {
+            /* an absolute code address: a label in the unit, or the target unit's start */
+            int to = i + 1 + u->branch_skip;
+            uint32_t a = gen.base + VSH_CODE +
+                         (uint32_t)(u->abs_self >= 0 ? start[i] + u->abs_self
+                                                     : start[to > s->n ? s->n : to]);
+            for (int k = 0; k < 4; k++) {
+                s->code[start[i] + u->abs_pos + k] = (uint8_t)(a >> (8 * k));
+            }
+        }
+        if (u->branch_skip < 0 || u->rel_size == 0) {
             continue;
         }
         int to = i + 1 + u->branch_skip;
