@@ -505,21 +505,9 @@ void gen_jmp_indirect(DisasContext *dc, int eip_val)
     if (dc->hflags & HF_TF) {
         /* single-stepping: back to the loop, which owes the trap (cpu/debug.c) */
         ir_emit_exit_tb(dc->f, IR_EXIT_NOCHAIN);
-    } else if (dc->code64) {
-        /* the inline cache's key is 32 bits: it serves targets below 4 GiB, whose key is the
-           whole RIP; a target above goes through the loop (never through the cache, so the
-           cache cannot confuse two targets with the same low half) */
-        IRFunc *f = dc->f;
-        int far = ir_label_new(f), hi = gen_temp(dc);
-        ir_emit_shr(f, IR_I64, hi, dc->eipg, gen_const(dc, 32));
-        ir_emit_brcond(f, IR_I64, IR_COND_NE, hi, gen_const(dc, 0), far);
-        int key = ir_temp_new(f, IR_I32);
-        ir_emit_unop(f, IR_extrl_i64_i32, IR_I32, key, dc->eipg);
-        ir_emit_lookup_and_goto(f, key);
-        ir_emit_label(f, far);
-        ir_emit_exit_tb(f, IR_EXIT_NOCHAIN);
     } else {
-        ir_emit_lookup_and_goto(dc->f, dc->g->eip);
+        /* the key is the whole pc: RIP (I64) in 64-bit code, EIP (I32) otherwise */
+        ir_emit_lookup_and_goto(dc->f, dc->eipg);
     }
     dc->state = DISAS_JUMPED;
 }

@@ -133,7 +133,7 @@ TranslationBlock *tcg_lookup_tb_for_jump(CPUCommon *env)
     return tb_lookup(s, env, pc, phys_pc, cs_base, flags, 0);
 }
 
-TranslationBlock *tcg_lookup_tb_ic(CPUCommon *env, TBJumpCache *jc, uint32_t key)
+TranslationBlock *tcg_lookup_tb_ic(CPUCommon *env, TBJumpCache *jc, uint64_t key)
 {
     TranslationBlock *tb = tcg_lookup_tb_for_jump(env);
     const TranslationBlock *from = jc->owner;

@@ -318,7 +318,8 @@ int ir_emit_exit_tb(IRFunc *f, int code)
 
 int ir_emit_lookup_and_goto(IRFunc *f, int key)
 {
-    return EMIT(IR_lookup_and_goto, IR_I32, key);
+    /* the op's type is the key's: I64 for a full 64-bit pc, I32 for one that fits */
+    return EMIT(IR_lookup_and_goto, ir_temp(f, key)->type, key);
 }
 
 int ir_emit_fl_def(IRFunc *f, IRType t, int flags, unsigned kind, int res, int a, int b, int c)

@@ -20,14 +20,16 @@ enum {
 };
 
 /* The inline cache of one lookup_and_goto in a block (the JIT's fast path): the last target
-   key (the value the frontend gave the op: for x86, EIP) with the block it led to, valid while
-   CPUCommon.jump_gen is `gen`. A block's code runs only in the mode and CS base of its key and
-   ends where those change, so the same key at the same exit means the same target key. */
+   key (the value the frontend gave the op: for x86, EIP, or RIP in 64-bit code) with the block
+   it led to, valid while CPUCommon.jump_gen is `gen`. A block's code runs only in the mode and
+   CS base of its key and ends where those change, so the same key at the same exit means the
+   same target key. An I32 exit compares the low 32 bits of `key` only (its high half is then
+   whatever the caller's register held), an I64 exit all 64. */
 typedef struct TBJumpCache {
     uint64_t gen_not; /* ~gen: 0 (empty) never matches a generation */
     struct TranslationBlock *tb;
     struct TranslationBlock *owner; /* set by the backend that generated the exit */
-    uint32_t key;
+    uint64_t key;
 } TBJumpCache;
 #define TB_NB_JUMP_CACHES 2
 

@@ -145,7 +145,7 @@ bool tb_register(TCGContext *s, TranslationBlock *tb, bool *new_code_page);
    directly, else NULL (then the code exits to the loop). */
 TranslationBlock *tcg_lookup_tb_for_jump(CPUCommon *env);
 /* The same, from a JIT exit with an inline cache: fills jc when the target may be cached. */
-TranslationBlock *tcg_lookup_tb_ic(CPUCommon *env, TBJumpCache *jc, uint32_t key);
+TranslationBlock *tcg_lookup_tb_ic(CPUCommon *env, TBJumpCache *jc, uint64_t key);
 
 /* The execution loop: run until the budget is spent or the frontend stops. Returns the reason. */
 enum {

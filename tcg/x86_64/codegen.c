@@ -683,14 +683,15 @@ static void gen_goto_tb(X64Ctx *c, const IROp *op)
 static void gen_lookup_and_goto(X64Ctx *c, const IROp *op)
 {
     int idx = c->nb_jump_caches++;
-    x64_ra_load_fixed(c, ir_iarg(op, 0), X64_RDX, false); /* edx = key (3rd argument) */
+    bool k64 = op->type == IR_I64;                        /* a 64-bit pc: compare all of it */
+    x64_ra_load_fixed(c, ir_iarg(op, 0), X64_RDX, false); /* rdx/edx = key (3rd argument) */
     x64_ra_bb_end(c, true);
     if (idx < TB_NB_JUMP_CACHES) {
         TBJumpCache *jc = &c->tb->jc[idx];
         *jc = (TBJumpCache){.owner = c->tb}; /* empty */
         x64_mov_ri(&c->b, X64_RSI, (uintptr_t)jc, true);                 /* mov rsi, &jc */
-        x64_alu_rm(&c->b, X64_CMP, X64_RDX,                              /* cmp edx, [rsi.key] */
-                   x64_mem(X64_RSI, (int32_t)offsetof(TBJumpCache, key)), false);
+        x64_alu_rm(&c->b, X64_CMP, X64_RDX,                     /* cmp rdx/edx, [rsi.key] */
+                   x64_mem(X64_RSI, (int32_t)offsetof(TBJumpCache, key)), k64);
         uint8_t *miss_key = x64_jcc32(&c->b, X64_CC_NE);                 /* jne .miss */
         x64_load(&c->b, X64_RAX, x64_mem(X64_REG_ENV, (int32_t)CPU_OFF_JUMP_GEN), 3, false,
                  true);                                                  /* mov rax, [rbp.gen] */
