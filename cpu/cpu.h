@@ -103,12 +103,13 @@ enum { EXCP_DE = 0, EXCP_DB = 1, EXCP_NMI = 2, EXCP_BP = 3, EXCP_UD = 6, EXCP_NM
 /* The x87 FPU (SDM Vol. 1 8.1; operations in cpu/x87.c). st[] are the physical registers
    R0..R7: ST(i) is st[(TOP + i) & 7], TOP being FSW bits 11-13. ftw is the full tag word
    (2 bits per physical register: 0 valid, 1 zero, 2 special, 3 empty). The last-instruction
-   pointers are what FNSTENV/FNSAVE/FXSAVE store: fip/fdp offsets, fcs/fds selectors, fop the
-   11-bit opcode. ferr: FERR# is asserted (the PC's IRQ 13 path with CR0.NE = 0). */
+   pointers are what FNSTENV/FNSAVE/FXSAVE store: fip/fdp offsets (64 bits in 64-bit mode,
+   which only FXSAVE64 stores whole: SDM Vol. 1 8.1.8), fcs/fds selectors, fop the 11-bit
+   opcode. ferr: FERR# is asserted (the PC's IRQ 13 path with CR0.NE = 0). */
 typedef struct X87State {
     Float80 st[8];
     uint16_t fcw, fsw, ftw, fop;
-    uint32_t fip, fdp;
+    uint64_t fip, fdp;
     uint16_t fcs, fds;
     uint32_t mxcsr;
     uint32_t ferr;

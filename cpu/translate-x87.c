@@ -115,8 +115,11 @@ bool gen_x87(DisasContext *dc)
     unsigned mf = mem ? mem_format(form->kind, in->op[0].size) : 0;
     int seg = mem ? in->mem.seg : 0;
     uint32_t ctl = X87_CTL(form->op, sti, mf, seg, form->pops, fop);
-    if (in->opsize == 4) {
-        ctl |= X87_CTL_O32;
+    if (in->opsize >= 4) {
+        ctl |= X87_CTL_O32; /* REX.W does not change FNSTENV/FNSAVE's format */
+    }
+    if ((form->op == X87_FXSAVE || form->op == X87_FXRSTOR) && dc->code64 && (in->rex & 8)) {
+        ctl |= X87_CTL_REXW;
     }
     /* the DC and DE register forms: ST(i) = ST(i) op ST(0) */
     if (!mem && in->nb_ops == 2 && in->op[0].kind == OPK_ST && in->op[1].kind == OPK_ST &&
@@ -152,7 +155,8 @@ bool gen_x87(DisasContext *dc)
     }
     int ret = gen_temp(dc);
     int args[4] = {f->env, gen_const(dc, ctl), arg, gen_const(dc, dc->eip)};
-    gen_call(dc, &helper_x87_desc, ret, args);
+    /* 64-bit code: the operand's linear address and RIP are 64 bits (SDM Vol. 1 8.1.8) */
+    gen_call(dc, dc->code64 ? &helper_x87_64_desc : &helper_x87_desc, ret, args);
     if (in->mnemonic == MN_FNSTSW && !mem) {
         gen_reg_write(dc, R_EAX, 2, false, ret);
     } else if (form->op == X87_COMI || form->op == X87_UCOMI) {

@@ -181,6 +181,7 @@ uint64_t x86_icount_now(CPUX86State *env);
    (cpu/x87.c): helper_x87(env, ctl, arg, eip) */
 bool gen_x87(DisasContext *dc);
 extern IRHelper helper_x87_desc;
+extern IRHelper helper_x87_64_desc; /* 64-bit code: arg and eip are i64 */
 enum {
     X87_ADD, X87_MUL, X87_SUB, X87_SUBR, X87_DIV, X87_DIVR,     /* dst = dst op src */
     X87_COM, X87_UCOM, X87_COMI, X87_UCOMI, X87_TST,             /* compares */
@@ -202,6 +203,9 @@ enum { X87_MF_NONE, X87_MF_F32, X87_MF_F64, X87_MF_F80, X87_MF_I16, X87_MF_I32, 
      (uint32_t)(pops) << 18 | (uint32_t)(fop) << 21)
 #define X87_CTL_DST_STI (1u << 17) /* the DC/DE forms: ST(i) = ST(i) op ST(0) */
 #define X87_CTL_O32 (1u << 20)     /* 32-bit environment format */
+/* FXSAVE64/FXRSTOR64 (REX.W): the 64-bit FIP/FDP layout; in the opcode's place, which they
+   do not have (SDM Vol. 1 8.1.10: FOP is for x87 instructions only) */
+#define X87_CTL_REXW (1u << 21)
 #define X87_CTL_STI(c) (((c) >> 8) & 7)
 #define X87_CTL_MF(c) (((c) >> 11) & 7)
 #define X87_CTL_SEG(c) (((c) >> 14) & 7)

@@ -9,7 +9,8 @@
  * 8.7 #MF and FERR#), Vol. 2 (each instruction's "Operation" and "FPU Flags Affected"), Vol. 3A
  * 2.5 (CR0.MP/EM/TS/NE), Table 9-1 (reset state), FXSAVE/FXRSTOR (the 512-byte area).
  *
- * One helper, helper_x87(env, ctl, arg, eip): ctl (built by cpu/translate-x87.c) names the
+ * One helper, helper_x87(env, ctl, arg, eip) (helper_x87_64 in 64-bit code, where the address
+ * and the instruction pointer are 64 bits): ctl (built by cpu/translate-x87.c) names the
  * operation, the ST(i) operand, the memory format and segment, the pop count, the operand size
  * and the 11-bit opcode; arg is the linear address of the memory operand, or a value (the
  * condition of FCMOVcc, the EFLAGS image FCOMI keeps when it does not write it); eip is the
@@ -231,43 +232,66 @@ static bool paging_on(const CPUX86State *env)
     return env->cr[0] & CR0_PG;
 }
 
+/* Linear addresses are 64 bits in 64-bit mode; elsewhere they wrap at 4 GiB (SDM Vol. 3A 3.3.6,
+   3.3.7.1): addr + i in the helpers below is taken in the mode's width. */
+static bool code64(const CPUX86State *env)
+{
+    return env->hflags & HF_CS64;
+}
+
+static uint32_t x87_ld(CPUX86State *env, uint64_t addr, int size)
+{
+    return code64(env) ? (uint32_t)cpu_ld_data64(env, addr, size)
+                       : cpu_ld_data(env, (uint32_t)addr, size);
+}
+
+static void x87_st(CPUX86State *env, uint64_t addr, int size, uint32_t v)
+{
+    if (code64(env)) {
+        cpu_st_data64(env, addr, size, v);
+    } else {
+        cpu_st_data(env, (uint32_t)addr, size, v);
+    }
+}
+
 /* Fault now if any page of [addr, addr + len) cannot be written, before anything is. */
-static void probe_write(CPUX86State *env, uint32_t addr, uint32_t len)
+static void probe_write(CPUX86State *env, uint64_t addr, uint32_t len)
 {
     if (!paging_on(env) || ((addr & 0xfff) + len <= 0x1000)) {
         return; /* one page: the first store faults before anything changes */
     }
     int mmu = ((env->hflags & HF_CPL_MASK) >> HF_CPL_SHIFT) == 3 ? 1 : 0;
-    for (uint32_t a = addr & ~0xfffu; a - (addr & ~0xfffu) < (addr & 0xfff) + len; a += 0x1000) {
-        uint64_t phys;
-        if (!x86_tlb_translate(env, a < addr ? addr : a, 1, mmu, &phys)) {
+    uint64_t mask = code64(env) ? ~0ull : 0xffffffffull;
+    for (uint64_t k = 0; k < (addr & 0xfff) + len; k += 0x1000) {
+        uint64_t phys, a = k ? ((addr & ~0xfffull) + k) & mask : addr;
+        if (!x86_tlb_translate(env, a, 1, mmu, &phys)) {
             tcg_raise(&env->common);
         }
     }
 }
 
-static void ld_bytes(CPUX86State *env, uint32_t addr, uint8_t *buf, int n)
+static void ld_bytes(CPUX86State *env, uint64_t addr, uint8_t *buf, int n)
 {
     int i = 0;
     for (; i + 4 <= n; i += 4) {
-        uint32_t v = cpu_ld_data(env, addr + (uint32_t)i, 4);
+        uint32_t v = x87_ld(env, addr + (uint64_t)i, 4);
         memcpy(buf + i, &v, 4); /* a little-endian host (tcg/x86_64, the interp on x86) */
     }
     for (; i < n; i++) {
-        buf[i] = (uint8_t)cpu_ld_data(env, addr + (uint32_t)i, 1);
+        buf[i] = (uint8_t)x87_ld(env, addr + (uint64_t)i, 1);
     }
 }
 
-static void st_bytes(CPUX86State *env, uint32_t addr, const uint8_t *buf, int n)
+static void st_bytes(CPUX86State *env, uint64_t addr, const uint8_t *buf, int n)
 {
     int i = 0;
     for (; i + 4 <= n; i += 4) {
         uint32_t v;
         memcpy(&v, buf + i, 4);
-        cpu_st_data(env, addr + (uint32_t)i, 4, v);
+        x87_st(env, addr + (uint64_t)i, 4, v);
     }
     for (; i < n; i++) {
-        cpu_st_data(env, addr + (uint32_t)i, 1, buf[i]);
+        x87_st(env, addr + (uint64_t)i, 1, buf[i]);
     }
 }
 
@@ -300,7 +324,7 @@ static Float80 get_f80(const uint8_t *p)
 }
 
 /* A memory operand of format mf, as a Float80 (FLD, FILD, FBLD and the arithmetic forms). */
-static Float80 load_operand(CPUX86State *env, unsigned mf, uint32_t addr, F80Env *e)
+static Float80 load_operand(CPUX86State *env, unsigned mf, uint64_t addr, F80Env *e)
 {
     uint8_t b[10];
     ld_bytes(env, addr, b, mf_size(mf));
@@ -433,7 +457,7 @@ static uint32_t x87_compare(CPUX86State *env, F80Env e, Float80 b, bool b_empty,
 }
 
 /* FST FSTP FIST FISTP FISTTP FBSTP to memory */
-static void x87_store(CPUX86State *env, unsigned mf, uint32_t addr, bool truncate, int pops)
+static void x87_store(CPUX86State *env, unsigned mf, uint64_t addr, bool truncate, int pops)
 {
     X87State *f = &env->fpu;
     F80Env e = env_of(f);
@@ -699,7 +723,8 @@ static void env_image(const CPUX86State *env, bool o32, uint8_t *b)
     const X87State *f = &env->fpu;
     uint16_t tw = full_tags(f);
     if (real_format(env)) {
-        uint32_t ip = ((uint32_t)f->fcs << 4) + f->fip, dp = ((uint32_t)f->fds << 4) + f->fdp;
+        uint32_t ip = ((uint32_t)f->fcs << 4) + (uint32_t)f->fip;
+        uint32_t dp = ((uint32_t)f->fds << 4) + (uint32_t)f->fdp;
         if (o32) {
             put_le(b, 0xffff0000u | f->fcw, 4);
             put_le(b + 4, 0xffff0000u | f->fsw, 4);
@@ -814,7 +839,9 @@ static bool has_fxsr(CPUX86State *env)
     return edx & (1u << 24);
 }
 
-static void x87_fxsave(CPUX86State *env, uint32_t addr)
+/* FXSAVE64 (REX.W, `w64`) stores FIP and FDP as 64-bit offsets at 8 and 16 in place of
+   FIP[31:0], FCS, FDP[31:0] and FDS (SDM Vol. 2A FXSAVE, Tables 3-53 and 3-56) */
+static void x87_fxsave(CPUX86State *env, uint64_t addr, bool w64)
 {
     X87State *f = &env->fpu;
     uint8_t b[160];
@@ -827,10 +854,15 @@ static void x87_fxsave(CPUX86State *env, uint32_t addr)
     }
     b[4] = abridged;
     put_le(b + 6, f->fop, 2);
-    put_le(b + 8, f->fip, 4);
-    put_le(b + 12, f->fcs, 2);
-    put_le(b + 16, f->fdp, 4);
-    put_le(b + 20, f->fds, 2);
+    if (w64) {
+        put_le(b + 8, f->fip, 8);
+        put_le(b + 16, f->fdp, 8);
+    } else {
+        put_le(b + 8, f->fip, 4);
+        put_le(b + 12, f->fcs, 2);
+        put_le(b + 16, f->fdp, 4);
+        put_le(b + 20, f->fds, 2);
+    }
     put_le(b + 24, f->mxcsr, 4);
     put_le(b + 28, MXCSR_MASK, 4);
     for (int i = 0; i < 8; i++) {
@@ -840,7 +872,7 @@ static void x87_fxsave(CPUX86State *env, uint32_t addr)
     st_bytes(env, addr, b, sizeof(b));
 }
 
-static void x87_fxrstor(CPUX86State *env, uint32_t addr)
+static void x87_fxrstor(CPUX86State *env, uint64_t addr, bool w64)
 {
     X87State *f = &env->fpu;
     uint8_t b[160];
@@ -852,10 +884,15 @@ static void x87_fxrstor(CPUX86State *env, uint32_t addr)
     f->fcw = fcw_value((uint32_t)get_le(b, 2));
     f->fsw = (uint16_t)get_le(b + 2, 2);
     f->fop = (uint16_t)(get_le(b + 6, 2) & 0x7ff);
-    f->fip = (uint32_t)get_le(b + 8, 4);
-    f->fcs = (uint16_t)get_le(b + 12, 2);
-    f->fdp = (uint32_t)get_le(b + 16, 4);
-    f->fds = (uint16_t)get_le(b + 20, 2);
+    if (w64) {
+        f->fip = get_le(b + 8, 8);
+        f->fdp = get_le(b + 16, 8);
+    } else {
+        f->fip = get_le(b + 8, 4);
+        f->fcs = (uint16_t)get_le(b + 12, 2);
+        f->fdp = get_le(b + 16, 4);
+        f->fds = (uint16_t)get_le(b + 20, 2);
+    }
     f->mxcsr = mxcsr;
     int top = x87_top(f);
     for (int i = 0; i < 8; i++) {
@@ -895,7 +932,7 @@ static bool is_control(unsigned op)
     }
 }
 
-static uint32_t helper_x87(CPUX86State *env, uint32_t ctl, uint32_t arg, uint32_t eip)
+static uint32_t x87_exec(CPUX86State *env, uint32_t ctl, uint64_t arg, uint64_t eip)
 {
     X87State *f = &env->fpu;
     unsigned op = ctl & 0xff;
@@ -950,7 +987,8 @@ static uint32_t helper_x87(CPUX86State *env, uint32_t ctl, uint32_t arg, uint32_
             b_empty = st_empty(f, i);
         }
         bool comi = op == X87_COMI || op == X87_UCOMI;
-        ret = x87_compare(env, e, b, b_empty, op == X87_UCOM || op == X87_UCOMI, pops, comi, arg);
+        ret = x87_compare(env, e, b, b_empty, op == X87_UCOM || op == X87_UCOMI, pops, comi,
+                          (uint32_t)arg);
         break;
     }
     case X87_LD:
@@ -1083,14 +1121,14 @@ static uint32_t helper_x87(CPUX86State *env, uint32_t ctl, uint32_t arg, uint32_
         x87_clear_ferr(env);
         break;
     case X87_LDCW:
-        f->fcw = fcw_value(cpu_ld_data(env, arg, 2));
+        f->fcw = fcw_value(x87_ld(env, arg, 2));
         x87_update_es(env);
         break;
     case X87_STCW:
-        cpu_st_data(env, arg, 2, f->fcw);
+        x87_st(env, arg, 2, f->fcw);
         break;
     case X87_STSW:
-        cpu_st_data(env, arg, 2, f->fsw);
+        x87_st(env, arg, 2, f->fsw);
         break;
     case X87_STSW_AX:
         ret = f->fsw;
@@ -1132,10 +1170,10 @@ static uint32_t helper_x87(CPUX86State *env, uint32_t ctl, uint32_t arg, uint32_
         break;
     }
     case X87_FXSAVE:
-        x87_fxsave(env, arg);
+        x87_fxsave(env, arg, ctl & X87_CTL_REXW);
         break;
     case X87_FXRSTOR:
-        x87_fxrstor(env, arg);
+        x87_fxrstor(env, arg, ctl & X87_CTL_REXW);
         break;
     default:
         x86_raise_exception(env, EXCP_UD, 0);
@@ -1153,9 +1191,22 @@ static uint32_t helper_x87(CPUX86State *env, uint32_t ctl, uint32_t arg, uint32_
     }
     return ret;
 }
+
+static uint32_t helper_x87(CPUX86State *env, uint32_t ctl, uint32_t arg, uint32_t eip)
+{
+    return x87_exec(env, ctl, arg, eip);
+}
 IRHelper helper_x87_desc = {"x87", (void *)helper_x87,
                             IR_CALL_MAY_RAISE | IR_CALL_NO_WRITE_GLOBALS, IR_I32, 4,
                             {IR_PTR, IR_I32, IR_I32, IR_I32}, NULL};
+
+static uint32_t helper_x87_64(CPUX86State *env, uint32_t ctl, uint64_t arg, uint64_t rip)
+{
+    return x87_exec(env, ctl, arg, rip);
+}
+IRHelper helper_x87_64_desc = {"x87_64", (void *)helper_x87_64,
+                               IR_CALL_MAY_RAISE | IR_CALL_NO_WRITE_GLOBALS, IR_I32, 4,
+                               {IR_PTR, IR_I32, IR_I64, IR_I64}, NULL};
 
 /* ---- snapshot fields, state hash and dump ---- */
 
@@ -1169,7 +1220,7 @@ static const VMStateField x87_fields[] = {
     VMSTATE_FIELD(X87State, fcs), VMSTATE_FIELD(X87State, fds),
     VMSTATE_FIELD(X87State, mxcsr), VMSTATE_FIELD(X87State, ferr),
 };
-const VMStateDescription x87_vmstate = VMSTATE_DESC("x87", 1, X87State, x87_fields);
+const VMStateDescription x87_vmstate = VMSTATE_DESC("x87", 2, X87State, x87_fields);
 
 uint64_t x87_state_hash(const CPUX86State *env, uint64_t h)
 {
@@ -1179,7 +1230,7 @@ uint64_t x87_state_hash(const CPUX86State *env, uint64_t h)
 void x87_dump_state(const CPUX86State *env, FILE *out)
 {
     const X87State *f = &env->fpu;
-    fprintf(out, "FCW=%04x FSW=%04x FTW=%04x FOP=%03x FIP=%04x:%08" PRIx32 " FDP=%04x:%08" PRIx32
+    fprintf(out, "FCW=%04x FSW=%04x FTW=%04x FOP=%03x FIP=%04x:%08" PRIx64 " FDP=%04x:%08" PRIx64
             " MXCSR=%08" PRIx32 "\n", f->fcw, f->fsw, f->ftw, f->fop, f->fcs, f->fip, f->fds,
             f->fdp, f->mxcsr);
     for (int i = 0; i < 8; i++) {

@@ -1544,6 +1544,9 @@ enum {
     X87_STORE = 0x400,   /* stores go here: 16 slots of 16 bytes */
     X87_CW = 0x500,      /* the control word FLDCW loads */
     X87_SAVE = 0x600,    /* the FNSAVE image */
+    /* the FXSAVE image: 16-byte aligned, its first 160 bytes (the x87 part) at the top of the
+       compared stack area, the XMM registers and the rest above it, not compared */
+    X87_FXSAVE = VSH_STACK_END - 160 - VSH_DATA,
 };
 enum {
     X87G_STACK = 1 << 0,  /* moves, exchanges, tags, sign operations, FXAM, FCMOVcc, FNSTSW */
@@ -1557,6 +1560,7 @@ enum {
 static bool x87_mode;
 /* CPUID.(EAX=7,ECX=0):EBX[6]: the host updates the x87 operand pointer only on exceptions */
 static bool x87_host_fdp_excptn_only;
+static bool x87_host_amd; /* CPUID vendor AuthenticAMD */
 static uint32_t x87_groups = 0x7f; /* all of them: cpu/float80.c implements them */
 
 static void x87_b(Seq *s, int n, ...)
@@ -1570,11 +1574,45 @@ static void x87_b(Seq *s, int n, ...)
     s->insns++;
 }
 
-/* opcode, ModRM /reg with a disp32 absolute address in the data window */
+/* opcode, ModRM /reg with a disp32 absolute address in the data window; in 64-bit mode the
+   SIB form without base or index (mod 00 r/m 101 is RIP-relative there), and now and then a
+   REX.W, which x87 memory operands ignore (SDM Vol. 2A 2.2.1.2) */
 static void x87_mem(Seq *s, uint8_t opcode, int reg, uint32_t off)
 {
     uint32_t a = gen.base + VSH_DATA + off;
+    if (gen.mode64) {
+        if (chance(20)) {
+            s->code[s->code_len++] = 0x48;
+        }
+        x87_b(s, 7, opcode, reg << 3 | 4, 0x25, a & 0xff, (a >> 8) & 0xff, (a >> 16) & 0xff,
+              a >> 24);
+        return;
+    }
     x87_b(s, 6, opcode, reg << 3 | 5, a & 0xff, (a >> 8) & 0xff, (a >> 16) & 0xff, a >> 24);
+}
+
+/* MOV word [a], 0 (the absolute forms of x87_mem) */
+static void x87_zero16(Seq *s, uint32_t off)
+{
+    uint32_t a = gen.base + VSH_DATA + off;
+    int n = 0;
+    uint8_t mov[10];
+    mov[n++] = 0x66;
+    mov[n++] = 0xc7;
+    if (gen.mode64) {
+        mov[n++] = 0x04;
+        mov[n++] = 0x25;
+    } else {
+        mov[n++] = 0x05;
+    }
+    for (int i = 0; i < 4; i++) {
+        mov[n++] = (uint8_t)(a >> (8 * i));
+    }
+    mov[n++] = 0;
+    mov[n++] = 0;
+    memcpy(s->code + s->code_len, mov, (size_t)n);
+    s->code_len += n;
+    s->insns++;
 }
 
 static uint32_t x87_slot(uint32_t base)
@@ -1720,17 +1758,41 @@ static void gen_sequence_x87(Seq *s, int max_units)
         x87_insn(s);
         coverage[MN_FPU]++;
     }
-    x87_mem(s, 0xdd, 6, X87_SAVE); /* FNSAVE */
+    /* FXSAVE (0F AE /0), in 64-bit mode also FXSAVE64 (REX.W: FIP and FDP as 64-bit offsets,
+       SDM Vol. 2A FXSAVE); then the fields that are the host's own: FCS and FDS (or the high
+       halves of FIP and FDP: 0 on both sides here), FDP where the host updates it only on
+       exceptions, MXCSR_MASK (the host's SSE features) */
+    bool w64 = gen.mode64 && chance(50);
+    if (w64) {
+        s->code[s->code_len++] = 0x48;
+    }
+    if (gen.mode64) {
+        x87_b(s, 4, 0x0f, 0xae, 0 << 3 | 4, 0x25);
+    } else {
+        x87_b(s, 3, 0x0f, 0xae, 0 << 3 | 5);
+    }
+    uint32_t fx = gen.base + VSH_DATA + X87_FXSAVE;
+    for (int i = 0; i < 4; i++) {
+        s->code[s->code_len++] = (uint8_t)(fx >> (8 * i));
+    }
+    static const uint8_t fx_offs[] = {12, 14, 20, 22, 28, 30, 16, 18};
+    for (int k = 0; k < (x87_host_fdp_excptn_only ? 8 : 6); k++) {
+        x87_zero16(s, X87_FXSAVE + fx_offs[k]);
+    }
+    if (x87_host_amd) {
+        /* AMD's FXSAVE stores FOP, FIP and FDP only when FSW.ES is set (AMD APM Vol. 4
+           FXSAVE), never here (every exception is masked): FIP and FDP are compared through
+           FNSAVE only, and FXSAVE64's layout by tests/unit/test_x87_64 */
+        for (int k = 6; k < 24; k += 2) {
+            x87_zero16(s, X87_FXSAVE + (uint32_t)k);
+        }
+    }
+    x87_mem(s, 0xdd, 6, X87_SAVE); /* FNSAVE (REX.W does not change its format) */
     /* the selectors FCS (offset 16) and FDS (24) are the host's and the harness's; the operand
        pointer (20) only where the host updates it for every instruction */
     static const uint8_t sel_offs[] = {16, 24, 20, 22};
     for (int k = 0; k < (x87_host_fdp_excptn_only ? 4 : 2); k++) {
-        uint32_t a = gen.base + VSH_DATA + X87_SAVE + sel_offs[k]; /* MOV word [a], 0 */
-        uint8_t mov[9] = {0x66, 0xc7, 0x05, (uint8_t)a, (uint8_t)(a >> 8), (uint8_t)(a >> 16),
-                          (uint8_t)(a >> 24), 0, 0};
-        memcpy(s->code + s->code_len, mov, sizeof(mov));
-        s->code_len += sizeof(mov);
-        s->insns++;
+        x87_zero16(s, X87_SAVE + sel_offs[k]);
     }
     s->code[s->code_len++] = 0xf4; /* HLT */
     for (int r = 0; r < 8; r++) {
@@ -2130,6 +2192,10 @@ int main(int argc, char **argv)
     unsigned c7a, c7b = 0, c7c, c7d;
     if (__get_cpuid_count(7, 0, &c7a, &c7b, &c7c, &c7d)) {
         x87_host_fdp_excptn_only = c7b & (1u << 6);
+    }
+    unsigned v0, vb, vc, vd;
+    if (__get_cpuid(0, &v0, &vb, &vc, &vd)) {
+        x87_host_amd = vb == 0x68747541u && vd == 0x69746e65u && vc == 0x444d4163u;
     }
     build_templates();
     if (nb_tmpls == 0) {
