@@ -139,7 +139,9 @@ bool gen_x87(DisasContext *dc)
             int args[3] = {f->env, gen_const(dc, seg | 1 << 8), end};
             gen_call(dc, &helper_seg_check_desc, -1, args);
         }
-        if (form->store && (dc->hflags & (1u << (HF_SEG_CHECK_SHIFT + seg)))) {
+        /* the rights of a store (protected mode only: real-mode segments are writable) */
+        if (form->store && (dc->hflags & (1u << (HF_SEG_CHECK_SHIFT + seg))) &&
+            (dc->hflags & HF_PE) && !(dc->hflags & HF_VM)) {
             int args[3] = {f->env, gen_const(dc, seg | SEG_CHECK_WRITE), gen_const(dc, 0)};
             gen_call(dc, &helper_seg_check_desc, -1, args);
         }

@@ -201,14 +201,20 @@ void gen_seg_check(DisasContext *dc, int seg, int offset, int size, int addrsize
     }
     uint32_t arg = (uint32_t)seg | (uint32_t)size << 8 | (write ? SEG_CHECK_WRITE : 0);
     bool real = !(dc->hflags & HF_PE) || (dc->hflags & HF_VM);
-    if (real && addrsize == 2 && !(dc->hflags & HF_RM_SMALL_LIMIT)) {
-        /* the common real-mode case, a 16-bit offset and an expand-up cached limit of at
-           least FFFFh: compare inline, call the helper (which raises) only when the access
-           crosses the limit */
+    if (real && !(dc->hflags & HF_RM_SMALL_LIMIT)) {
+        /* the common real-mode case, an expand-up cached limit of at least FFFFh: compare
+           inline, call the helper (which raises) only when the access crosses the limit */
         int lim = gen_temp(dc);
         ir_emit_ld(dc->f, dc->ty, lim, dc->f->env, IR_MO_32,
                    (int32_t)offsetof(CPUX86State, seg[seg].limit));
-        ir_emit_chk_gtu(dc->f, offset, lim, (uint32_t)size - 1, &helper_seg_check_desc, arg);
+        uint32_t bias = (uint32_t)size - 1;
+        if (addrsize != 2 && size > 1) {
+            /* a 32-bit offset (67h) plus size - 1 may wrap at 4 GiB: compare the offset with
+               limit - (size - 1) instead, which the limit's FFFFh floor keeps from wrapping */
+            ir_emit_addi(dc->f, dc->ty, lim, lim, -(int64_t)bias);
+            bias = 0;
+        }
+        ir_emit_chk_gtu(dc->f, offset, lim, bias, &helper_seg_check_desc, arg);
         return;
     }
     int args[3] = {dc->f->env, gen_const(dc, arg), offset};

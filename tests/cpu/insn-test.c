@@ -2,8 +2,8 @@
  * tests/cpu/insn-test.c — directed tests of the instructions the differential and single-step
  * tests cannot check against a reference: CPUID (xlat's own CPU model), RDTSC (the virtual
  * clock), UD0/UD1/UD2 and invalid opcodes (#UD), INT3/INTO/INT n delivery, how a REP string
- * instruction retires (one instruction, whatever its count), and the x87's real-mode
- * environment layouts. Each runs a few bytes of real-mode
+ * instruction retires (one instruction, whatever its count), the x87's real-mode
+ * environment layouts, and real-mode limit checks of 32-bit-addressed (67h) accesses. Each runs a few bytes of real-mode
  * or flat 32-bit code in an in-process machine (tests/cpu/harness.h) on both backends.
  *
  *   o/rel/tests/cpu/insn-test          prints "ok - NAME" per check and "N passed, M failed"
@@ -252,6 +252,48 @@ static void test_x87_real(Machine *m, const char *be)
           be);
 }
 
+/* Real mode with 32-bit addresses (67h): an access any byte of which lies above the cached
+   limit FFFFh is #GP, or #SS through SS (SDM Vol. 3A 20.1.3), also when offset + size wraps
+   past 4 GiB (translated inline: cpu/translate.c gen_seg_check). */
+static void test_real_addr32(Machine *m, const char *be)
+{
+    static const struct {
+        uint32_t ebx;
+        uint8_t insn[5];
+        int len;
+        int vector; /* -1: no fault */
+        const char *what;
+    } cases[] = {
+        {0xfffe, {0x67, 0x8b, 0x03}, 3, -1, "mov ax, [ebx]: EBX FFFEh"},
+        {0xffff, {0x67, 0x8b, 0x03}, 3, 13, "mov ax, [ebx]: EBX FFFFh"},
+        {0xfffc, {0x67, 0x66, 0x89, 0x03}, 4, -1, "mov [ebx], eax: EBX FFFCh"},
+        {0xfffffffe, {0x67, 0x66, 0x8b, 0x03}, 4, 13, "mov eax, [ebx]: EBX FFFFFFFEh (wraps)"},
+        {0xfffffffd, {0x67, 0xd9, 0x03}, 3, 13, "fld dword [ebx]: EBX FFFFFFFDh (wraps)"},
+        {0xffffffff, {0x67, 0x8b, 0x43, 0x00}, 4, 13, "mov ax, [ebx + 0]: EBX FFFFFFFFh"},
+        {0xffffffff, {0x67, 0x8b, 0x45, 0x00}, 4, 12, "mov ax, [ebp + 0]: EBP FFFFFFFFh (SS)"},
+    };
+    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        uint8_t code[16];
+        uint32_t v = cases[k].ebx;
+        bool bp = cases[k].vector == 12;
+        size_t n = 0;
+        code[n++] = 0x66; /* mov ebx/ebp, imm32 */
+        code[n++] = bp ? 0xbd : 0xbb;
+        for (int i = 0; i < 4; i++) {
+            code[n++] = (uint8_t)(v >> (8 * i));
+        }
+        memcpy(code + n, cases[k].insn, (size_t)cases[k].len);
+        n += (size_t)cases[k].len;
+        code[n++] = 0xf4; /* hlt */
+        int r = run16(m, code, n);
+        int got = vector_taken(m);
+        bool ok = r == HARNESS_HALTED &&
+                  (cases[k].vector < 0 ? m->cpu.eip == CODE16 + n : got == cases[k].vector);
+        check(ok, "%s: real mode, %s: %s (vector %d)", be, cases[k].what,
+              cases[k].vector < 0 ? "no fault" : cases[k].vector == 12 ? "#SS" : "#GP", got);
+    }
+}
+
 int main(void)
 {
     const char *names[2] = {"jit", "interp"};
@@ -267,6 +309,7 @@ int main(void)
         test_ud(m, names[b]);
         test_traps(m, names[b]);
         test_x87_real(m, names[b]);
+        test_real_addr32(m, names[b]);
         machine_destroy(m);
     }
     printf("%d passed, %d failed\n", passed, failed);
