@@ -6,11 +6,13 @@
  * The guest: long mode on 4-level tables (the instruction tests' harness, tests/cpu/harness.c)
  * where PDPT entry 4 repeats entry 0, so linear 4 GiB + x is physical x (SDM Vol. 3A 4.5). The
  * same loop of two JMP rax per iteration runs at 0x20000 and at 4 GiB + 0x20000, and at
- * 4 GiB + 0x20000 next to a twin at 0x20000 whose targets have the same low 32 bits, so a key
- * cut to 32 bits would jump into the wrong copy. Every lookup outside the inline cache (a
- * return to the execution loop, or its C fallback) counts in TCGStats.jc_lookups: the JIT must
- * do a handful, not one per jump. The interpreter has no inline cache: there only the results
- * are checked.
+ * 4 GiB + 0x20000 after the low copy has run (its blocks and caches hold keys with the same
+ * low 32 bits). Every lookup outside the inline cache (a return to the execution loop, or its
+ * C fallback) counts in TCGStats.jc_lookups: the JIT must do a handful, not one per jump (it
+ * did 4003 when 64-bit targets above 4 GiB left translated code). Then one JMP rax alternates
+ * between two targets 4 GiB apart: a cache comparing 32 bits of the key would send every
+ * jump to the previous target (it does: EBX 1 instead of 1000). The interpreter has no inline
+ * cache: there only the results are checked.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -87,12 +89,72 @@ static uint64_t run_loop(const char *accel, uint64_t at, bool twin)
     return lookups;
 }
 
+/* One exit, two targets 4 GiB apart (the same bytes: 4 GiB + x is x), alternately:
+ * loop:  lea rax, [rip + tgt]; add rax, rdi; xor rdi, rsi (RSI = 4 GiB); jmp rax
+ * tgt:   lea rdx, [rip]; shr rdx, 32; add ebx, edx   (1 in the high copy, 0 in the low one)
+ *        mov eax, back; jmp rax                        (back to the low copy)
+ * back:  dec ecx; jnz loop; hlt
+ * A key compared on 32 bits would take the previous target for this one: EBX would be off. */
+static uint64_t run_alternating(const char *accel, uint64_t *ebx)
+{
+    Machine *m = harness_create(accel, 4u << 20);
+    ck_assert_ptr_nonnull(m);
+    uint8_t p[96];
+    size_t n = 0;
+    static const uint8_t head[] = {
+        0xb9, ITERS & 0xff, ITERS >> 8, 0, 0,       /* mov ecx, ITERS */
+        0x31, 0xdb,                                 /* xor ebx, ebx */
+        0x48, 0xbe, 0, 0, 0, 0, 1, 0, 0, 0,         /* mov rsi, 4 GiB */
+        0x31, 0xff,                                 /* xor edi, edi */
+    };
+    memcpy(p, head, sizeof(head));
+    n = sizeof(head);
+    size_t loop = n;
+    static const uint8_t body[] = {
+        0x48, 0x8d, 0x05, 8, 0, 0, 0,               /* lea rax, [rip + 8]: tgt */
+        0x48, 0x01, 0xf8,                           /* add rax, rdi */
+        0x48, 0x31, 0xf7,                           /* xor rdi, rsi */
+        0xff, 0xe0,                                 /* jmp rax */
+        0x48, 0x8d, 0x15, 0, 0, 0, 0,               /* tgt: lea rdx, [rip] */
+        0x48, 0xc1, 0xea, 0x20,                     /* shr rdx, 32 */
+        0x01, 0xd3,                                 /* add ebx, edx */
+        0xb8, 0, 0, 0, 0,                           /* mov eax, back */
+        0xff, 0xe0,                                 /* jmp rax */
+        0xff, 0xc9,                                 /* back: dec ecx */
+        0x75, 0,                                    /* jnz loop */
+        0xf4,                                       /* hlt */
+    };
+    memcpy(p + n, body, sizeof(body));
+    uint32_t back = CODE + (uint32_t)(n + 35);
+    memcpy(p + n + 29, &back, 4);
+    n += sizeof(body);
+    p[n - 2] = (uint8_t)(loop - (n - 1));
+    harness_write(m, CODE, p, n);
+    harness_set_long64(m, TABLES);
+    uint64_t pdpt0;
+    harness_read(m, TABLES + 0x1000, &pdpt0, 8);
+    harness_write(m, TABLES + 0x1000 + 4 * 8, &pdpt0, 8); /* 4 GiB + x -> x */
+    tlb_flush(m);
+    CPUX86State *c = &m->cpu;
+    c->eip = CODE;
+    uint64_t before = m->tcg.stats.jc_lookups;
+    ck_assert_int_eq(harness_run(m, 100000), HARNESS_HALTED);
+    uint64_t lookups = m->tcg.stats.jc_lookups - before;
+    ck_assert_uint_eq(c->eip, CODE + n);
+    *ebx = c->regs[R_EBX];
+    machine_destroy(m);
+    return lookups;
+}
+
 START_TEST(test_results)
 {
     const char *accel = test_accels[_i];
     run_loop(accel, CODE, false);
     run_loop(accel, HIGH + CODE, false);
     run_loop(accel, HIGH + CODE, true);
+    uint64_t ebx;
+    run_alternating(accel, &ebx);
+    ck_assert_uint_eq(ebx, ITERS / 2); /* every other jump reached the high copy */
 }
 END_TEST
 
@@ -104,6 +166,11 @@ START_TEST(test_jit_stays_in_code)
     ck_assert_uint_lt(run_loop("jit", CODE, false), 16);
     ck_assert_uint_lt(run_loop("jit", HIGH + CODE, false), 16);
     ck_assert_uint_lt(run_loop("jit", HIGH + CODE, true), 16);
+    /* one exit alternating between two targets: a miss each time (one entry per exit), but
+       never a wrong hit (test_results) */
+    uint64_t ebx;
+    run_alternating("jit", &ebx);
+    ck_assert_uint_eq(ebx, ITERS / 2);
 }
 END_TEST
 #endif
