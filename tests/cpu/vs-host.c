@@ -56,7 +56,6 @@
  *     MOV CRn/DRn, ...), INT n/INT3/INTO/UD, and anything that faults: the host child gets a
  *     signal where xlat delivers through the IDT, so the two ends are not comparable
  *   CPUID, RDTSC, RDPMC, RDRAND, XGETBV: values of the machine, not of the instruction
- *   CMPXCHG16B (REX.W 0F C7 /1): needs a 16-byte aligned operand; not yet set up
  *   LOCK CMP (see below), BSWAP r16, SHLD/SHRD r16 by more than 16 (undefined results)
  *   x87 (run by --x87), MMX, SSE and AVX (other tests)
  */
@@ -794,7 +793,7 @@ static void flags_effect(Unit *u, const Build *bd, int cc, int size)
     case MN_SALC:
         reads = FL_C;
         break;
-    case MN_CMPXCHG8B:
+    case MN_CMPXCHG8B: case MN_CMPXCHG16B:
         def = FL_Z;
         break;
     case MN_CMPS: case MN_SCAS:
@@ -989,14 +988,19 @@ static bool build_unit(Unit *u, const Tmpl *t)
     bd.addrsize = 4;
     bool mem_possible = any_e || kind == GK_STRING || kind == GK_XLAT ||
                         spec_index(t, OPS_Ob, OPS_Ov, OPS___) >= 0;
+    bool cx16 = false; /* CMPXCHG16B */
     bool wants_addr = kind == GK_BRANCH && (t->mn == MN_JCXZ || t->mn == MN_LOOP ||
                                              t->mn == MN_LOOPE || t->mn == MN_LOOPNE);
     if (gen.mode64) {
-        /* REX.W: 64-bit operands (not CMPXCHG16B: 0F C7 /1 with REX.W needs a 16-byte
-           aligned operand and is another instruction) */
-        if (any_v && !bd.p66 && kind != GK_BRANCH && t->mn != MN_CMPXCHG8B && chance(45)) {
+        /* REX.W: 64-bit operands; with 0F C7 /1 it makes CMPXCHG16B, whose m128 is set up
+           16-byte aligned (SDM Vol. 2A CMPXCHG8B/CMPXCHG16B: #GP otherwise) */
+        if (any_v && !bd.p66 && kind != GK_BRANCH && chance(45)) {
             bd.rex = 0x48;
             bd.opsize = 8;
+        }
+        if (t->mn == MN_CMPXCHG8B && chance(40)) {
+            bd.rex = 0x48;
+            cx16 = true;
         }
         if (kind == GK_INDIRECT) {
             bd.opsize = 8; /* near branches are 64-bit in 64-bit mode (SDM JMP, CALL) */
@@ -1129,6 +1133,10 @@ static bool build_unit(Unit *u, const Tmpl *t)
             uint32_t ptr = pick_target(64);
             u->abs_pos = setup_store_ptr(&bd, ptr);
             if (!build_mem_at(&bd, ptr, avoid)) {
+                return false;
+            }
+        } else if (cx16) {
+            if (!build_mem_at(&bd, pick_target(64) & ~15u, avoid)) {
                 return false;
             }
         } else {
@@ -1390,9 +1398,10 @@ static bool build_unit(Unit *u, const Tmpl *t)
     /* the decoder must agree on the length: the template came from its tables */
     X86Insn d;
     int dl = x86_decode(&d, insn, ilen, gen.mode64 ? 64 : 32);
-    if (dl != ilen || d.mnemonic != t->mn) {
+    if (dl != ilen || d.mnemonic != (cx16 ? MN_CMPXCHG16B : t->mn)) {
         return false;
     }
+    u->mn = d.mnemonic;
     if (kind == GK_STRING) {
         bd.count = bd.rep ? bd.count : 1;
     }
