@@ -7,9 +7,12 @@
  * 64-bit call gates for far CALL and JMP from 64-bit and compatibility mode (Vol. 3A 5.8.3.1),
  * and IRET in compatibility mode under the same IA-32e rules.
  *
- * Not here yet: #SS (rather than #GP) for non-canonical stack addresses. (Task gates do not
+ * A non-canonical stack reference in 64-bit mode is #SS(0), not #GP(0) (Vol. 3A 6.15 interrupt 12,
+ * Vol. 1 3.3.7.1): the softmmu reports every non-canonical address as #GP(0), and delivery tells
+ * the stack's apart by decoding the faulting instruction (stack_fault below). (Task gates do not
  * exist in IA-32e mode.)
  */
+#include "cpu/decode.h"
 #include "cpu/translate.h"
 #include "softmmu/machine.h"
 
@@ -57,6 +60,69 @@ static uint64_t stack_linear(CPUX86State *env, uint64_t sp)
     return s->base + ((s->flags & DESC_B_MASK) ? (uint32_t)sp : (uint16_t)sp);
 }
 
+static bool canonical(uint64_t a)
+{
+    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
+
+/* Was the #GP(0) just raised in 64-bit mode a non-canonical stack reference, which the SDM
+   makes #SS(0) (Vol. 3A 6.15, interrupt 12: "a non-canonical address is referenced through
+   the stack segment"; Vol. 1 3.3.7.1)? The softmmu does not know which segment an access used,
+   so this decodes the faulting instruction (at RIP: faults are precise) and checks its stack
+   references: the implicit ones of PUSH, POP, CALL, RET, ENTER, LEAVE, ... around RSP (RBP
+   for LEAVE), and a memory operand through SS (based on RSP or RBP, or an SS override). Runs
+   only on that fault, so translated code pays nothing for it. */
+static bool stack_fault(CPUX86State *env)
+{
+    if (!(env->hflags & HF_CS64)) {
+        return false; /* compatibility mode: 32-bit offsets are always canonical */
+    }
+    uint8_t buf[15];
+    int n = 0;
+    uint64_t phys;
+    for (; n < 15; n++) {
+        const uint8_t *p = softmmu_code_ptr(&env->common, env->eip + (uint64_t)n, &phys);
+        if (!p) {
+            break;
+        }
+        buf[n] = *p;
+    }
+    X86Insn d;
+    if (x86_decode(&d, buf, n, 64) <= 0) {
+        return false;
+    }
+    for (int k = 0; k < d.nb_ops; k++) {
+        if (d.op[k].kind == OPK_MEM && d.mem.seg == R_SS && !d.mem.rip_rel && d.addrsize == 8) {
+            uint64_t ea = (uint64_t)d.mem.disp;
+            if (d.mem.base >= 0) {
+                ea += env->regs[d.mem.base];
+            }
+            if (d.mem.index >= 0) {
+                ea += env->regs[d.mem.index] * d.mem.scale;
+            }
+            if (!canonical(ea) || !canonical(ea + d.op[k].size - 1)) {
+                return true;
+            }
+        }
+    }
+    static const uint16_t implicit[] = {MN_PUSH, MN_POP, MN_PUSHF, MN_POPF, MN_ENTER,
+                                        MN_CALL, MN_CALLF, MN_RET, MN_RETF, MN_IRET};
+    uint64_t sp = env->regs[R_ESP];
+    if (d.mnemonic == MN_LEAVE) {
+        sp = env->regs[R_EBP];
+    } else {
+        bool uses = false;
+        for (size_t i = 0; i < sizeof(implicit) / sizeof(implicit[0]); i++) {
+            uses |= d.mnemonic == implicit[i];
+        }
+        if (!uses) {
+            return false;
+        }
+    }
+    /* the slots just below and above the stack pointer */
+    return !canonical(sp) || !canonical(sp - 8) || !canonical(sp + 7);
+}
+
 /* Delivery in IA-32e mode (SDM Vol. 3A 6.14): 16-byte interrupt and trap gates to 64-bit code
    segments; the stack is switched on a privilege change (RSPn of the 64-bit TSS) or always
    with an IST index, aligned to 16 bytes, and SS:RSP, RFLAGS, CS:RIP and an error code are
@@ -64,6 +130,9 @@ static uint64_t stack_linear(CPUX86State *env, uint64_t sp)
 void x86_deliver_long(CPUX86State *env, int vector, bool soft, bool ext, bool push_err,
                       uint32_t err)
 {
+    if (vector == EXCP_GP && !soft && err == 0 && stack_fault(env)) {
+        vector = EXCP_SS;
+    }
     uint32_t ext_bit = ext ? 1 : 0;
     uint32_t idt_err = (uint32_t)vector * 8 + 2 + ext_bit;
     if ((uint32_t)vector * 16 + 15 > env->idt.limit) {

@@ -686,6 +686,49 @@ ud_compat:
     lea rsi, [rel msg_syscall32]
     call tap
 
+    ; 26, 27: a non-canonical stack reference is #SS(0), not #GP(0) (SDM Vol. 3A 6.15
+    ; interrupt 12); the handler runs on IST1, since RSP itself is bad
+    lea rax, [rel ist1_top]
+    mov [rel tss64 + 0x24], rax
+    mov eax, 12
+    lea rbx, [rel ss_handler]
+    call set_gate
+    or byte [rel idt + 12 * 16 + 4], 1
+    or byte [rel idt + 13 * 16 + 4], 1 ; (so that a #GP there is survived too)
+    mov [rel kernel_rsp], rsp
+    mov qword [rel got_vec], -1
+    mov qword [rel got_err], -1
+    lea rax, [rel .after_ss1]
+    mov [rel resume], rax
+    mov rsp, NONCANON
+    push rax
+.after_ss1:
+    mov rsp, [rel kernel_rsp]
+    cmp qword [rel got_vec], 12
+    setne al
+    cmp qword [rel got_err], 0
+    setne ah
+    or al, ah
+    lea rsi, [rel msg_ss_push]
+    call tap
+    mov qword [rel got_vec], -1
+    mov qword [rel got_err], -1
+    lea rax, [rel .after_ss2]
+    mov [rel resume], rax
+    mov [rel failures], rbp         ; (RBP counts the failures)
+    mov rbp, NONCANON
+    mov rax, [rbp + 8]
+.after_ss2:
+    mov rbp, [rel failures]
+    and byte [rel idt + 13 * 16 + 4], ~7
+    cmp qword [rel got_vec], 12
+    setne al
+    cmp qword [rel got_err], 0
+    setne ah
+    or al, ah
+    lea rsi, [rel msg_ss_rbp]
+    call tap
+
     mov eax, ebp
     test eax, eax
     setnz al
@@ -752,6 +795,9 @@ bp_handler:
     mov qword [rel got_vec], 3
     iretq
 
+ss_handler:
+    mov qword [rel got_vec], 12
+    jmp fault_common
 gp_handler:
     mov qword [rel got_vec], 13
     jmp fault_common
@@ -801,9 +847,9 @@ puts:
     pop rax
     ret
 
-msg_nolm:   db "1..25", 10, "not ok 1 - CPUID.80000001H:EDX.LM is set", 10
+msg_nolm:   db "1..27", 10, "not ok 1 - CPUID.80000001H:EDX.LM is set", 10
             db "Bail out! no long mode", 10, 0
-msg_plan:   db "1..25", 10, 0
+msg_plan:   db "1..27", 10, 0
 msg_not:    db "not ", 0
 msg_ok:     db "ok ", 0
 msg_lma:    db "1 - CPUID has LM; after CR0.PG with EFER.LME, EFER.LMA is set", 10, 0
@@ -833,6 +879,10 @@ msg_iretd:  db "24 - IRETD in compatibility mode pops SS:ESP at the same level t
             db "IA-32e-MODE (known QEMU deviation: its TCG pops them only in 64-bit mode)", 10, 0
 msg_syscall32: db "25 - SYSRET32 to compatibility mode (CS 0x1B); SYSCALL there is #UD, SDM Vol. 2B SYSCALL "
             db "(known QEMU deviation: its TCG jumps to CSTAR as AMD processors do)", 10, 0
+msg_ss_push: db "26 - PUSH with a non-canonical RSP is #SS(0), SDM Vol. 3A 6.15 (known QEMU deviation: "
+            db "its TCG raises #GP(0))", 10, 0
+msg_ss_rbp: db "27 - a load through a non-canonical RBP is #SS(0), SDM Vol. 3A 6.15 (known QEMU deviation: "
+            db "its TCG raises #GP(0))", 10, 0
 msg_gb:     db "15 - PS in a PDPTE: a 1 GiB page with CPUID pdpe1gb, else #PF (P, RSVD), SDM Vol. 3A "
             db "4.5.4 (known QEMU deviation: its TCG maps the page without pdpe1gb)", 10, 0
 
@@ -897,4 +947,6 @@ g_back_cs   equ load_end + 0x8088
 g_back_ss   equ load_end + 0x8090
 user_cs32   equ load_end + 0x8098
 g_frame     equ load_end + 0x80a0   ; 4 quadwords
+failures    equ load_end + 0x80c0
+ist1_top    equ load_end + 0xf800   ; IST1 (below RSP0's stack)
 bss_end     equ load_end + 0x11000
