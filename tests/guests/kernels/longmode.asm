@@ -729,6 +729,61 @@ ud_compat:
     lea rsi, [rel msg_ss_rbp]
     call tap
 
+    ; 28: far CALL from compatibility mode through a 64-bit call gate: CS and RIP go on the
+    ; 32-bit stack as 8-byte values; LRETQ goes back to compatibility mode (SDM Vol. 3A 5.8.3.1)
+    lea rdi, [rel gdt + 0x68]       ; 64-bit call gate, DPL 0 -> 0x08:cgate_compat_target
+    lea rbx, [rel cgate_compat_target]
+    mov eax, 0x8c00
+    call set_cgate
+    mov [rel kernel_rsp], rsp
+    lea rax, [rel compat_cg]
+    mov [rel farptr], eax
+    mov word [rel farptr + 4], 0x60
+    jmp dword far [rel farptr]
+bits 32
+compat_cg:
+    mov esi, esp
+    call 0x68:0
+compat_cg_ret:
+    mov edi, esp
+    mov eax, cs
+    mov [cg_cs_back], eax
+    jmp 0x08:back64_cg
+bits 64
+cgate_compat_target:
+    mov [rel cg_rsp], rsp
+    mov rax, [rsp]
+    mov [rel cg_f0], rax
+    mov rax, [rsp + 8]
+    mov [rel cg_f1], rax
+    mov rax, cs
+    mov [rel cg_cs], rax
+    o64 retf
+back64_cg:
+    mov rsp, [rel kernel_rsp]
+    mov eax, esi
+    sub rax, 16
+    cmp [rel cg_rsp], rax
+    setne r8b
+    lea rax, [rel compat_cg_ret]
+    cmp [rel cg_f0], rax
+    setne al
+    or r8b, al
+    cmp qword [rel cg_f1], 0x60
+    setne al
+    or r8b, al
+    cmp qword [rel cg_cs], 0x08
+    setne al
+    or r8b, al
+    cmp edi, esi
+    setne al
+    or r8b, al
+    cmp dword [rel cg_cs_back], 0x60
+    setne al
+    or al, r8b
+    lea rsi, [rel msg_cgcompat]
+    call tap
+
     mov eax, ebp
     test eax, eax
     setnz al
@@ -847,9 +902,9 @@ puts:
     pop rax
     ret
 
-msg_nolm:   db "1..27", 10, "not ok 1 - CPUID.80000001H:EDX.LM is set", 10
+msg_nolm:   db "1..28", 10, "not ok 1 - CPUID.80000001H:EDX.LM is set", 10
             db "Bail out! no long mode", 10, 0
-msg_plan:   db "1..27", 10, 0
+msg_plan:   db "1..28", 10, 0
 msg_not:    db "not ", 0
 msg_ok:     db "ok ", 0
 msg_lma:    db "1 - CPUID has LM; after CR0.PG with EFER.LME, EFER.LMA is set", 10, 0
@@ -883,6 +938,7 @@ msg_ss_push: db "26 - PUSH with a non-canonical RSP is #SS(0), SDM Vol. 3A 6.15 
             db "its TCG raises #GP(0))", 10, 0
 msg_ss_rbp: db "27 - a load through a non-canonical RBP is #SS(0), SDM Vol. 3A 6.15 (known QEMU deviation: "
             db "its TCG raises #GP(0))", 10, 0
+msg_cgcompat: db "28 - far CALL from compatibility mode through a 64-bit call gate, LRETQ back", 10, 0
 msg_gb:     db "15 - PS in a PDPTE: a 1 GiB page with CPUID pdpe1gb, else #PF (P, RSVD), SDM Vol. 3A "
             db "4.5.4 (known QEMU deviation: its TCG maps the page without pdpe1gb)", 10, 0
 
@@ -901,6 +957,7 @@ gdt:
     dq 0, 0                         ; 0x40: 64-bit call gate, DPL 3 (filled in)
     dq 0, 0                         ; 0x50: 64-bit call gate, DPL 0 (filled in)
     dq 0x00cf9a000000ffff           ; 0x60: 32-bit code, DPL 0 (compatibility mode)
+    dq 0, 0                         ; 0x68: 64-bit call gate, DPL 0 (filled in)
 gdt_end:
 gdtr:
     dw gdt_end - gdt - 1
@@ -948,5 +1005,10 @@ g_back_ss   equ load_end + 0x8090
 user_cs32   equ load_end + 0x8098
 g_frame     equ load_end + 0x80a0   ; 4 quadwords
 failures    equ load_end + 0x80c0
+cg_rsp      equ load_end + 0x80c8
+cg_f0       equ load_end + 0x80d0
+cg_f1       equ load_end + 0x80d8
+cg_cs       equ load_end + 0x80e0
+cg_cs_back  equ load_end + 0x80e8
 ist1_top    equ load_end + 0xf800   ; IST1 (below RSP0's stack)
 bss_end     equ load_end + 0x11000
