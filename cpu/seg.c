@@ -1,6 +1,7 @@
 /*
  * cpu/seg.c — protected-mode far control transfers: CALL far (to a code segment, or through a
- * call gate to the same or a more privileged level with a stack switch and parameter copy),
+ * call gate to the same or a more privileged level with a stack switch and parameter copy), JMP
+ * far through a call gate (to the same level; JMP to a code segment is cpu/helper.c's),
  * RET far (to the same or a less privileged level), and IRET (to the same or a less privileged
  * level, or from ring 0 to virtual-8086 mode, and in virtual-8086 mode); CALL to a TSS or task
  * gate and IRET with NT = 1 are task switches (cpu/task.c). Intel

@@ -1,7 +1,8 @@
 /*
  * cpu/translate-system.c — port I/O (IN, OUT), HLT, the NOP forms (NOP, PAUSE, the 0F 1F
  * multi-byte NOP, WAIT without an FPU), LGDT/LIDT, MOV to and from control registers (CR8 in
- * 64-bit mode), CPUID, RDTSC and RDTSCP. Privilege checks (CPL, IOPL, the I/O bitmap) come with the system issue.
+ * 64-bit mode), CPUID, RDTSC and RDTSCP. Privilege checks (CPL, IOPL, the I/O bitmap) come
+ * with the system issue.
  */
 #include "cpu/translate.h"
 
