@@ -77,18 +77,21 @@ static bool stack_fault(CPUX86State *env)
     if (!(env->hflags & HF_CS64)) {
         return false; /* compatibility mode: 32-bit offsets are always canonical */
     }
+    /* fetch one byte at a time until the instruction decodes, so that no byte past its end is
+       fetched (a page there might not be mapped) */
     uint8_t buf[15];
-    int n = 0;
-    uint64_t phys;
-    for (; n < 15; n++) {
+    X86Insn d;
+    int len = X86_DECODE_TRUNCATED;
+    for (int n = 0; n < 15 && len == X86_DECODE_TRUNCATED; n++) {
+        uint64_t phys;
         const uint8_t *p = softmmu_code_ptr(&env->common, env->eip + (uint64_t)n, &phys);
         if (!p) {
-            break;
+            return false;
         }
         buf[n] = *p;
+        len = x86_decode(&d, buf, n + 1, 64);
     }
-    X86Insn d;
-    if (x86_decode(&d, buf, n, 64) <= 0) {
+    if (len <= 0) {
         return false;
     }
     for (int k = 0; k < d.nb_ops; k++) {
