@@ -5,7 +5,8 @@
  *
  * A CALL from ring 3 through a gate to ring-0 code switches to the TSS's ring-0 stack, copies the
  * gate's parameter count of doublewords and pushes SS, ESP, CS and EIP (Figure 5-13); RET imm16
- * to the outer level pops them back and releases the parameters on both stacks. A JMP through a
+ * to the outer level pops them back and releases the parameters on both stacks. A gate that is
+ * not present is #NP(gate), one whose DPL is below the CPL #GP(gate) (5.8.4). A JMP through a
  * gate never changes the privilege level: to a non-conforming segment of another DPL it is
  * #GP(target selector). A new stack too small for a gate's frame is #SS(new SS) (CALL,
  * "CALL-GATE-TO-MORE-PRIVILEGE"), and so is one too small for an interrupt frame with a
@@ -23,6 +24,7 @@ enum {
     SEL_GATE_R1 = (GDT_TEST_FIRST + 4) * 8,   /* 32-bit call gate, DPL 3 -> ring 1, 2 params */
     SEL_U3STACK = (GDT_TEST_FIRST + 5) * 8,   /* ring-3 data, base u3area + 64, limit 0xff */
     SEL_CONFORM = (GDT_TEST_FIRST + 6) * 8,   /* ring-0 conforming code, flat */
+    SEL_GATE_NP = (GDT_TEST_FIRST + 7) * 8,   /* 32-bit call gate, DPL 3, not present */
     VEC_CONFORM = 0x40,                       /* INT gate DPL 3 -> SEL_CONFORM */
     VEC_RING1 = 0x41,                         /* INT gate DPL 3 -> SEL_R1CODE */
     ACC_DPL1 = 0x20,
@@ -91,6 +93,18 @@ static uint32_t u_call_gate(void)
                  : "=m"(u_before), "=m"(u_after), "=m"(u_cs_back), "=m"(u_ss_back)
                  : "i"(SEL_GATE_R0 | 3)
                  : "memory");
+    return 0;
+}
+
+static uint32_t u_call_gate_np(void)
+{
+    TRY("lcall %0, $0", : : "i"(SEL_GATE_NP | 3));
+    return 0;
+}
+
+static uint32_t u_call_gate_dpl0(void)
+{
+    TRY("lcall %0, $0", : : "i"(SEL_GATE_JMP | 3));
     return 0;
 }
 
@@ -164,7 +178,7 @@ static __attribute__((noinline)) void test_jmp_gate_ring0(void)
 
 void kmain(void)
 {
-    tap_plan(7);
+    tap_plan(9);
     set_call_gate(GDT_TEST_FIRST + 0, SEL_KCODE, gate0_target, 3, 2);
     set_call_gate(GDT_TEST_FIRST + 1, SEL_KCODE, jmp_gate_target, 0, 0);
     gdt_set(GDT_TEST_FIRST + 2, 0, 0xfffff, ACC_P | ACC_DPL1 | ACC_S | ACC_CODE | ACC_READ,
@@ -176,6 +190,8 @@ void kmain(void)
             FLG_DB);
     gdt_set(GDT_TEST_FIRST + 6, 0, 0xfffff, ACC_P | ACC_S | ACC_CODE | ACC_READ | ACC_CONFORMING,
             FLG_G | FLG_DB);
+    set_call_gate(GDT_TEST_FIRST + 7, SEL_KCODE, gate0_target, 3, 0);
+    gdt[GDT_TEST_FIRST + 7] &= ~((uint64_t)ACC_P << 40);
     idt_set_raw(VEC_CONFORM, (uint32_t)conform_iret, SEL_CONFORM, GATE_INT32, 3, true);
     idt_set_raw(VEC_RING1, (uint32_t)r1_iret, SEL_R1CODE | 1, GATE_INT32, 3, true);
     tss.ss1 = SEL_R1STACK | 1;
@@ -201,6 +217,16 @@ void kmain(void)
     run_user(u_jmp_gate_inner, 2, SEL_UDATA);
     tap_ok(is(13, SEL_KCODE), "JMP through a gate from ring 3 to ring-0 code is #GP(target): "
                               "vector %d error %#x", excp.vector, excp.error);
+
+    /* 8, 9: the gate's own checks (SDM Vol. 3A 5.8.4): present, and DPL >= CPL */
+    excp_reset();
+    run_user(u_call_gate_np, 2, SEL_UDATA);
+    tap_ok(is(11, SEL_GATE_NP), "CALL through a gate that is not present is #NP(gate): "
+                                "vector %d error %#x", excp.vector, excp.error);
+    excp_reset();
+    run_user(u_call_gate_dpl0, 2, SEL_UDATA);
+    tap_ok(is(13, SEL_GATE_JMP), "CALL from ring 3 through a gate of DPL 0 is #GP(gate): "
+                                 "vector %d error %#x", excp.vector, excp.error);
 
     /* 5: the ring-1 stack cannot hold the gate's frame */
     excp_reset();
