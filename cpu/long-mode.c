@@ -49,15 +49,18 @@ static void null_ss(CPUX86State *env, unsigned rpl)
     s->flags = DESC_P_MASK | (1u << 12) | (3u << 8) | (rpl << 13) | DESC_B_MASK | DESC_G_MASK;
 }
 
-/* The linear address of stack offset sp: 64-bit mode uses RSP as is; compatibility mode
-   goes through SS (base, and a 32- or 16-bit offset by its B bit, SDM Vol. 3A 5.2.1). */
-static uint64_t stack_linear(CPUX86State *env, uint64_t sp)
+/* The linear address of a size-byte stack access at offset sp: 64-bit mode uses RSP as is;
+   compatibility mode goes through SS (base, a 32- or 16-bit offset by its B bit, and its
+   limit: #SS(0), SDM Vol. 3A 5.2.1, 5.3). */
+static uint64_t stack_linear(CPUX86State *env, uint64_t sp, int size)
 {
     if (env->hflags & HF_CS64) {
         return sp;
     }
     const SegmentCache *s = &env->seg[R_SS];
-    return s->base + ((s->flags & DESC_B_MASK) ? (uint32_t)sp : (uint16_t)sp);
+    uint32_t off = (s->flags & DESC_B_MASK) ? (uint32_t)sp : (uint16_t)sp;
+    x86_seg_limit_check(env, R_SS, off, size);
+    return s->base + off;
 }
 
 static bool canonical(uint64_t a)
@@ -223,7 +226,7 @@ void x86_iret_long(CPUX86State *env, int opsize)
     uint64_t sp = env->regs[R_ESP];
     uint64_t v[5];
     for (int i = 0; i < 5; i++) {
-        v[i] = cpu_ld_data64(env, stack_linear(env, sp + (uint64_t)(i * opsize)), opsize);
+        v[i] = cpu_ld_data64(env, stack_linear(env, sp + (uint64_t)(i * opsize), opsize), opsize);
     }
     uint64_t rip = v[0], rsp = v[3];
     uint16_t cs = (uint16_t)v[1], ss = (uint16_t)v[4];
@@ -447,9 +450,9 @@ void x86_call_gate_long(CPUX86State *env, uint32_t sel, uint32_t lo, uint32_t hi
         } else {
             /* the current stack: through SS in compatibility mode */
             rsp -= 8;
-            cpu_st_data64(env, stack_linear(env, rsp), 8, env->seg[R_CS].selector);
+            cpu_st_data64(env, stack_linear(env, rsp, 8), 8, env->seg[R_CS].selector);
             rsp -= 8;
-            cpu_st_data64(env, stack_linear(env, rsp), 8, next_rip);
+            cpu_st_data64(env, stack_linear(env, rsp, 8), 8, next_rip);
             if (!(env->hflags & HF_CS64)) {
                 rsp = (env->seg[R_SS].flags & DESC_B_MASK)
                           ? (uint32_t)rsp
