@@ -247,6 +247,9 @@ void x86_iret_long(CPUX86State *env, int opsize)
         x86_raise_exception(env, 11, cs & ~3u);
     }
     bool to64 = chi & DESC_L_MASK;
+    if (to64 && !canonical(rip)) {
+        x86_raise_exception(env, EXCP_GP, 0); /* a non-canonical return RIP (SDM IRET, RET) */
+    }
     uint32_t slo = 0, shi = 0;
     bool ss_null = (ss & ~3u) == 0;
     if (ss_null) {
@@ -314,6 +317,9 @@ void x86_far_ret_long(CPUX86State *env, int opsize, uint32_t imm)
         x86_raise_exception(env, 11, cs & ~3u);
     }
     bool to64 = chi & DESC_L_MASK;
+    if (to64 && !canonical(rip)) {
+        x86_raise_exception(env, EXCP_GP, 0); /* a non-canonical return RIP (SDM IRET, RET) */
+    }
     uint64_t nsp = sp + 2 * (uint64_t)opsize + imm;
     if (rpl > cpl) {
         /* to an outer level: SS:RSP follow the parameters */
@@ -426,6 +432,9 @@ void x86_call_gate_long(CPUX86State *env, uint32_t sel, uint32_t lo, uint32_t hi
     }
     if (!(chi & DESC_P_MASK)) {
         x86_raise_exception(env, 11, csel & ~3u);
+    }
+    if (!canonical(off)) {
+        x86_raise_exception(env, EXCP_GP, 0); /* SDM Vol. 2A CALL/JMP: a non-canonical target */
     }
     unsigned new_cpl = cpl;
     if (call) {

@@ -784,6 +784,65 @@ back64_cg:
     lea rsi, [rel msg_cgcompat]
     call tap
 
+    ; 29: IRETQ from 64-bit code to compatibility mode at the same level (SDM Vol. 2A IRET,
+    ; IA-32e-MODE): CS 0x60, RSP and SS from the frame
+    mov [rel kernel_rsp], rsp
+    mov qword [rel cg_cs_back], 0
+    mov rax, rsp
+    sub rax, 0x100
+    push 0x10
+    push rax
+    pushfq
+    push 0x60
+    lea rax, [rel compat_iretq]
+    push rax
+    iretq
+bits 32
+compat_iretq:
+    mov eax, cs
+    mov [cg_cs_back], eax
+    mov [cg_rsp], esp
+    jmp 0x08:back64_iretq
+bits 64
+back64_iretq:
+    mov rsp, [rel kernel_rsp]
+    cmp dword [rel cg_cs_back], 0x60
+    setne al
+    lea rbx, [rsp - 0x100]
+    cmp [rel cg_rsp], ebx
+    setne ah
+    or al, ah
+    lea rsi, [rel msg_iretq32]
+    call tap
+
+    ; 30: IRETQ to 64-bit code at a non-canonical RIP is #GP(0) at the IRETQ
+    mov qword [rel got_vec], -1
+    mov qword [rel got_err], -1
+    lea rax, [rel .after_nciret]
+    mov [rel resume], rax
+    mov rax, rsp
+    push 0x10
+    push rax
+    pushfq
+    push 0x08
+    mov rax, NONCANON
+    push rax
+.nciret:
+    iretq
+.after_nciret:
+    mov rsp, [rel kernel_rsp]
+    cmp qword [rel got_vec], 13
+    setne al
+    cmp qword [rel got_err], 0
+    setne ah
+    or al, ah
+    lea rbx, [rel .nciret]
+    cmp [rel got_rip], rbx
+    setne ah
+    or al, ah
+    lea rsi, [rel msg_nciret]
+    call tap
+
     mov eax, ebp
     test eax, eax
     setnz al
@@ -866,6 +925,8 @@ fault_common:                       ; the error code, then resume at [resume]
     push rax
     mov rax, [rsp + 8]
     mov [rel got_err], rax
+    mov rax, [rsp + 16]
+    mov [rel got_rip], rax
     mov rax, [rel resume]
     mov [rsp + 16], rax             ; the saved RIP
     pop rax
@@ -902,9 +963,9 @@ puts:
     pop rax
     ret
 
-msg_nolm:   db "1..28", 10, "not ok 1 - CPUID.80000001H:EDX.LM is set", 10
+msg_nolm:   db "1..30", 10, "not ok 1 - CPUID.80000001H:EDX.LM is set", 10
             db "Bail out! no long mode", 10, 0
-msg_plan:   db "1..28", 10, 0
+msg_plan:   db "1..30", 10, 0
 msg_not:    db "not ", 0
 msg_ok:     db "ok ", 0
 msg_lma:    db "1 - CPUID has LM; after CR0.PG with EFER.LME, EFER.LMA is set", 10, 0
@@ -939,6 +1000,9 @@ msg_ss_push: db "26 - PUSH with a non-canonical RSP is #SS(0), SDM Vol. 3A 6.15 
 msg_ss_rbp: db "27 - a load through a non-canonical RBP is #SS(0), SDM Vol. 3A 6.15 (known QEMU deviation: "
             db "its TCG raises #GP(0))", 10, 0
 msg_cgcompat: db "28 - far CALL from compatibility mode through a 64-bit call gate, LRETQ back", 10, 0
+msg_iretq32: db "29 - IRETQ to compatibility mode: CS 0x60, ESP from the frame", 10, 0
+msg_nciret: db "30 - IRETQ to a non-canonical RIP is #GP(0) at the IRETQ, SDM Vol. 2A IRET 64-bit mode "
+            db "exceptions (known QEMU deviation: its TCG faults at the fetch from the new RIP)", 10, 0
 msg_gb:     db "15 - PS in a PDPTE: a 1 GiB page with CPUID pdpe1gb, else #PF (P, RSVD), SDM Vol. 3A "
             db "4.5.4 (known QEMU deviation: its TCG maps the page without pdpe1gb)", 10, 0
 
@@ -1010,5 +1074,6 @@ cg_f0       equ load_end + 0x80d0
 cg_f1       equ load_end + 0x80d8
 cg_cs       equ load_end + 0x80e0
 cg_cs_back  equ load_end + 0x80e8
+got_rip     equ load_end + 0x80f0
 ist1_top    equ load_end + 0xf800   ; IST1 (below RSP0's stack)
 bss_end     equ load_end + 0x11000
