@@ -138,6 +138,7 @@ typedef struct CPUX86State {
         uint64_t mtrr_def_type, mtrr_fixed[11], mtrr_var[16];
         uint64_t kernel_gs_base; /* C000_0102, exchanged with GS.base by SWAPGS */
         uint64_t star, lstar, cstar, fmask; /* C000_0081-0084: SYSCALL/SYSRET */
+        uint64_t tsc_aux; /* C000_0103: what RDTSCP returns in ECX */
     } msr;
     uint64_t tsc_offset; /* what WRMSR to the TSC added to the virtual clock's count */
     /* debug registers DR0-DR7 (SDM Vol. 3A 17.2; DR4/DR5 are not stored: they alias DR6/DR7
@@ -207,8 +208,12 @@ void x86_seg_cache_load(SegmentCache *s, uint32_t sel, uint32_t lo, uint32_t hi)
 void x86_far_call_pm(CPUX86State *env, uint32_t sel, uint32_t off, int opsize,
                      uint32_t next_eip);
 void x86_far_ret_pm(CPUX86State *env, int opsize, uint32_t imm);
+/* JMP far through a call gate (sel's descriptor lo:hi, a system descriptor) */
+void x86_far_jmp_gate(CPUX86State *env, uint32_t sel, uint32_t lo, uint32_t hi);
 /* cpu/helper-prot.c: a size-byte access at seg:off against the cached limit, else #GP/#SS(0) */
 void x86_seg_limit_check(CPUX86State *env, int seg, uint32_t off, int size);
+/* ... and whether n bytes pushed from sp onto the stack segment s stay within its limit */
+bool x86_stack_fits(const SegmentCache *s, uint32_t sp, uint32_t n);
 void x86_iret_pm(CPUX86State *env, int opsize);
 /* IA-32e mode (cpu/long-mode.c): delivery through the 64-bit IDT, IRET in 64-bit mode */
 void x86_deliver_long(CPUX86State *env, int vector, bool soft, bool ext, bool push_err,
@@ -217,6 +222,10 @@ void x86_iret_long(CPUX86State *env, int opsize);
 void x86_far_ret_long(CPUX86State *env, int opsize, uint32_t imm);
 void x86_far_call_long(CPUX86State *env, uint32_t sel, uint64_t off, int opsize,
                        uint64_t next_rip);
+/* far CALL (call = true) or JMP through the 16-byte call gate sel, whose first 8 bytes are
+   lo:hi (IA-32e mode, from 64-bit or compatibility mode) */
+void x86_call_gate_long(CPUX86State *env, uint32_t sel, uint32_t lo, uint32_t hi, bool call,
+                        uint64_t next_rip);
 /* Hardware task switches (cpu/task.c, SDM Vol. 3A chapter 7). x86_task_jmp_call takes the
    descriptor a far JMP/CALL selected and returns false unless it is a TSS or a task gate. */
 enum { X86_TASK_JMP, X86_TASK_CALL, X86_TASK_IRET, X86_TASK_INT };

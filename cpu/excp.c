@@ -3,8 +3,9 @@
  *
  * Real mode: through the IVT (20.1.4). Protected mode: through IDT interrupt and trap gates,
  * 16- and 32-bit (6.11-6.12), with the privilege checks of software interrupts, the stack switch
- * through the TSS for a handler at a more privileged level (6.12.1), task gates (6.12.2, the switch
- * itself in cpu/task.c), and error codes (6.13). A
+ * through the TSS for a handler at a more privileged level (6.12.1), the room check of the stack
+ * the frame goes on (#SS, Vol. 2A INT n), task gates (6.12.2, the switch itself in cpu/task.c),
+ * and error codes (6.13). A
  * fault while delivering an exception combines with it as Table 6-5 says: into a double fault,
  * and a fault while delivering a double fault is a triple fault (6.15, interrupt 8), which
  * resets the machine (or stops it with -no-reboot).
@@ -193,6 +194,12 @@ static void deliver_protected(CPUX86State *env, int vector, bool soft, bool ext,
         if (!st.big) {
             st.sp &= 0xffff;
         }
+        /* room on the new stack for the whole frame, else #SS(new SS + EXT) (SDM Vol. 2A INT
+           n, "INTER-PRIVILEGE-LEVEL-INTERRUPT" and "INTERRUPT-FROM-VIRTUAL-8086-MODE") */
+        uint32_t words = 5 + (push_err ? 1 : 0) + (vm ? 4 : 0);
+        if (!x86_stack_fits(&new_ss, st.sp, words * (uint32_t)size)) {
+            x86_raise_exception(env, 12, (ss_sel & ~3u) + ext_bit);
+        }
         if (vm) {
             /* the v8086 data segment registers go on the ring-0 stack first (Figure 20-4) */
             push(env, &st, size, env->seg[R_GS].selector);
@@ -207,6 +214,11 @@ static void deliver_protected(CPUX86State *env, int vector, bool soft, bool ext,
                      (env->seg[R_SS].flags & DESC_B_MASK) != 0};
         if (!st.big) {
             st.sp &= 0xffff;
+        }
+        /* room on the current stack, else #SS(EXT) (SDM Vol. 2A INT n,
+           "INTRA-PRIVILEGE-LEVEL-INTERRUPT") */
+        if (!x86_stack_fits(&env->seg[R_SS], st.sp, (3u + (push_err ? 1 : 0)) * (uint32_t)size)) {
+            x86_raise_exception(env, 12, ext_bit);
         }
     }
     push(env, &st, size, x86_get_eflags(env));

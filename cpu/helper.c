@@ -195,7 +195,7 @@ IRHelper helper_load_seg_desc = {"load_seg", (void *)helper_load_seg, IR_CALL_MA
                                  IR_RET_VOID, 3, {IR_PTR, IR_I32, IR_I32}, NULL};
 
 /* JMP ptr16:16/32 and JMP m16:16/32 (SDM Vol. 2A JMP, far jumps to conforming or
-   non-conforming code segments at the same privilege; gates come with the system issue). */
+   non-conforming code segments at the same privilege; call gates in cpu/seg.c). */
 static void helper_ljmp(CPUX86State *env, uint32_t selector, uint64_t offset64)
 {
     uint32_t offset = (uint32_t)offset64;
@@ -213,8 +213,12 @@ static void helper_ljmp(CPUX86State *env, uint32_t selector, uint64_t offset64)
     load_descriptor(env, (uint16_t)selector, &lo, &hi);
     /* a TSS or a task gate: a task switch; the translator left EIP after the JMP in env->eip
        (cpu/task.c, SDM Vol. 3A 7.3) */
-    if (!(hi & (1u << 12)) &&
-        x86_task_jmp_call(env, selector, lo, hi, false, (uint32_t)env->eip)) {
+    if (!(hi & (1u << 12))) {
+        if (!(env->efer & EFER_LMA) &&
+            x86_task_jmp_call(env, selector, lo, hi, false, (uint32_t)env->eip)) {
+            return;
+        }
+        x86_far_jmp_gate(env, selector, lo, hi); /* a call gate (cpu/seg.c), or #GP */
         return;
     }
     /* must be a code segment (S = 1, type bit 3 = 1) */
