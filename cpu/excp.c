@@ -295,10 +295,13 @@ bool x86_deliver_event(CPUX86State *env, int vector, bool soft, bool ext)
                 soft ? " (software)" : ext ? " (external)" : "", env->seg[R_CS].selector,
                 env->eip, push_err ? err : 0, env->cr[2]);
     }
+    /* EXT in the error code of a fault raised while delivering this event: set for every
+       event but INT n, INT3 and INTO — interrupts, NMI, exceptions, INT1 (SDM Vol. 3A 6.13) */
+    bool ext_bit = ext || !soft;
     if (env->efer & EFER_LMA) {
-        x86_deliver_long(env, vector, soft, ext, push_err, err); /* cpu/long-mode.c */
+        x86_deliver_long(env, vector, soft, ext_bit, push_err, err); /* cpu/long-mode.c */
     } else if (env->cr[0] & CR0_PE) {
-        deliver_protected(env, vector, soft, ext, push_err, err);
+        deliver_protected(env, vector, soft, ext_bit, push_err, err);
     } else {
         deliver_real(env, vector);
     }
