@@ -21,16 +21,59 @@
 #include "cpu/translate.h"
 #include "softmmu/machine.h"
 
-/* DR7: L0/G0 at bits 0-1 (two per breakpoint), R/W0 at bits 16-17 (four per breakpoint) */
-static uint32_t exec_bp_mask(const CPUX86State *env)
+/* DR7 (SDM Vol. 3A 17.2.4): L0/G0 at bits 0-1 (two per breakpoint), R/W0 at bits 16-17 and
+   LEN0 at bits 18-19 (four per breakpoint). What each R/W value breaks on: 00 execution, 01
+   data writes, 11 data reads and writes, 10 I/O with CR4.DE = 1 (undefined with DE = 0: no
+   breakpoint here). */
+enum { BP_EXEC = 1, BP_WRITE = 2, BP_READ = 4, BP_IO = 8 };
+static const uint8_t rw_kinds[4] = {BP_EXEC, BP_WRITE, BP_IO, BP_WRITE | BP_READ};
+/* LEN: 00 one byte, 01 two, 11 four, 10 eight (17.2.5; eight where the processor has it) */
+static const uint8_t len_bytes[4] = {1, 2, 8, 4};
+
+/* The enabled breakpoints of one kind, as a B0-B3 mask. */
+static uint32_t bp_mask(const CPUX86State *env, unsigned kind)
 {
     uint32_t dr7 = env->dr[7], m = 0;
     for (int i = 0; i < 4; i++) {
-        if (((dr7 >> (2 * i)) & 3) && ((dr7 >> (16 + 4 * i)) & 3) == 0) {
+        unsigned k = rw_kinds[(dr7 >> (16 + 4 * i)) & 3];
+        if (k == BP_IO && !(env->cr[4] & CR4_DE)) {
+            continue;
+        }
+        if (((dr7 >> (2 * i)) & 3) && (k & kind)) {
             m |= 1u << i;
         }
     }
     return m;
+}
+
+static unsigned bp_len(const CPUX86State *env, int i)
+{
+    return len_bytes[(env->dr[7] >> (18 + 4 * i)) & 3];
+}
+
+static uint32_t exec_bp_mask(const CPUX86State *env)
+{
+    return bp_mask(env, BP_EXEC);
+}
+
+/* The first byte breakpoint i covers: the processor masks the low address bits with LEN, so
+   a range never straddles its alignment (17.2.5). */
+static uint64_t bp_base(const CPUX86State *env, int i)
+{
+    return env->dr[i] & ~(uint64_t)(bp_len(env, i) - 1);
+}
+
+/* Which of the breakpoints in `mask` cover a byte of [addr, addr + size). */
+static uint32_t bp_hits(const CPUX86State *env, uint32_t mask, uint64_t addr, unsigned size)
+{
+    uint32_t hit = 0;
+    for (int i = 0; i < 4; i++) {
+        uint64_t base = bp_base(env, i);
+        if ((mask & (1u << i)) && addr < base + bp_len(env, i) && base < addr + size) {
+            hit |= 1u << i;
+        }
+    }
+    return hit;
 }
 
 bool x86_exec_breakpoints(const CPUX86State *env)
@@ -38,16 +81,91 @@ bool x86_exec_breakpoints(const CPUX86State *env)
     return exec_bp_mask(env) != 0;
 }
 
+bool x86_watch_enabled(const CPUX86State *env)
+{
+    return bp_mask(env, BP_WRITE | BP_READ | BP_IO) != 0;
+}
+
+bool x86_watch_page(const CPUX86State *env, uint64_t page, bool write)
+{
+    if (!(env->hflags & HF_WATCH)) {
+        return false; /* the common case: one test per TLB fill */
+    }
+    uint32_t mask = bp_mask(env, write ? BP_WRITE : BP_READ);
+    for (int i = 0; i < 4; i++) {
+        if ((mask & (1u << i)) && (bp_base(env, i) & TLB_PAGE_MASK) == page) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A data or I/O breakpoint hit by the instruction running now: a trap after it (17.3.1.2,
+   17.3.1.3). Translated code reaches the loop only at the end of its block, so the hit must be
+   in the block's last instruction: if it is not, the instruction runs again alone (nothing it
+   did is kept: stores are checked before their first byte is written), and this time it is
+   the last. A REP string instruction stops after the iteration that hit (translate-string.c);
+   cpu_exit makes the block's successor return to the loop instead of running. */
+static void watch_hit(CPUX86State *env, uint32_t hit)
+{
+    CPUCommon *c = &env->common;
+    if (c->cur_tb && c->insn_index + 1 < c->cur_tb->icount) {
+        tcg_restart_insn(c);
+    }
+    env->dbp_pending |= hit;
+    cpu_exit(c);
+}
+
+void x86_watch_access(CPUX86State *env, uint64_t addr, unsigned size, bool write)
+{
+    /* Only accesses made by instructions count: the pushes of an event being delivered
+       (outside translated code, cur_tb NULL) are not checked. */
+    if (!(env->hflags & HF_WATCH) || !env->common.cur_tb) {
+        return;
+    }
+    uint32_t hit = bp_hits(env, bp_mask(env, write ? BP_WRITE : BP_READ), addr, size);
+    if (hit) {
+        watch_hit(env, hit);
+    }
+}
+
+void x86_io_breakpoint(CPUX86State *env, uint32_t port, uint32_t size)
+{
+    if (!(env->hflags & HF_WATCH)) {
+        return;
+    }
+    uint32_t hit = bp_hits(env, bp_mask(env, BP_IO), port, size);
+    if (hit) {
+        /* IN, OUT, INS and OUTS end their block: the trap comes right after them */
+        env->dbp_pending |= hit;
+        cpu_exit(&env->common);
+    }
+}
+
+/* The single-step and data/I/O breakpoint traps owed by the instruction that just retired:
+   one #DB reporting both (DR6.BS and B0-B3, 17.2.3). */
 bool x86_single_step_trap(CPUX86State *env)
 {
+    bool ss = env->ss_pending;
     env->ss_pending = 0;
     if (env->inhibit_irq & 2) {
         /* after MOV SS/POP SS debug traps wait one instruction (SDM Vol. 3A 6.8.3); that
            instruction's block marks the trap again; STI's shadow (bit 0 only) holds off
-           interrupts, not this trap: SDM Vol. 3A 6.8.3 names MOV SS and POP SS */
+           interrupts, not this trap: SDM Vol. 3A 6.8.3 names MOV SS and POP SS. A breakpoint
+           hit stays owed: that instruction runs alone, and the loop delivers it after. */
+        if (env->dbp_pending) {
+            env->common.tcg->next_cflags = 1 | CF_NOCACHE;
+        }
         return false;
     }
-    env->dr[6] |= DR6_BS;
+    uint32_t hit = env->dbp_pending;
+    env->dbp_pending = 0;
+    if (ss) {
+        env->dr[6] |= DR6_BS;
+    }
+    if (hit) {
+        env->dr[6] = (env->dr[6] & ~0xfu) | hit;
+    }
     env->error_code = 0;
     env->halted = 0;
     x86_deliver_event(env, EXCP_DB, false, false);
@@ -58,7 +176,9 @@ bool x86_single_step_trap(CPUX86State *env)
 static void helper_check_bp(CPUX86State *env, uint32_t eip)
 {
     if (env->eflags & EFL_RF) {
+        /* RF (set by an IRET or a task switch) lasts one instruction: this one (2.3) */
         env->eflags &= ~(uint32_t)EFL_RF;
+        x86_update_hflags(env);
         return;
     }
     uint32_t linear = env->seg[R_CS].base + eip;
@@ -125,8 +245,13 @@ static void helper_write_dr(CPUX86State *env, uint32_t n, uint32_t v)
     } else if (i == 7) {
         v = (v & ~0x0000d800u) | DR7_FIXED1; /* bits 11, 12, 14, 15 read as 0 */
     }
+    bool watched = x86_watch_enabled(env);
     env->dr[i] = v;
     x86_update_hflags(env);
+    if ((i < 4 || i == 7) && (watched || x86_watch_enabled(env))) {
+        /* the TLB_WATCH marks follow DR0-DR3 and DR7 (softmmu/tlb.c) */
+        tlb_flush(env->common.machine);
+    }
 }
 IRHelper helper_write_dr_desc = {"write_dr", (void *)helper_write_dr,
                                  IR_CALL_MAY_RAISE | IR_CALL_NO_READ_GLOBALS |
