@@ -163,8 +163,8 @@ static void test_ranges(void)
     set_bp(3, b + 9, RW_WRITE, LEN4);
     uint32_t m = poke(b + 8, 1);
     tap_ok(m == 0x108,
-           "LEN = 4 on an unaligned address watches the aligned dword (%#x)"
-           QEMU_DEVIATION("SDM Vol. 3A 17.2.5"), m);
+           "LEN = 4 on an unaligned address watches the aligned dword"
+           QEMU_DEVIATION("SDM Vol. 3A 17.2.5"));
     clear_bps();
 
     /* two breakpoints on the same byte: both B bits */
@@ -172,8 +172,15 @@ static void test_ranges(void)
     set_bp(2, b, RW_RDWR, LEN4);
     uint32_t both = poke(b, 1);
     tap_ok(both == 0x105,
-           "two breakpoints matching one access set B0 and B2 (%#x)"
-           QEMU_DEVIATION("SDM Vol. 3A 17.2.3"), both);
+           "two breakpoints matching one access set B0 and B2"
+           QEMU_DEVIATION("SDM Vol. 3A 17.2.3"));
+    clear_bps();
+
+    /* LEN = 8 (10b) at b + 16: b + 16..23 */
+    set_bp(0, b + 16, RW_WRITE, LEN8);
+    uint32_t q_last = poke(b + 23, 1), q_after = poke(b + 24, 1), q_before = poke(b + 12, 4);
+    tap_ok(q_last == 0x101 && q_after == 0 && q_before == 0,
+           "LEN = 8 watches eight bytes (%#x %#x %#x)", q_last, q_after, q_before);
     clear_bps();
 
     /* not enabled in DR7: no #DB */
@@ -226,6 +233,50 @@ static void test_rep(void)
            db_ecx[0], db_count);
 }
 
+extern char push_after[], ss_store_after[];
+
+/* accesses the instruction makes by itself (a PUSH) and a trap together with single-step */
+static void test_implicit_and_step(void)
+{
+    db_reset();
+    uint32_t eip_push;
+    asm volatile("leal -4(%%esp), %%eax\n\t"
+                 "movl %%eax, %%dr0\n\t"
+                 "movl $0x000d0001, %%eax\n\t" /* L0, R/W0 = 01, LEN0 = 4 */
+                 "movl %%eax, %%dr7\n\t"
+                 "pushl $5\n"
+                 "push_after:\tpopl %%eax\n\t"
+                 "xorl %%eax, %%eax\n\t"
+                 "movl %%eax, %%dr7\n\t"
+                 "movl $push_after, %0"
+                 : "=m"(eip_push)
+                 :
+                 : "eax", "memory");
+    tap_ok(db_count == 1 && db_eip[0] == eip_push && (db_dr6[0] & 0xf) == 1,
+           "PUSH into a watched stack slot traps after the PUSH (%u #DB)", db_count);
+
+    /* TF = 1 and a write breakpoint on the same instruction: one #DB, BS and B0 */
+    uint32_t *w = (uint32_t *)(wbuf + 40);
+    set_bp(0, (uint32_t)w, RW_WRITE, LEN4);
+    db_reset();
+    asm volatile("pushfl\n\t"
+                 "orl $0x100, (%%esp)\n\t"
+                 "popfl\n\t"
+                 "movl $9, (%0)\n"
+                 "ss_store_after:\tpushfl\n\t"
+                 "andl $~0x100, (%%esp)\n\t"
+                 "popfl"
+                 :
+                 : "r"(w)
+                 : "memory", "cc");
+    clear_bps();
+    /* traps after the store, the PUSHF, the AND and the POPF that clears TF */
+    tap_ok(db_count == 4 && db_eip[0] == (uint32_t)ss_store_after &&
+               (db_dr6[0] & 0x400f) == 0x4001,
+           "single-stepping a store to a watched dword: one #DB with DR6.BS and B0"
+           QEMU_DEVIATION("SDM Vol. 3A 17.2.3, 17.3.1.2"));
+}
+
 extern char io_after[];
 
 static void test_io(void)
@@ -249,6 +300,23 @@ static void test_io(void)
     tap_ok(n1 == 1 && eip1 == (uint32_t)io_after && (dr6 & 0xf) == 4 && n2 == 0,
            "I/O breakpoint (CR4.DE = 1): OUT to a watched port traps after it with DR6.B2, "
            "one outside does not (%u, %u #DB)", n1, n2);
+
+    /* IN from a watched port, and REP OUTSB: a trap after the first iteration */
+    write_cr4(read_cr4() | CR4_DE);
+    set_bp(3, 0x80, RW_IO, LEN1);
+    db_reset();
+    uint32_t ecx_out;
+    asm volatile("inb $0x80, %%al" : : : "eax", "memory");
+    uint32_t n3 = db_count, dr6_in = db_dr6[0];
+    db_reset();
+    asm volatile("cld\n\trep outsb" : "=c"(ecx_out) : "c"(3), "d"(0x80), "S"(wbuf) : "memory");
+    clear_bps();
+    write_cr4(read_cr4() & ~CR4_DE);
+    tap_ok(n3 == 1 && (dr6_in & 0xf) == 8,
+           "IN from a watched port traps with DR6.B3 (%u #DB)", n3);
+    tap_ok(db_count == 3 && db_ecx[0] == 2 && db_ecx[1] == 1 && ecx_out == 0,
+           "REP OUTSB to a watched port traps after each iteration"
+           QEMU_DEVIATION("SDM Vol. 3A 17.3.1.2"));
 }
 
 static void test_rf(void)
@@ -266,17 +334,18 @@ static void test_rf(void)
     uint32_t soft = excp.eflags;
     tap_ok((ud & EFL_RF) && gpv == 13 && (gp & EFL_RF) && !(soft & EFL_RF) &&
                !(read_eflags() & EFL_RF),
-           "faults (#UD, #GP) push EFLAGS with RF = 1, INT n with RF = 0 (%#x %#x %#x)"
-           QEMU_DEVIATION("SDM Vol. 3A 17.3.1.1"), ud, gp, soft);
+           "faults (#UD, #GP) push EFLAGS with RF = 1, INT n with RF = 0"
+           QEMU_DEVIATION("SDM Vol. 3A 17.3.1.1"));
 }
 
 void kmain(void)
 {
-    tap_plan(14);
+    tap_plan(19);
     idt_set_raw(1, (uint32_t)db_handler, SEL_KCODE, GATE_INT32, 0, true);
     test_write_watch();
     test_ranges();
     test_rep();
+    test_implicit_and_step();
     test_io();
     test_rf();
 }
