@@ -145,7 +145,7 @@ typedef struct CPUX86State {
     uint64_t tsc_offset; /* what WRMSR to the TSC added to the virtual clock's count */
     /* debug registers DR0-DR7 (SDM Vol. 3A 17.2; DR4/DR5 are not stored: they alias DR6/DR7
        or are #UD), and the single-step trap owed by the instruction running now */
-    uint32_t dr[8];
+    uint64_t dr[8]; /* DR0-DR3 hold 64-bit linear addresses in long mode (17.2.6) */
     uint32_t ss_pending;
     /* B0-B3 of the data and I/O breakpoints the running instruction hit: a #DB trap after it */
     uint32_t dbp_pending;

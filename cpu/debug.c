@@ -33,7 +33,7 @@ static const uint8_t len_bytes[4] = {1, 2, 8, 4};
 /* The enabled breakpoints of one kind, as a B0-B3 mask. */
 static uint32_t bp_mask(const CPUX86State *env, unsigned kind)
 {
-    uint32_t dr7 = env->dr[7], m = 0;
+    uint32_t dr7 = (uint32_t)env->dr[7], m = 0;
     for (int i = 0; i < 4; i++) {
         unsigned k = rw_kinds[(dr7 >> (16 + 4 * i)) & 3];
         if (k == BP_IO && !(env->cr[4] & CR4_DE)) {
@@ -51,6 +51,12 @@ static unsigned bp_len(const CPUX86State *env, int i)
     return len_bytes[(env->dr[7] >> (18 + 4 * i)) & 3];
 }
 
+/* The linear address in DRi: 64 bits in IA-32e mode, the low 32 outside it (17.2.6). */
+static uint64_t bp_addr(const CPUX86State *env, int i)
+{
+    return (env->hflags & HF_LMA) ? env->dr[i] : (uint32_t)env->dr[i];
+}
+
 static uint32_t exec_bp_mask(const CPUX86State *env)
 {
     return bp_mask(env, BP_EXEC);
@@ -60,7 +66,7 @@ static uint32_t exec_bp_mask(const CPUX86State *env)
    a range never straddles its alignment (17.2.5). */
 static uint64_t bp_base(const CPUX86State *env, int i)
 {
-    return env->dr[i] & ~(uint64_t)(bp_len(env, i) - 1);
+    return bp_addr(env, i) & ~(uint64_t)(bp_len(env, i) - 1);
 }
 
 /* Which of the breakpoints in `mask` cover a byte of [addr, addr + size). */
@@ -81,9 +87,16 @@ bool x86_exec_breakpoints(const CPUX86State *env)
     return exec_bp_mask(env) != 0;
 }
 
+/* Any enabled breakpoint with R/W != 00, whatever CR4.DE says, so that a later MOV to CR4
+   need not recompute hflags: the checks themselves look at DE. */
 bool x86_watch_enabled(const CPUX86State *env)
 {
-    return bp_mask(env, BP_WRITE | BP_READ | BP_IO) != 0;
+    for (int i = 0; i < 4; i++) {
+        if (((env->dr[7] >> (2 * i)) & 3) && ((env->dr[7] >> (16 + 4 * i)) & 3)) {
+            return true;
+        }
+    }
+    return false;
 }
 
 bool x86_watch_page(const CPUX86State *env, uint64_t page, bool write)
@@ -173,7 +186,7 @@ bool x86_single_step_trap(CPUX86State *env)
 }
 
 /* Before an instruction while an execute breakpoint is enabled (SDM Vol. 3A 17.3.1.1). */
-static void helper_check_bp(CPUX86State *env, uint32_t eip)
+static void helper_check_bp(CPUX86State *env, uint64_t eip)
 {
     if (env->eflags & EFL_RF) {
         /* RF (set by an IRET or a task switch) lasts one instruction: this one (2.3) */
@@ -181,10 +194,12 @@ static void helper_check_bp(CPUX86State *env, uint32_t eip)
         x86_update_hflags(env);
         return;
     }
-    uint32_t linear = env->seg[R_CS].base + eip;
+    /* 64-bit mode: RIP is the linear address (SDM Vol. 3A 3.4.4) */
+    uint64_t linear =
+        (env->hflags & HF_CS64) ? eip : (uint32_t)(env->seg[R_CS].base + (uint32_t)eip);
     uint32_t enabled = exec_bp_mask(env), hit = 0;
     for (int i = 0; i < 4; i++) {
-        if ((enabled & (1u << i)) && env->dr[i] == linear) {
+        if ((enabled & (1u << i)) && bp_addr(env, i) == linear) {
             hit |= 1u << i;
         }
     }
@@ -197,7 +212,7 @@ static void helper_check_bp(CPUX86State *env, uint32_t eip)
 IRHelper helper_check_bp_desc = {"check_bp", (void *)helper_check_bp,
                                  IR_CALL_MAY_RAISE | IR_CALL_NO_READ_GLOBALS |
                                      IR_CALL_NO_WRITE_GLOBALS,
-                                 IR_RET_VOID, 2, {IR_PTR, IR_I32}, NULL};
+                                 IR_RET_VOID, 2, {IR_PTR, IR_I64}, NULL};
 
 /* DR4 and DR5: #UD with CR4.DE = 1, else aliases of DR6 and DR7 (SDM Vol. 3A 17.2.2) */
 static unsigned dr_index(CPUX86State *env, uint32_t n)
@@ -222,24 +237,43 @@ static void check_general_detect(CPUX86State *env)
     }
 }
 
-/* MOV r32, DRn (SDM Vol. 2B MOV—Move to/from Debug Registers) */
-static uint32_t helper_read_dr(CPUX86State *env, uint32_t n)
+/* MOV r32, DRn (SDM Vol. 2B MOV—Move to/from Debug Registers); MOV r64, DRn in 64-bit mode */
+static uint64_t read_dr(CPUX86State *env, uint32_t n)
 {
     unsigned i = dr_index(env, n & 7);
     check_general_detect(env);
     return env->dr[i];
+}
+
+static uint32_t helper_read_dr(CPUX86State *env, uint32_t n)
+{
+    return (uint32_t)read_dr(env, n);
 }
 IRHelper helper_read_dr_desc = {"read_dr", (void *)helper_read_dr,
                                 IR_CALL_MAY_RAISE | IR_CALL_NO_READ_GLOBALS |
                                     IR_CALL_NO_WRITE_GLOBALS,
                                 IR_I32, 2, {IR_PTR, IR_I32}, NULL};
 
+static uint64_t helper_read_dr64(CPUX86State *env, uint32_t n)
+{
+    return read_dr(env, n);
+}
+IRHelper helper_read_dr64_desc = {"read_dr64", (void *)helper_read_dr64,
+                                  IR_CALL_MAY_RAISE | IR_CALL_NO_READ_GLOBALS |
+                                      IR_CALL_NO_WRITE_GLOBALS,
+                                  IR_I64, 2, {IR_PTR, IR_I32}, NULL};
+
 /* MOV DRn, r32: DR6 and DR7 keep their fixed bits (17.2.3, 17.2.4); a DR7 write may turn
    breakpoint checks on or off, so the translator ends the block after it. */
-static void helper_write_dr(CPUX86State *env, uint32_t n, uint32_t v)
+static void helper_write_dr(CPUX86State *env, uint32_t n, uint64_t v)
 {
     unsigned i = dr_index(env, n & 7);
     check_general_detect(env);
+    if (i >= 6 && (v >> 32)) {
+        /* 64-bit mode: the upper halves of DR6 and DR7 are reserved (17.2.6); elsewhere the
+           value is 32 bits */
+        x86_raise_exception(env, EXCP_GP, 0);
+    }
     if (i == 6) {
         v = (v & 0x0000e00fu) | DR6_FIXED1;
     } else if (i == 7) {
@@ -256,4 +290,4 @@ static void helper_write_dr(CPUX86State *env, uint32_t n, uint32_t v)
 IRHelper helper_write_dr_desc = {"write_dr", (void *)helper_write_dr,
                                  IR_CALL_MAY_RAISE | IR_CALL_NO_READ_GLOBALS |
                                      IR_CALL_NO_WRITE_GLOBALS,
-                                 IR_RET_VOID, 3, {IR_PTR, IR_I32, IR_I32}, NULL};
+                                 IR_RET_VOID, 3, {IR_PTR, IR_I32, IR_I64}, NULL};
