@@ -319,6 +319,57 @@ static void test_io(void)
            QEMU_DEVIATION("SDM Vol. 3A 17.3.1.2"));
 }
 
+/* paging for the fault tests: 0-16 MiB identity through 4 MiB pages (CR4.PSE), and at RO_LIN
+   one read-only 4 KiB page (CR0.WP = 1 makes it read-only for ring 0 too, SDM Vol. 3A 4.6) */
+#define RO_LIN 0x40000000u
+static uint32_t pdir[1024] __attribute__((aligned(4096)));
+static uint32_t ptab[1024] __attribute__((aligned(4096)));
+static uint32_t ro_page[1024] __attribute__((aligned(4096)));
+
+static void paging_on(void)
+{
+    for (uint32_t i = 0; i < 4; i++) {
+        pdir[i] = (i << 22) | 0x83; /* P, RW, PS */
+    }
+    pdir[RO_LIN >> 22] = (uint32_t)ptab | 0x3;
+    ptab[0] = (uint32_t)ro_page | 0x1; /* present, read-only */
+    ro_page[0] = 41;
+    write_cr4(read_cr4() | CR4_PSE);
+    write_cr3((uint32_t)pdir);
+    write_cr0(read_cr0() | CR0_PG | CR0_WP);
+}
+
+static void paging_off(void)
+{
+    write_cr0(read_cr0() & ~(CR0_PG | CR0_WP));
+}
+
+/* An instruction that reads a watched dword and then faults on the write back does not
+   complete: the #PF is delivered, with RF = 1 in its frame, and no #DB (17.3.1.2: the trap
+   is for instructions that execute). */
+static void test_fault_after_hit(void)
+{
+    paging_on();
+    set_bp(0, RO_LIN, RW_RDWR, LEN4);
+    db_reset();
+    excp_reset();
+    TRY("addl $1, (%0)\n\tnop", : : "r"(RO_LIN) : "memory");
+    uint32_t pf_count = db_count, eflags = excp.eflags, err = excp.error;
+    int vec = excp.vector;
+    db_reset();
+    uint32_t v;
+    asm volatile("movl (%1), %0\n\tnop" : "=r"(v) : "r"(RO_LIN) : "memory");
+    uint32_t rd_count = db_count;
+    clear_bps();
+    paging_off();
+    tap_ok(vec == 14 && err == 3 && pf_count == 0 && rd_count == 1 && v == 41,
+           "a read that hits a breakpoint, then a #PF on the write back: no #DB; the read "
+           "alone traps" QEMU_DEVIATION("SDM Vol. 3A 17.3.1.2: the trap follows the "
+           "instruction, which did not complete"));
+    tap_ok(vec == 14 && (eflags & EFL_RF),
+           "the #PF frame has RF = 1" QEMU_DEVIATION("SDM Vol. 3A 17.3.1.1"));
+}
+
 static void test_rf(void)
 {
     /* #UD and #GP are faults: RF = 1 in the pushed EFLAGS; INT n is a trap: RF = 0 */
@@ -340,12 +391,13 @@ static void test_rf(void)
 
 void kmain(void)
 {
-    tap_plan(19);
+    tap_plan(21);
     idt_set_raw(1, (uint32_t)db_handler, SEL_KCODE, GATE_INT32, 0, true);
     test_write_watch();
     test_ranges();
     test_rep();
     test_implicit_and_step();
     test_io();
+    test_fault_after_hit();
     test_rf();
 }
