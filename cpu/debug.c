@@ -1,6 +1,7 @@
 /*
  * cpu/debug.c — debug exceptions (Intel SDM Vol. 3A chapter 17): the debug registers DR0-DR7
- * (17.2), instruction breakpoints (17.3.1.1) and single-stepping with EFLAGS.TF (17.3.1.4).
+ * (17.2), instruction breakpoints (17.3.1.1), data and I/O breakpoints (17.3.1.2) and
+ * single-stepping with EFLAGS.TF (17.3.1.4).
  *
  * Single-step: a block made while TF = 1 (hflags HF_TF) holds one instruction and marks
  * `ss_pending` when it starts; its exits all go back to the loop, which then delivers #DB as
@@ -12,11 +13,18 @@
  * Instruction breakpoints: while DR7 enables one (hflags HF_BP), every instruction first calls
  * helper_check_bp, which raises #DB as a fault at the instruction if its linear address is in
  * an enabled execute breakpoint, unless EFLAGS.RF = 1 (then RF is cleared and the instruction
- * runs: the handler sets RF in the frame it IRETs through to step over the breakpoint).
+ * runs: the handler sets RF in the frame it IRETs through to step over the breakpoint). RF = 1
+ * also sets HF_BP, so RF lasts exactly one instruction even with no breakpoint enabled.
+ *
+ * Data and I/O breakpoints (HF_WATCH while DR7 enables one): the TLB marks pages holding
+ * watched bytes (TLB_WATCH, softmmu/tlb.c), whose accesses take the slow path and come to
+ * x86_watch_access; the IN/OUT helpers call x86_io_breakpoint. A hit leaves B0-B3 in
+ * `dbp_pending`, delivered by the loop with the single-step trap as one #DB after the
+ * instruction (see watch_hit for how the instruction is made the last of its block).
  *
  * DR7.GD (general detect, 17.2.4): a MOV to or from any debug register is a #DB fault with
- * DR6.BD, and GD is cleared so the handler can use them. Data breakpoints and the TSS T bit are
- * not implemented.
+ * DR6.BD, and GD is cleared so the handler can use them. In 64-bit mode DR0-DR3 are 64-bit
+ * linear addresses and MOV DRn moves 64 bits (17.2.6).
  */
 #include "cpu/translate.h"
 #include "softmmu/machine.h"
