@@ -241,6 +241,9 @@ static void check_general_detect(CPUX86State *env)
     if (env->dr[7] & DR7_GD) {
         env->dr[6] |= DR6_BD;
         env->dr[7] &= ~(uint32_t)DR7_GD;
+        /* a fault-class #DB that is not an instruction breakpoint: RF = 1 in the frame
+           (17.3.1.1); delivery clears it in EFLAGS once the frame is saved */
+        env->eflags |= EFL_RF;
         x86_raise_exception(env, EXCP_DB, 0);
     }
 }
