@@ -121,11 +121,12 @@ bool x86_watch_page(const CPUX86State *env, uint64_t page, bool write)
     return false;
 }
 
-/* A data or I/O breakpoint hit by the instruction running now: a trap after it (17.3.1.2,
-   17.3.1.3). Translated code reaches the loop only at the end of its block, so the hit must be
-   in the block's last instruction: if it is not, the instruction runs again alone (nothing it
-   did is kept: stores are checked before their first byte is written), and this time it is
-   the last. A REP string instruction stops after the iteration that hit (translate-string.c);
+/* A data breakpoint hit by the instruction running now: a trap after it (17.3.1.2).
+   Translated code reaches the loop only at the end of its block, so the hit must be in the
+   block's last instruction: if it is not, the instruction runs again alone, and this time it
+   is the last. That restart is as safe as a fault: stores are checked before their
+   first byte is written, and every instruction does its memory accesses before its register
+   writes (only an MMIO read earlier in the same instruction would be repeated). A REP string instruction stops after the iteration that hit (translate-string.c);
    cpu_exit makes the block's successor return to the loop instead of running. */
 static void watch_hit(CPUX86State *env, uint32_t hit)
 {
@@ -157,7 +158,8 @@ void x86_io_breakpoint(CPUX86State *env, uint32_t port, uint32_t size)
     }
     uint32_t hit = bp_hits(env, bp_mask(env, BP_IO), port, size);
     if (hit) {
-        /* IN, OUT, INS and OUTS end their block: the trap comes right after them */
+        /* IN, OUT, INS and OUTS end their block: the trap comes right after them, for REP
+           INS/OUTS after the iteration (17.3.1.2) */
         env->dbp_pending |= hit;
         cpu_exit(&env->common);
     }
