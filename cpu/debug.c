@@ -124,10 +124,11 @@ bool x86_watch_page(const CPUX86State *env, uint64_t page, bool write)
 /* A data breakpoint hit by the instruction running now: a trap after it (17.3.1.2).
    Translated code reaches the loop only at the end of its block, so the hit must be in the
    block's last instruction: if it is not, the instruction runs again alone, and this time it
-   is the last. That restart is as safe as a fault: stores are checked before their
-   first byte is written, and every instruction does its memory accesses before its register
-   writes (only an MMIO read earlier in the same instruction would be repeated). A REP string instruction stops after the iteration that hit (translate-string.c);
-   cpu_exit makes the block's successor return to the loop instead of running. */
+   is the last. That restart is as safe as a fault: stores are checked before their first byte
+   is written, and every instruction does its memory accesses before its register writes (only
+   an MMIO read earlier in the same instruction would be repeated). A REP string instruction
+   stops after the iteration that hit (translate-string.c); cpu_exit makes the block's
+   successor return to the loop instead of running. */
 static void watch_hit(CPUX86State *env, uint32_t hit)
 {
     CPUCommon *c = &env->common;
