@@ -191,8 +191,7 @@ bool x86_exec_pending(CPUCommon *c)
     }
     /* the single-step and data/I/O breakpoint traps of the instruction that just retired
        (cpu/debug.c) */
-    if ((env->ss_pending || env->dbp_pending) && x86_single_step_trap(env) &&
-        m->exit_requested) {
+    if ((env->ss_pending || env->dbp_pending) && x86_single_step_trap(env) && m->exit_requested) {
         return true;
     }
     bool nmi = env->nmi_pending && !env->nmi_blocked;
