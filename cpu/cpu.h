@@ -75,6 +75,9 @@ enum {
        bits otherwise only route the accesses that can cross FFFFh, SDM Vol. 3A 20.1.3, to an
        inline compare) */
     HF_RM_SMALL_LIMIT = 1 << 27,
+    /* DR7 enables a data or I/O breakpoint: a REP string instruction stops after the
+       iteration that hit one, for its #DB trap (cpu/debug.c) */
+    HF_WATCH = 1 << 28,
 };
 
 /* Segment descriptor cache (SDM Vol. 3A 3.4.3): what a segment load leaves behind. */
@@ -143,8 +146,10 @@ typedef struct CPUX86State {
     uint64_t tsc_offset; /* what WRMSR to the TSC added to the virtual clock's count */
     /* debug registers DR0-DR7 (SDM Vol. 3A 17.2; DR4/DR5 are not stored: they alias DR6/DR7
        or are #UD), and the single-step trap owed by the instruction running now */
-    uint32_t dr[8];
+    uint64_t dr[8]; /* DR0-DR3 hold 64-bit linear addresses in long mode (17.2.6) */
     uint32_t ss_pending;
+    /* B0-B3 of the data and I/O breakpoints the running instruction hit: a #DB trap after it */
+    uint32_t dbp_pending;
     X87State fpu;
 
     uint32_t halted;
@@ -243,6 +248,13 @@ enum { DR6_BD = 1 << 13, DR6_BS = 1 << 14 };
 #define DR7_GD (1u << 13)
 bool x86_exec_breakpoints(const CPUX86State *env);
 bool x86_single_step_trap(CPUX86State *env);
+/* Data and I/O breakpoints: does DR7 enable any; does one watch the linear page `page` for
+   writes (write) or reads; the slow-path check of an access to a watched page; the check after
+   IN/OUT/INS/OUTS. */
+bool x86_watch_enabled(const CPUX86State *env);
+bool x86_watch_page(const CPUX86State *env, uint64_t page, bool write);
+void x86_watch_access(CPUX86State *env, uint64_t addr, unsigned size, bool write);
+void x86_io_breakpoint(CPUX86State *env, uint32_t port, uint32_t size);
 /* Deliver vector now (cpu/excp.c): soft for INT n/INT3/INTO, ext for external interrupts; the
    error code, if the vector has one, is env->error_code. Faults during delivery longjmp to the
    loop (double and triple faults are handled there). */

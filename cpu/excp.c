@@ -36,6 +36,16 @@ static int exception_class(int vector)
     }
 }
 
+/* The fault-class exceptions (SDM Vol. 3A Table 6-1) other than #DB, whose faults are the
+   instruction breakpoint (RF must stay 0 there, 17.3.1.1) and DR7.GD. */
+static bool is_fault(int vector)
+{
+    static const uint32_t faults = 1u << 0 | 1u << 5 | 1u << 6 | 1u << 7 | 1u << 10 | 1u << 11 |
+                                   1u << 12 | 1u << 13 | 1u << 14 | 1u << 16 | 1u << 17 |
+                                   1u << 19 | 1u << 20;
+    return vector < 32 && ((faults >> vector) & 1);
+}
+
 /* vectors that push an error code (SDM Vol. 3A 6.13, Table 6-1) */
 static bool has_error_code(int vector)
 {
@@ -273,6 +283,7 @@ bool x86_deliver_event(CPUX86State *env, int vector, bool soft, bool ext)
     /* an event ends the instruction some other way than retiring into the next one: no
        single-step trap for it (a fault restarts it; INT n clears TF, SDM Vol. 3A 17.3.1.4) */
     env->ss_pending = 0;
+    env->dbp_pending = 0; /* nor a data breakpoint trap (SDM Vol. 3A 17.3.1.2) */
     if (env->delivering >= 0 && !soft) {
         /* this exception happened while delivering another one (SDM Table 6-5) */
         int first = exception_class(env->delivering), second = exception_class(vector);
@@ -289,6 +300,12 @@ bool x86_deliver_event(CPUX86State *env, int vector, bool soft, bool ext)
         }
     }
     env->delivering = soft ? -1 : vector;
+    if (!soft && !ext && is_fault(vector)) {
+        /* the EFLAGS image of a fault has RF = 1, so the IRET that restarts the instruction
+           does not stop again at an instruction breakpoint on it (SDM Vol. 3A 17.3.1.1); the
+           delivery paths clear RF in EFLAGS once the image is saved */
+        env->eflags |= EFL_RF;
+    }
     if (env->common.tcg->log_mask & LOG_INT) {
         fprintf(env->common.tcg->log,
                 "int: vector %d%s at %04x:%08" PRIx64 " error %#x cr2 %#" PRIx64 "\n", vector,

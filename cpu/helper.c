@@ -48,7 +48,9 @@ _Noreturn void x86_raise_exception(CPUX86State *env, int vector, uint32_t error_
 static uint32_t helper_in(CPUX86State *env, uint32_t port, uint32_t size)
 {
     vclock_io_cycle(&machine_of(env)->clock);
-    return io_read(&machine_of(env)->io, port & 0xffff, size);
+    uint32_t v = io_read(&machine_of(env)->io, port & 0xffff, size);
+    x86_io_breakpoint(env, port & 0xffff, size); /* a trap after the instruction */
+    return v;
 }
 IRHelper helper_in_desc = {"in", (void *)helper_in,
                            IR_CALL_NO_READ_GLOBALS | IR_CALL_NO_WRITE_GLOBALS, IR_I32, 3,
@@ -58,6 +60,7 @@ static void helper_out(CPUX86State *env, uint32_t port, uint32_t val, uint32_t s
 {
     vclock_io_cycle(&machine_of(env)->clock);
     io_write(&machine_of(env)->io, port & 0xffff, val, size);
+    x86_io_breakpoint(env, port & 0xffff, size);
 }
 IRHelper helper_out_desc = {"out", (void *)helper_out,
                             IR_CALL_NO_READ_GLOBALS | IR_CALL_NO_WRITE_GLOBALS, IR_RET_VOID, 4,

@@ -102,22 +102,24 @@ bool gen_mov_cr(DisasContext *dc)
     return true;
 }
 
-/* MOV DRn, r32 / MOV r32, DRn (SDM Vol. 2B; helpers in cpu/debug.c). A write ends the block:
-   DR7 decides whether instructions check breakpoints. */
+/* MOV DRn, r32 / MOV r32, DRn (SDM Vol. 2B; helpers in cpu/debug.c), 64 bits in 64-bit mode
+   (the operand size is fixed). A write ends the block: DR7 decides whether instructions check
+   breakpoints. */
 bool gen_mov_dr(DisasContext *dc)
 {
     X86Insn *in = &dc->insn;
     IRFunc *f = dc->f;
     const X86Operand *d = &in->op[0], *s = &in->op[1];
     if (d->kind == OPK_DREG) {
-        int args[3] = {f->env, gen_const(dc, d->reg), gen_reg_read(dc, s->reg, 4, false)};
+        int size = dc->code64 ? 8 : 4;
+        int args[3] = {f->env, gen_const(dc, d->reg), gen_reg_read(dc, s->reg, size, false)};
         gen_call(dc, &helper_write_dr_desc, -1, args);
         gen_exit_to_loop(dc, dc->next_eip);
     } else {
         int v = gen_temp(dc);
         int args[2] = {f->env, gen_const(dc, s->reg)};
-        gen_call(dc, &helper_read_dr_desc, v, args);
-        gen_reg_write(dc, d->reg, 4, false, v);
+        gen_call(dc, dc->code64 ? &helper_read_dr64_desc : &helper_read_dr_desc, v, args);
+        gen_reg_write(dc, d->reg, dc->code64 ? 8 : 4, false, v);
     }
     return true;
 }

@@ -157,7 +157,8 @@ bool gen_rdtsc(DisasContext *dc);
 extern IRHelper helper_in_desc, helper_out_desc, helper_hlt_desc, helper_unimplemented_desc,
     helper_load_seg_desc, helper_ljmp_desc, helper_lgdt_desc, helper_write_cr_desc;
 /* cpu/debug.c */
-extern IRHelper helper_check_bp_desc, helper_read_dr_desc, helper_write_dr_desc;
+extern IRHelper helper_check_bp_desc, helper_read_dr_desc, helper_read_dr64_desc,
+    helper_write_dr_desc;
 /* cpu/sysenter.c */
 extern IRHelper helper_sysenter_desc, helper_sysexit_desc;
 /* cpu/long-mode.c */
