@@ -74,7 +74,7 @@ static const FeatureName features[] = {
     {"syscall", NULL, FEAT_8001_EDX, 11, true},
     {"nx", "xd", FEAT_8001_EDX, 20, false},
     {"pdpe1gb", NULL, FEAT_8001_EDX, 26, true},
-    {"rdtscp", NULL, FEAT_8001_EDX, 27, false},
+    {"rdtscp", NULL, FEAT_8001_EDX, 27, true}, /* cpu/helper-prot.c, with IA32_TSC_AUX */
     {"lm", NULL, FEAT_8001_EDX, 29, true},
     /* leaf 80000001H ECX */
     {"lahf-lm", "lahf_lm", FEAT_8001_ECX, 0, false},

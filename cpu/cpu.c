@@ -70,8 +70,10 @@ void x86_set_eflags(CPUX86State *env, uint32_t v, uint32_t mask)
     env->cc.kind = IR_FL_KIND(IR_FL_EFLAGS, 2);
     env->cc.res = v & IR_EFL_ARITH;
     env->eflags = (v & ~(uint32_t)IR_EFL_ARITH) | EFL_FIXED1;
-    if ((cur ^ v) & (EFL_TF | EFL_VM)) {
-        x86_update_hflags(env); /* single-stepping, v8086 mode: how blocks are made */
+    if ((cur ^ v) & (EFL_TF | EFL_VM | EFL_RF)) {
+        /* single-stepping, v8086 mode, RF (cleared after the next instruction): how blocks
+           are made */
+        x86_update_hflags(env);
     }
     if ((env->eflags & EFL_IF) && !(cur & EFL_IF) && env->intr_line) {
         cpu_exit(&env->common); /* POPF/IRET enabled a pending interrupt: take it next */
@@ -144,8 +146,11 @@ void x86_update_hflags(CPUX86State *env)
     if (env->eflags & EFL_TF) {
         h |= HF_TF;
     }
-    if (x86_exec_breakpoints(env)) {
-        h |= HF_BP;
+    if (x86_exec_breakpoints(env) || (env->eflags & EFL_RF)) {
+        h |= HF_BP; /* helper_check_bp also clears RF after one instruction (cpu/debug.c) */
+    }
+    if (x86_watch_enabled(env)) {
+        h |= HF_WATCH;
     }
     env->hflags = h;
 }
@@ -184,8 +189,9 @@ bool x86_exec_pending(CPUCommon *c)
             return true;
         }
     }
-    /* the single-step trap of the instruction that just retired (cpu/debug.c) */
-    if (env->ss_pending && x86_single_step_trap(env) && m->exit_requested) {
+    /* the single-step and data/I/O breakpoint traps of the instruction that just retired
+       (cpu/debug.c) */
+    if ((env->ss_pending || env->dbp_pending) && x86_single_step_trap(env) && m->exit_requested) {
         return true;
     }
     bool nmi = env->nmi_pending && !env->nmi_blocked;

@@ -75,6 +75,9 @@ enum {
        bits otherwise only route the accesses that can cross FFFFh, SDM Vol. 3A 20.1.3, to an
        inline compare) */
     HF_RM_SMALL_LIMIT = 1 << 27,
+    /* DR7 enables a data or I/O breakpoint: a REP string instruction stops after the
+       iteration that hit one, for its #DB trap (cpu/debug.c) */
+    HF_WATCH = 1 << 28,
 };
 
 /* Segment descriptor cache (SDM Vol. 3A 3.4.3): what a segment load leaves behind. */
@@ -139,12 +142,15 @@ typedef struct CPUX86State {
         uint64_t mtrr_def_type, mtrr_fixed[11], mtrr_var[16];
         uint64_t kernel_gs_base; /* C000_0102, exchanged with GS.base by SWAPGS */
         uint64_t star, lstar, cstar, fmask; /* C000_0081-0084: SYSCALL/SYSRET */
+        uint64_t tsc_aux; /* C000_0103: what RDTSCP returns in ECX */
     } msr;
     uint64_t tsc_offset; /* what WRMSR to the TSC added to the virtual clock's count */
     /* debug registers DR0-DR7 (SDM Vol. 3A 17.2; DR4/DR5 are not stored: they alias DR6/DR7
        or are #UD), and the single-step trap owed by the instruction running now */
-    uint32_t dr[8];
+    uint64_t dr[8]; /* DR0-DR3 hold 64-bit linear addresses in long mode (17.2.6) */
     uint32_t ss_pending;
+    /* B0-B3 of the data and I/O breakpoints the running instruction hit: a #DB trap after it */
+    uint32_t dbp_pending;
     X87State fpu;
 
     uint32_t halted;
@@ -208,8 +214,12 @@ void x86_seg_cache_load(SegmentCache *s, uint32_t sel, uint32_t lo, uint32_t hi)
 void x86_far_call_pm(CPUX86State *env, uint32_t sel, uint32_t off, int opsize,
                      uint32_t next_eip);
 void x86_far_ret_pm(CPUX86State *env, int opsize, uint32_t imm);
+/* JMP far through a call gate (sel's descriptor lo:hi, a system descriptor) */
+void x86_far_jmp_gate(CPUX86State *env, uint32_t sel, uint32_t lo, uint32_t hi);
 /* cpu/helper-prot.c: a size-byte access at seg:off against the cached limit, else #GP/#SS(0) */
 void x86_seg_limit_check(CPUX86State *env, int seg, uint32_t off, int size);
+/* ... and whether n bytes pushed from sp onto the stack segment s stay within its limit */
+bool x86_stack_fits(const SegmentCache *s, uint32_t sp, uint32_t n);
 void x86_iret_pm(CPUX86State *env, int opsize);
 /* IA-32e mode (cpu/long-mode.c): delivery through the 64-bit IDT, IRET in 64-bit mode */
 void x86_deliver_long(CPUX86State *env, int vector, bool soft, bool ext, bool push_err,
@@ -218,6 +228,10 @@ void x86_iret_long(CPUX86State *env, int opsize);
 void x86_far_ret_long(CPUX86State *env, int opsize, uint32_t imm);
 void x86_far_call_long(CPUX86State *env, uint32_t sel, uint64_t off, int opsize,
                        uint64_t next_rip);
+/* far CALL (call = true) or JMP through the 16-byte call gate sel, whose first 8 bytes are
+   lo:hi (IA-32e mode, from 64-bit or compatibility mode) */
+void x86_call_gate_long(CPUX86State *env, uint32_t sel, uint32_t lo, uint32_t hi, bool call,
+                        uint64_t next_rip);
 /* Hardware task switches (cpu/task.c, SDM Vol. 3A chapter 7). x86_task_jmp_call takes the
    descriptor a far JMP/CALL selected and returns false unless it is a TSS or a task gate. */
 enum { X86_TASK_JMP, X86_TASK_CALL, X86_TASK_IRET, X86_TASK_INT };
@@ -235,6 +249,13 @@ enum { DR6_BD = 1 << 13, DR6_BS = 1 << 14 };
 #define DR7_GD (1u << 13)
 bool x86_exec_breakpoints(const CPUX86State *env);
 bool x86_single_step_trap(CPUX86State *env);
+/* Data and I/O breakpoints: does DR7 enable any; does one watch the linear page `page` for
+   writes (write) or reads; the slow-path check of an access to a watched page; the check after
+   IN/OUT/INS/OUTS. */
+bool x86_watch_enabled(const CPUX86State *env);
+bool x86_watch_page(const CPUX86State *env, uint64_t page, bool write);
+void x86_watch_access(CPUX86State *env, uint64_t addr, unsigned size, bool write);
+void x86_io_breakpoint(CPUX86State *env, uint32_t port, uint32_t size);
 /* Deliver vector now (cpu/excp.c): soft for INT n/INT3/INTO, ext for external interrupts; the
    error code, if the vector has one, is env->error_code. Faults during delivery longjmp to the
    loop (double and triple faults are handled there). */

@@ -3,8 +3,9 @@
  *
  * Real mode: through the IVT (20.1.4). Protected mode: through IDT interrupt and trap gates,
  * 16- and 32-bit (6.11-6.12), with the privilege checks of software interrupts, the stack switch
- * through the TSS for a handler at a more privileged level (6.12.1), task gates (6.12.2, the switch
- * itself in cpu/task.c), and error codes (6.13). A
+ * through the TSS for a handler at a more privileged level (6.12.1), the room check of the stack
+ * the frame goes on (#SS, Vol. 2A INT n), task gates (6.12.2, the switch itself in cpu/task.c),
+ * and error codes (6.13). A
  * fault while delivering an exception combines with it as Table 6-5 says: into a double fault,
  * and a fault while delivering a double fault is a triple fault (6.15, interrupt 8), which
  * resets the machine (or stops it with -no-reboot).
@@ -33,6 +34,16 @@ static int exception_class(int vector)
     default:
         return CLASS_BENIGN;
     }
+}
+
+/* The fault-class exceptions (SDM Vol. 3A Table 6-1) other than #DB, whose faults are the
+   instruction breakpoint (RF must stay 0 there, 17.3.1.1) and DR7.GD. */
+static bool is_fault(int vector)
+{
+    static const uint32_t faults = 1u << 0 | 1u << 5 | 1u << 6 | 1u << 7 | 1u << 10 | 1u << 11 |
+                                   1u << 12 | 1u << 13 | 1u << 14 | 1u << 16 | 1u << 17 |
+                                   1u << 19 | 1u << 20;
+    return vector < 32 && ((faults >> vector) & 1);
 }
 
 /* vectors that push an error code (SDM Vol. 3A 6.13, Table 6-1) */
@@ -193,6 +204,12 @@ static void deliver_protected(CPUX86State *env, int vector, bool soft, bool ext,
         if (!st.big) {
             st.sp &= 0xffff;
         }
+        /* room on the new stack for the whole frame, else #SS(new SS + EXT) (SDM Vol. 2A INT
+           n, "INTER-PRIVILEGE-LEVEL-INTERRUPT" and "INTERRUPT-FROM-VIRTUAL-8086-MODE") */
+        uint32_t words = 5 + (push_err ? 1 : 0) + (vm ? 4 : 0);
+        if (!x86_stack_fits(&new_ss, st.sp, words * (uint32_t)size)) {
+            x86_raise_exception(env, 12, (ss_sel & ~3u) + ext_bit);
+        }
         if (vm) {
             /* the v8086 data segment registers go on the ring-0 stack first (Figure 20-4) */
             push(env, &st, size, env->seg[R_GS].selector);
@@ -207,6 +224,11 @@ static void deliver_protected(CPUX86State *env, int vector, bool soft, bool ext,
                      (env->seg[R_SS].flags & DESC_B_MASK) != 0};
         if (!st.big) {
             st.sp &= 0xffff;
+        }
+        /* room on the current stack, else #SS(EXT) (SDM Vol. 2A INT n,
+           "INTRA-PRIVILEGE-LEVEL-INTERRUPT") */
+        if (!x86_stack_fits(&env->seg[R_SS], st.sp, (3u + (push_err ? 1 : 0)) * (uint32_t)size)) {
+            x86_raise_exception(env, 12, ext_bit);
         }
     }
     push(env, &st, size, x86_get_eflags(env));
@@ -261,6 +283,7 @@ bool x86_deliver_event(CPUX86State *env, int vector, bool soft, bool ext)
     /* an event ends the instruction some other way than retiring into the next one: no
        single-step trap for it (a fault restarts it; INT n clears TF, SDM Vol. 3A 17.3.1.4) */
     env->ss_pending = 0;
+    env->dbp_pending = 0; /* nor a data breakpoint trap (SDM Vol. 3A 17.3.1.2) */
     if (env->delivering >= 0 && !soft) {
         /* this exception happened while delivering another one (SDM Table 6-5) */
         int first = exception_class(env->delivering), second = exception_class(vector);
@@ -277,16 +300,25 @@ bool x86_deliver_event(CPUX86State *env, int vector, bool soft, bool ext)
         }
     }
     env->delivering = soft ? -1 : vector;
+    if (!soft && !ext && is_fault(vector)) {
+        /* the EFLAGS image of a fault has RF = 1, so the IRET that restarts the instruction
+           does not stop again at an instruction breakpoint on it (SDM Vol. 3A 17.3.1.1); the
+           delivery paths clear RF in EFLAGS once the image is saved */
+        env->eflags |= EFL_RF;
+    }
     if (env->common.tcg->log_mask & LOG_INT) {
         fprintf(env->common.tcg->log,
                 "int: vector %d%s at %04x:%08" PRIx64 " error %#x cr2 %#" PRIx64 "\n", vector,
                 soft ? " (software)" : ext ? " (external)" : "", env->seg[R_CS].selector,
                 env->eip, push_err ? err : 0, env->cr[2]);
     }
+    /* EXT in the error code of a fault raised while delivering this event: set for every
+       event but INT n, INT3 and INTO — interrupts, NMI, exceptions, INT1 (SDM Vol. 3A 6.13) */
+    bool ext_bit = ext || !soft;
     if (env->efer & EFER_LMA) {
-        x86_deliver_long(env, vector, soft, ext, push_err, err); /* cpu/long-mode.c */
+        x86_deliver_long(env, vector, soft, ext_bit, push_err, err); /* cpu/long-mode.c */
     } else if (env->cr[0] & CR0_PE) {
-        deliver_protected(env, vector, soft, ext, push_err, err);
+        deliver_protected(env, vector, soft, ext_bit, push_err, err);
     } else {
         deliver_real(env, vector);
     }

@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "cpu/cpu-models.h"
 #include "cpu/translate.h"
 #include "softmmu/machine.h"
 
@@ -204,7 +205,16 @@ enum {
     MSR_FS_BASE = 0xc0000100,
     MSR_GS_BASE = 0xc0000101,
     MSR_KERNEL_GS_BASE = 0xc0000102,
+    MSR_TSC_AUX = 0xc0000103,
 };
+
+/* Does CPUID report RDTSCP (80000001H EDX bit 27)? It and IA32_TSC_AUX exist only then. */
+static bool has_rdtscp(CPUX86State *env)
+{
+    const X86CPUChoice *c = &env->common.machine->opt.cpu_model;
+    uint32_t edx = c->model ? c->features[FEAT_8001_EDX] : x86_cpu_implemented(FEAT_8001_EDX);
+    return edx & (1u << 27);
+}
 
 /* A 64-bit linear address is canonical when bits 63..47 are all equal (SDM Vol. 1 3.3.7.1). */
 static bool canonical(uint64_t a)
@@ -271,6 +281,9 @@ uint64_t x86_read_msr(CPUX86State *env, uint32_t index, bool *ok)
         return env->msr.lstar;
     case MSR_CSTAR:
         return env->msr.cstar;
+    case MSR_TSC_AUX:
+        *ok = has_rdtscp(env);
+        return env->msr.tsc_aux;
     default:
         *ok = false;
         return 0;
@@ -316,6 +329,13 @@ bool x86_write_msr(CPUX86State *env, uint32_t index, uint64_t v)
         env->seg[index == MSR_FS_BASE ? R_FS : R_GS].base = v;
         x86_update_hflags(env); /* the zero-base bits of the TB key */
         return true;
+    case MSR_TSC_AUX:
+        /* bits 63..32 are reserved (SDM Vol. 4 Table 2-2, IA32_TSC_AUX) */
+        if (!has_rdtscp(env) || (v >> 32)) {
+            return false;
+        }
+        env->msr.tsc_aux = v;
+        return true;
     case MSR_KERNEL_GS_BASE:
     case MSR_LSTAR:
     case MSR_CSTAR:
@@ -329,6 +349,49 @@ bool x86_write_msr(CPUX86State *env, uint32_t index, uint64_t v)
         return false;
     }
 }
+
+/* RDTSCP (SDM Vol. 2B): the TSC as RDTSC (returned: EDX:EAX), and ECX = IA32_TSC_AUX[31:0]
+   (zero-extended into RCX). #UD unless CPUID reports it; CR4.TSD makes it privileged. */
+static uint64_t helper_rdtscp(CPUX86State *env)
+{
+    if (!has_rdtscp(env)) {
+        x86_raise_exception(env, EXCP_UD, 0);
+    }
+    if ((env->cr[4] & (1u << 2)) && cpl_of(env) != 0 && (env->cr[0] & CR0_PE)) {
+        x86_raise_exception(env, EXCP_GP, 0);
+    }
+    env->regs[R_ECX] = (uint32_t)env->msr.tsc_aux;
+    return x86_read_tsc(env);
+}
+IRHelper helper_rdtscp_desc = {"rdtscp", (void *)helper_rdtscp, IR_CALL_MAY_RAISE, IR_I64, 1,
+                               {IR_PTR}, NULL};
+
+/* MOV to and from CR8 in 64-bit mode (SDM Vol. 3A 10.8.6.1): CR8[3:0] is TPR[7:4] of the
+   local APIC, which keeps the one copy (its x2APIC MSR 808H, else the xAPIC register at 80H,
+   the interfaces it offers the CPU for RDMSR and memory accesses); TPR[3:0] reads as 0 after a
+   CR8 write. Setting bits 63..4 is #GP(0) (SDM Vol. 2B MOV CRn). Returns the value read. */
+static uint64_t helper_cr8(CPUX86State *env, uint32_t write, uint64_t v)
+{
+    APICState *apic = &env->common.machine->apic;
+    enum { X2APIC_TPR = 0x808, XAPIC_TPR = 0x80 };
+    if (write) {
+        if (v >> 4) {
+            x86_raise_exception(env, EXCP_GP, 0);
+        }
+        if (!apic_write_msr(apic, X2APIC_TPR, v << 4)) {
+            apic_mmio_write(apic, XAPIC_TPR, v << 4, 4);
+        }
+        return 0;
+    }
+    uint64_t tpr;
+    if (!apic_read_msr(apic, X2APIC_TPR, &tpr)) {
+        tpr = apic_mmio_read(apic, XAPIC_TPR, 4);
+    }
+    return (tpr >> 4) & 0xf;
+}
+IRHelper helper_cr8_desc = {"cr8", (void *)helper_cr8,
+                            IR_CALL_MAY_RAISE | IR_CALL_NO_WRITE_GLOBALS, IR_I64, 3,
+                            {IR_PTR, IR_I32, IR_I64}, NULL};
 
 /* RDMSR/WRMSR: ECX selects; EDX:EAX is the value; unknown MSRs are #GP(0). */
 static void helper_rdmsr(CPUX86State *env)
@@ -472,6 +535,24 @@ void x86_seg_limit_check(CPUX86State *env, int seg, uint32_t off, int size)
     } else if (last > s->limit) {
         x86_raise_exception(env, vector, 0);
     }
+}
+
+/* Whether n bytes pushed below sp stay within the stack segment s (SDM Vol. 3A 5.3; the room
+   checks of Vol. 2A CALL, INT n and 6.12.1): offsets sp - n .. sp - 1, wrapping at 64 KiB or
+   4 GiB by the B bit; an expand-down segment holds the offsets above its limit. */
+bool x86_stack_fits(const SegmentCache *s, uint32_t sp, uint32_t n)
+{
+    uint64_t top = (s->flags & DESC_B_MASK) ? 0xffffffffull : 0xffffull;
+    uint64_t end = sp & top;
+    bool down = ((s->flags >> 8) & 0x1c) == 0x14;
+    if (end == 0) {
+        end = top + 1; /* SP 0: the first push goes to the top of the segment */
+    }
+    if (n > end) {
+        /* wraps: the part below 0 lands at the top, offset 0 is in the low part */
+        return !down && s->limit >= top;
+    }
+    return down ? end - n > s->limit : end - 1 <= s->limit;
 }
 
 /* A data access through a segment that may fault (SDM Vol. 3A 5.3 limit checking, 5.7 rights):

@@ -48,7 +48,9 @@ _Noreturn void x86_raise_exception(CPUX86State *env, int vector, uint32_t error_
 static uint32_t helper_in(CPUX86State *env, uint32_t port, uint32_t size)
 {
     vclock_io_cycle(&machine_of(env)->clock);
-    return io_read(&machine_of(env)->io, port & 0xffff, size);
+    uint32_t v = io_read(&machine_of(env)->io, port & 0xffff, size);
+    x86_io_breakpoint(env, port & 0xffff, size); /* a trap after the instruction */
+    return v;
 }
 IRHelper helper_in_desc = {"in", (void *)helper_in,
                            IR_CALL_NO_READ_GLOBALS | IR_CALL_NO_WRITE_GLOBALS, IR_I32, 3,
@@ -58,6 +60,7 @@ static void helper_out(CPUX86State *env, uint32_t port, uint32_t val, uint32_t s
 {
     vclock_io_cycle(&machine_of(env)->clock);
     io_write(&machine_of(env)->io, port & 0xffff, val, size);
+    x86_io_breakpoint(env, port & 0xffff, size);
 }
 IRHelper helper_out_desc = {"out", (void *)helper_out,
                             IR_CALL_NO_READ_GLOBALS | IR_CALL_NO_WRITE_GLOBALS, IR_RET_VOID, 4,
@@ -195,7 +198,7 @@ IRHelper helper_load_seg_desc = {"load_seg", (void *)helper_load_seg, IR_CALL_MA
                                  IR_RET_VOID, 3, {IR_PTR, IR_I32, IR_I32}, NULL};
 
 /* JMP ptr16:16/32 and JMP m16:16/32 (SDM Vol. 2A JMP, far jumps to conforming or
-   non-conforming code segments at the same privilege; gates come with the system issue). */
+   non-conforming code segments at the same privilege; call gates in cpu/seg.c). */
 static void helper_ljmp(CPUX86State *env, uint32_t selector, uint64_t offset64)
 {
     uint32_t offset = (uint32_t)offset64;
@@ -213,8 +216,12 @@ static void helper_ljmp(CPUX86State *env, uint32_t selector, uint64_t offset64)
     load_descriptor(env, (uint16_t)selector, &lo, &hi);
     /* a TSS or a task gate: a task switch; the translator left EIP after the JMP in env->eip
        (cpu/task.c, SDM Vol. 3A 7.3) */
-    if (!(hi & (1u << 12)) &&
-        x86_task_jmp_call(env, selector, lo, hi, false, (uint32_t)env->eip)) {
+    if (!(hi & (1u << 12))) {
+        if (!(env->efer & EFER_LMA) &&
+            x86_task_jmp_call(env, selector, lo, hi, false, (uint32_t)env->eip)) {
+            return;
+        }
+        x86_far_jmp_gate(env, selector, lo, hi); /* a call gate (cpu/seg.c), or #GP */
         return;
     }
     /* must be a code segment (S = 1, type bit 3 = 1) */

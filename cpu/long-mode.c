@@ -4,9 +4,15 @@
  * Vol. 2B RET), SWAPGS and
  * SYSCALL/SYSRET (Vol. 2B), with the MSRs they use (STAR, LSTAR, CSTAR, FMASK, KernelGSbase).
  *
- * Not here yet: call gates in IA-32e mode (far CALL and JMP reach code segments only), and #SS
- * (rather than #GP) for non-canonical stack addresses. (Task gates do not exist there.)
+ * 64-bit call gates for far CALL and JMP from 64-bit and compatibility mode (Vol. 3A 5.8.3.1),
+ * and IRET in compatibility mode under the same IA-32e rules.
+ *
+ * A non-canonical stack reference in 64-bit mode is #SS(0), not #GP(0) (Vol. 3A 6.15 interrupt 12,
+ * Vol. 1 3.3.7.1): the softmmu reports every non-canonical address as #GP(0), and delivery tells
+ * the stack's apart by decoding the faulting instruction (stack_fault below). (Task gates do not
+ * exist in IA-32e mode.)
  */
+#include "cpu/decode.h"
 #include "cpu/translate.h"
 #include "softmmu/machine.h"
 
@@ -43,6 +49,86 @@ static void null_ss(CPUX86State *env, unsigned rpl)
     s->flags = DESC_P_MASK | (1u << 12) | (3u << 8) | (rpl << 13) | DESC_B_MASK | DESC_G_MASK;
 }
 
+/* The linear address of a size-byte stack access at offset sp: 64-bit mode uses RSP as is;
+   compatibility mode goes through SS (base, a 32- or 16-bit offset by its B bit, and its
+   limit: #SS(0), SDM Vol. 3A 5.2.1, 5.3). */
+static uint64_t stack_linear(CPUX86State *env, uint64_t sp, int size)
+{
+    if (env->hflags & HF_CS64) {
+        return sp;
+    }
+    const SegmentCache *s = &env->seg[R_SS];
+    uint32_t off = (s->flags & DESC_B_MASK) ? (uint32_t)sp : (uint16_t)sp;
+    x86_seg_limit_check(env, R_SS, off, size);
+    return s->base + off;
+}
+
+static bool canonical(uint64_t a)
+{
+    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
+
+/* Was the #GP(0) just raised in 64-bit mode a non-canonical stack reference, which the SDM
+   makes #SS(0) (Vol. 3A 6.15, interrupt 12: "a non-canonical address is referenced through
+   the stack segment"; Vol. 1 3.3.7.1)? The softmmu does not know which segment an access used,
+   so this decodes the faulting instruction (at RIP: faults are precise) and checks its stack
+   references: the implicit ones of PUSH, POP, CALL, RET, ENTER, LEAVE, ... around RSP (RBP
+   for LEAVE), and a memory operand through SS (based on RSP or RBP, or an SS override). Runs
+   only on that fault, so translated code pays nothing for it. */
+static bool stack_fault(CPUX86State *env)
+{
+    if (!(env->hflags & HF_CS64)) {
+        return false; /* compatibility mode: 32-bit offsets are always canonical */
+    }
+    /* fetch one byte at a time until the instruction decodes, so that no byte past its end is
+       fetched (a page there might not be mapped) */
+    uint8_t buf[15];
+    X86Insn d;
+    int len = X86_DECODE_TRUNCATED;
+    for (int n = 0; n < 15 && len == X86_DECODE_TRUNCATED; n++) {
+        uint64_t phys;
+        const uint8_t *p = softmmu_code_ptr(&env->common, env->eip + (uint64_t)n, &phys);
+        if (!p) {
+            return false;
+        }
+        buf[n] = *p;
+        len = x86_decode(&d, buf, n + 1, 64);
+    }
+    if (len <= 0) {
+        return false;
+    }
+    for (int k = 0; k < d.nb_ops; k++) {
+        if (d.op[k].kind == OPK_MEM && d.mem.seg == R_SS && !d.mem.rip_rel && d.addrsize == 8) {
+            uint64_t ea = (uint64_t)d.mem.disp;
+            if (d.mem.base >= 0) {
+                ea += env->regs[d.mem.base];
+            }
+            if (d.mem.index >= 0) {
+                ea += env->regs[d.mem.index] * d.mem.scale;
+            }
+            if (!canonical(ea) || !canonical(ea + d.op[k].size - 1)) {
+                return true;
+            }
+        }
+    }
+    static const uint16_t implicit[] = {MN_PUSH, MN_POP, MN_PUSHF, MN_POPF, MN_ENTER,
+                                        MN_CALL, MN_CALLF, MN_RET, MN_RETF, MN_IRET};
+    uint64_t sp = env->regs[R_ESP];
+    if (d.mnemonic == MN_LEAVE) {
+        sp = env->regs[R_EBP];
+    } else {
+        bool uses = false;
+        for (size_t i = 0; i < sizeof(implicit) / sizeof(implicit[0]); i++) {
+            uses |= d.mnemonic == implicit[i];
+        }
+        if (!uses) {
+            return false;
+        }
+    }
+    /* the slots just below and above the stack pointer */
+    return !canonical(sp) || !canonical(sp - 8) || !canonical(sp + 7);
+}
+
 /* Delivery in IA-32e mode (SDM Vol. 3A 6.14): 16-byte interrupt and trap gates to 64-bit code
    segments; the stack is switched on a privilege change (RSPn of the 64-bit TSS) or always
    with an IST index, aligned to 16 bytes, and SS:RSP, RFLAGS, CS:RIP and an error code are
@@ -50,6 +136,9 @@ static void null_ss(CPUX86State *env, unsigned rpl)
 void x86_deliver_long(CPUX86State *env, int vector, bool soft, bool ext, bool push_err,
                       uint32_t err)
 {
+    if (vector == EXCP_GP && !soft && err == 0 && stack_fault(env)) {
+        vector = EXCP_SS;
+    }
     uint32_t ext_bit = ext ? 1 : 0;
     uint32_t idt_err = (uint32_t)vector * 8 + 2 + ext_bit;
     if ((uint32_t)vector * 16 + 15 > env->idt.limit) {
@@ -124,9 +213,11 @@ void x86_deliver_long(CPUX86State *env, int vector, bool soft, bool ext, bool pu
     x86_update_hflags(env);
 }
 
-/* IRET in 64-bit mode (SDM Vol. 2A IRET, "IA-32e-MODE"): pops RIP, CS, RFLAGS, RSP and SS
-   (each opsize bytes) whatever the privilege levels; the return may go to 64-bit or
-   compatibility-mode code at the same or an outer level. Task returns (NT) are #GP. */
+/* IRET in IA-32e mode (SDM Vol. 2A IRET, "IA-32e-MODE"), from 64-bit or compatibility mode
+   (cpu/seg.c sends the latter here): pops RIP, CS, RFLAGS, RSP and SS (each opsize bytes)
+   whatever the privilege levels, so an IRETD at the same level pops SS:ESP too; the return
+   may go to 64-bit or compatibility-mode code at the same or an outer level. Task returns
+   (NT) are #GP(0). */
 void x86_iret_long(CPUX86State *env, int opsize)
 {
     if (env->eflags & EFL_NT) {
@@ -135,7 +226,7 @@ void x86_iret_long(CPUX86State *env, int opsize)
     uint64_t sp = env->regs[R_ESP];
     uint64_t v[5];
     for (int i = 0; i < 5; i++) {
-        v[i] = cpu_ld_data64(env, sp + (uint64_t)(i * opsize), opsize);
+        v[i] = cpu_ld_data64(env, stack_linear(env, sp + (uint64_t)(i * opsize), opsize), opsize);
     }
     uint64_t rip = v[0], rsp = v[3];
     uint16_t cs = (uint16_t)v[1], ss = (uint16_t)v[4];
@@ -156,6 +247,9 @@ void x86_iret_long(CPUX86State *env, int opsize)
         x86_raise_exception(env, 11, cs & ~3u);
     }
     bool to64 = chi & DESC_L_MASK;
+    if (to64 && !canonical(rip)) {
+        x86_raise_exception(env, EXCP_GP, 0); /* a non-canonical return RIP (SDM IRET, RET) */
+    }
     uint32_t slo = 0, shi = 0;
     bool ss_null = (ss & ~3u) == 0;
     if (ss_null) {
@@ -223,6 +317,9 @@ void x86_far_ret_long(CPUX86State *env, int opsize, uint32_t imm)
         x86_raise_exception(env, 11, cs & ~3u);
     }
     bool to64 = chi & DESC_L_MASK;
+    if (to64 && !canonical(rip)) {
+        x86_raise_exception(env, EXCP_GP, 0); /* a non-canonical return RIP (SDM IRET, RET) */
+    }
     uint64_t nsp = sp + 2 * (uint64_t)opsize + imm;
     if (rpl > cpl) {
         /* to an outer level: SS:RSP follow the parameters */
@@ -258,7 +355,7 @@ void x86_far_ret_long(CPUX86State *env, int opsize, uint32_t imm)
 }
 
 /* CALL far from 64-bit mode to a code segment at the same level (SDM Vol. 2A CALL, "IA-32e
-   mode"): CS and RIP pushed as opsize values on the 64-bit stack. Call gates: not yet (#GP). */
+   mode"): CS and RIP pushed as opsize values on the 64-bit stack; or through a call gate. */
 void x86_far_call_long(CPUX86State *env, uint32_t sel, uint64_t off, int opsize,
                        uint64_t next_rip)
 {
@@ -269,6 +366,10 @@ void x86_far_call_long(CPUX86State *env, uint32_t sel, uint64_t off, int opsize,
     }
     uint32_t lo, hi;
     read_desc(env, (uint16_t)sel, &lo, &hi, sel & ~3u);
+    if (!(hi & (1u << 12))) {
+        x86_call_gate_long(env, sel, lo, hi, true, next_rip);
+        return;
+    }
     unsigned dpl = (hi >> 13) & 3, rpl = sel & 3;
     bool code = (hi & (1u << 12)) && (hi & (1u << 11));
     bool conforming = hi & (1u << 10);
@@ -285,6 +386,92 @@ void x86_far_call_long(CPUX86State *env, uint32_t sel, uint64_t off, int opsize,
     x86_seg_cache_load(&env->seg[R_CS], (uint16_t)((sel & ~3u) | cpl), lo, hi);
     bool to64 = hi & DESC_L_MASK;
     env->eip = to64 ? off : opsize == 2 ? (off & 0xffff) : (uint32_t)off;
+    x86_update_hflags(env);
+}
+
+/* Far CALL or JMP through a call gate in IA-32e mode (SDM Vol. 3A 5.8.3.1, Vol. 2A CALL and
+   JMP "IA-32e mode"). Only 64-bit call gates exist (type 12, 16 bytes: offset bits 63..32 in
+   the third dword, and the type field of the fourth must be 0); a 16-bit gate (type 4) or any
+   other system type is #GP(sel). The target must be a 64-bit code segment (L = 1, D = 0).
+   Checks as for legacy gates: gate DPL >= CPL and >= RPL, else #GP(gate); not present
+   #NP(gate); a null target #GP(0); CALL: target DPL <= CPL, JMP: DPL = CPL unless conforming,
+   else #GP(target); not present #NP(target). A CALL to a more privileged non-conforming
+   segment takes RSPn from the 64-bit TSS, loads SS with a null selector whose RPL is the new
+   CPL, and pushes the old SS and RSP; no parameters are copied. CS and RIP are pushed as 8-byte
+   values in either case. */
+void x86_call_gate_long(CPUX86State *env, uint32_t sel, uint32_t lo, uint32_t hi, bool call,
+                        uint64_t next_rip)
+{
+    sel &= 0xffff;
+    unsigned cpl = cpl_of(env);
+    unsigned gdpl = (hi >> 13) & 3;
+    if (((hi >> 8) & 0x1f) != 0x0c || gdpl < cpl || gdpl < (sel & 3)) {
+        x86_raise_exception(env, EXCP_GP, sel & ~3u);
+    }
+    if (!(hi & DESC_P_MASK)) {
+        x86_raise_exception(env, 11, sel & ~3u);
+    }
+    uint32_t w2, w3;
+    read_desc(env, (uint16_t)((sel & ~7u) + 8 + (sel & 4)), &w2, &w3, sel & ~3u);
+    if ((w3 >> 8) & 0x1f) {
+        x86_raise_exception(env, EXCP_GP, sel & ~3u);
+    }
+    uint16_t csel = (uint16_t)(lo >> 16);
+    uint64_t off = (lo & 0xffff) | (hi & 0xffff0000u) | (uint64_t)w2 << 32;
+    if ((csel & ~3u) == 0) {
+        x86_raise_exception(env, EXCP_GP, 0);
+    }
+    uint32_t clo, chi;
+    read_desc(env, csel, &clo, &chi, csel & ~3u);
+    unsigned dpl = (chi >> 13) & 3;
+    bool code = (chi & (1u << 12)) && (chi & (1u << 11));
+    bool conforming = chi & (1u << 10);
+    bool bad_dpl = call ? dpl > cpl : (conforming ? dpl > cpl : dpl != cpl);
+    if (!code || bad_dpl || !(chi & DESC_L_MASK) || (chi & DESC_B_MASK)) {
+        x86_raise_exception(env, EXCP_GP, csel & ~3u);
+    }
+    if (!(chi & DESC_P_MASK)) {
+        x86_raise_exception(env, 11, csel & ~3u);
+    }
+    if (!canonical(off)) {
+        x86_raise_exception(env, EXCP_GP, 0); /* SDM Vol. 2A CALL/JMP: a non-canonical target */
+    }
+    unsigned new_cpl = cpl;
+    if (call) {
+        uint64_t rsp = env->regs[R_ESP];
+        uint64_t old_rsp = rsp;
+        bool inner = !conforming && dpl < cpl;
+        if (inner) {
+            /* RSPn of the 64-bit TSS at 4 + 8n (SDM Vol. 3A 8.7), else #TS(TSS) */
+            uint32_t toff = 4 + 8 * dpl;
+            if (toff + 7 > env->tr.limit) {
+                x86_raise_exception(env, 10, env->tr.selector & ~3u);
+            }
+            rsp = cpu_ld_data64(env, env->tr.base + toff, 8);
+            new_cpl = dpl;
+            uint64_t frame[4] = {env->seg[R_SS].selector, old_rsp, env->seg[R_CS].selector,
+                                 next_rip};
+            for (int i = 0; i < 4; i++) {
+                rsp -= 8;
+                cpu_st_data64(env, rsp, 8, frame[i]);
+            }
+            null_ss(env, new_cpl);
+        } else {
+            /* the current stack: through SS in compatibility mode */
+            rsp -= 8;
+            cpu_st_data64(env, stack_linear(env, rsp, 8), 8, env->seg[R_CS].selector);
+            rsp -= 8;
+            cpu_st_data64(env, stack_linear(env, rsp, 8), 8, next_rip);
+            if (!(env->hflags & HF_CS64)) {
+                rsp = (env->seg[R_SS].flags & DESC_B_MASK)
+                          ? (uint32_t)rsp
+                          : (old_rsp & ~0xffffull) | (uint16_t)rsp;
+            }
+        }
+        env->regs[R_ESP] = rsp;
+    }
+    x86_seg_cache_load(&env->seg[R_CS], (uint16_t)((csel & ~3u) | new_cpl), clo, chi);
+    env->eip = off;
     x86_update_hflags(env);
 }
 
@@ -316,8 +503,10 @@ static void flat_seg(SegmentCache *s, uint16_t sel, bool code, bool l64, unsigne
 }
 
 /* SYSCALL (SDM Vol. 2B), from 64-bit mode: RCX = the next RIP, R11 = RFLAGS, CS and SS from
-   STAR[47:32], RIP = LSTAR, RFLAGS &= ~FMASK. #UD without EFER.SCE or outside 64-bit mode
-   (compatibility mode would use CSTAR: not done). */
+   STAR[47:32], RIP = LSTAR, RFLAGS &= ~FMASK. #UD without EFER.SCE or outside 64-bit mode:
+   the SDM's pseudocode tests CS.L, so on Intel processors (xlat's CPUID vendor) SYSCALL from
+   compatibility mode is #UD and IA32_CSTAR only reads back (AMD processors, and QEMU, jump to
+   CSTAR instead). */
 static void helper_syscall(CPUX86State *env, uint64_t next_rip)
 {
     if (!(env->efer & EFER_SCE) || !(env->hflags & HF_CS64)) {

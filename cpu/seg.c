@@ -1,6 +1,7 @@
 /*
  * cpu/seg.c — protected-mode far control transfers: CALL far (to a code segment, or through a
- * call gate to the same or a more privileged level with a stack switch and parameter copy),
+ * call gate to the same or a more privileged level with a stack switch and parameter copy), JMP
+ * far through a call gate (to the same level; JMP to a code segment is cpu/helper.c's),
  * RET far (to the same or a less privileged level), and IRET (to the same or a less privileged
  * level, or from ring 0 to virtual-8086 mode, and in virtual-8086 mode); CALL to a TSS or task
  * gate and IRET with NT = 1 are task switches (cpu/task.c). Intel
@@ -169,6 +170,49 @@ static void null_inaccessible_segments(CPUX86State *env, unsigned cpl)
     }
 }
 
+/* A legacy call gate and its target code segment (types 4: 16-bit, 12: 32-bit; SDM Vol. 3A
+   5.8.6, Figure 5-11): gate DPL >= CPL and >= RPL, else #GP(gate); not present #NP(gate); a
+   null target #GP(0); the target must be code, with DPL <= CPL for CALL (JMP: DPL = CPL unless
+   conforming), else #GP(target); not present #NP(target). */
+typedef struct Gate {
+    uint32_t csel, off, clo, chi;
+    unsigned nparams;
+    bool gate32;
+} Gate;
+
+static void gate_target(CPUX86State *env, uint32_t sel, uint32_t lo, uint32_t hi, bool call,
+                        Gate *g)
+{
+    unsigned cpl = cpl_of(env);
+    unsigned type = (hi >> 8) & 0x1f; /* with S = 0 */
+    if (type != 4 && type != 12) {
+        x86_raise_exception(env, EXCP_GP, SEL_ERR(sel));
+    }
+    unsigned gdpl = dpl_of(hi);
+    if (gdpl < cpl || gdpl < (sel & 3)) {
+        x86_raise_exception(env, EXCP_GP, SEL_ERR(sel));
+    }
+    if (!(hi & DESC_P_MASK)) {
+        x86_raise_exception(env, 11, SEL_ERR(sel));
+    }
+    g->gate32 = type == 12;
+    g->csel = lo >> 16;
+    g->off = (lo & 0xffff) | (g->gate32 ? (hi & 0xffff0000u) : 0);
+    g->nparams = hi & 0x1f;
+    if (SEL_ERR(g->csel) == 0) {
+        x86_raise_exception(env, EXCP_GP, 0);
+    }
+    get_desc(env, g->csel, &g->clo, &g->chi);
+    unsigned dpl = dpl_of(g->chi);
+    bool bad_dpl = call ? dpl > cpl : (is_conforming(g->chi) ? dpl > cpl : dpl != cpl);
+    if (!is_code(g->chi) || bad_dpl) {
+        x86_raise_exception(env, EXCP_GP, SEL_ERR(g->csel));
+    }
+    if (!(g->chi & DESC_P_MASK)) {
+        x86_raise_exception(env, 11, SEL_ERR(g->csel));
+    }
+}
+
 void x86_far_call_pm(CPUX86State *env, uint32_t sel, uint32_t off, int opsize,
                      uint32_t next_eip)
 {
@@ -195,45 +239,31 @@ void x86_far_call_pm(CPUX86State *env, uint32_t sel, uint32_t off, int opsize,
         x86_update_hflags(env);
         return;
     }
-    /* a TSS or a task gate: a task switch (cpu/task.c, SDM Vol. 3A 7.3) */
+    /* a TSS or a task gate: a task switch (cpu/task.c, SDM Vol. 3A 7.3); IA-32e mode has
+       neither, and its call gates are 16 bytes (5.8.3.1, cpu/long-mode.c) */
+    if (env->efer & EFER_LMA) {
+        x86_call_gate_long(env, sel, lo, hi, true, next_eip);
+        return;
+    }
     if (x86_task_jmp_call(env, sel, lo, hi, true, next_eip)) {
         return;
     }
-    /* a call gate (types 4: 16-bit, 12: 32-bit) (SDM 5.8.6) */
-    unsigned type = (hi >> 8) & 0xf;
-    if (type != 4 && type != 12) {
-        x86_raise_exception(env, EXCP_GP, SEL_ERR(sel));
-    }
-    unsigned gdpl = dpl_of(hi);
-    if (gdpl < cpl || gdpl < (sel & 3)) {
-        x86_raise_exception(env, EXCP_GP, SEL_ERR(sel));
-    }
-    if (!(hi & DESC_P_MASK)) {
-        x86_raise_exception(env, 11, SEL_ERR(sel));
-    }
-    bool gate32 = type == 12;
-    uint32_t csel = lo >> 16;
-    uint32_t goff = (lo & 0xffff) | (gate32 ? (hi & 0xffff0000u) : 0);
-    unsigned nparams = hi & 0x1f;
-    if (SEL_ERR(csel) == 0) {
-        x86_raise_exception(env, EXCP_GP, 0);
-    }
-    uint32_t clo, chi;
-    get_desc(env, csel, &clo, &chi);
-    if (!is_code(chi) || dpl_of(chi) > cpl) {
-        x86_raise_exception(env, EXCP_GP, SEL_ERR(csel));
-    }
-    if (!(chi & DESC_P_MASK)) {
-        x86_raise_exception(env, 11, SEL_ERR(csel));
-    }
-    int size = gate32 ? 4 : 2;
-    unsigned dpl = dpl_of(chi);
-    if (!is_conforming(chi) && dpl < cpl) {
+    Gate g;
+    gate_target(env, sel, lo, hi, true, &g);
+    int size = g.gate32 ? 4 : 2;
+    unsigned dpl = dpl_of(g.chi);
+    if (!is_conforming(g.chi) && dpl < cpl) {
         /* more privileged: new stack from the TSS, copy the parameters (SDM Figure 5-13) */
         uint32_t ss, esp;
         tss_stack(env, dpl, &ss, &esp);
         SegmentCache new_ss;
         load_inner_ss(env, ss, dpl, &new_ss);
+        /* the new stack must hold SS, ESP, the parameters, CS and EIP: else #SS(new SS) (SDM
+           Vol. 2A CALL, "CALL-GATE-TO-MORE-PRIVILEGE": "IF stack limit does not allow push
+           of parameters and return address THEN #SS(SS selector)") */
+        if (!x86_stack_fits(&new_ss, esp, (uint32_t)size * (4 + g.nparams))) {
+            x86_raise_exception(env, 12, SEL_ERR(ss));
+        }
         Stack old = stack_of(env);
         Stack st = {new_ss.base, esp, (new_ss.flags & DESC_B_MASK) != 0, false};
         if (!st.big) {
@@ -241,7 +271,7 @@ void x86_far_call_pm(CPUX86State *env, uint32_t sel, uint32_t off, int opsize,
         }
         st_push(env, &st, size, env->seg[R_SS].selector);
         st_push(env, &st, size, (uint32_t)env->regs[R_ESP]);
-        for (int i = (int)nparams - 1; i >= 0; i--) {
+        for (int i = (int)g.nparams - 1; i >= 0; i--) {
             uint32_t a = old.sp + (uint32_t)(i * size);
             if (!old.big) {
                 a &= 0xffff;
@@ -252,15 +282,34 @@ void x86_far_call_pm(CPUX86State *env, uint32_t sel, uint32_t off, int opsize,
         st_push(env, &st, size, next_eip);
         env->seg[R_SS] = new_ss;
         set_esp(env, &st);
-        x86_seg_cache_load(&env->seg[R_CS], (csel & ~3u) | dpl, clo, chi);
+        x86_seg_cache_load(&env->seg[R_CS], (g.csel & ~3u) | dpl, g.clo, g.chi);
     } else {
         Stack st = stack_of(env);
         st_push(env, &st, size, env->seg[R_CS].selector);
         st_push(env, &st, size, next_eip);
         set_esp(env, &st);
-        x86_seg_cache_load(&env->seg[R_CS], (csel & ~3u) | cpl, clo, chi);
+        x86_seg_cache_load(&env->seg[R_CS], (g.csel & ~3u) | cpl, g.clo, g.chi);
     }
-    env->eip = gate32 ? goff : (goff & 0xffff);
+    env->eip = g.gate32 ? g.off : (g.off & 0xffff);
+    x86_update_hflags(env);
+}
+
+/* JMP far through a call gate (SDM Vol. 2A JMP, "far jump to call gate"; Vol. 3A 5.8.6): the
+   gate's privilege is checked as for CALL, but the target must be a conforming segment at
+   DPL <= CPL or a non-conforming one at DPL = CPL: a JMP never changes the privilege level,
+   and nothing is pushed. Called by the far JMP helper (cpu/helper.c) for system descriptors
+   that are not a TSS or a task gate. */
+void x86_far_jmp_gate(CPUX86State *env, uint32_t sel, uint32_t lo, uint32_t hi)
+{
+    sel &= 0xffff;
+    if (env->efer & EFER_LMA) {
+        x86_call_gate_long(env, sel, lo, hi, false, 0);
+        return;
+    }
+    Gate g;
+    gate_target(env, sel, lo, hi, false, &g);
+    x86_seg_cache_load(&env->seg[R_CS], (g.csel & ~3u) | cpl_of(env), g.clo, g.chi);
+    env->eip = g.gate32 ? g.off : (g.off & 0xffff);
     x86_update_hflags(env);
 }
 
@@ -398,6 +447,11 @@ static void iret_to_vm86(CPUX86State *env, Stack *st, uint32_t eip, uint32_t cs,
 
 void x86_iret_pm(CPUX86State *env, int opsize)
 {
+    if (env->efer & EFER_LMA) {
+        /* compatibility mode: IRET follows the IA-32e rules (SDM Vol. 2A IRET, "IA-32e-MODE") */
+        x86_iret_long(env, opsize);
+        return;
+    }
     if (env->eflags & EFL_VM) {
         iret_in_vm86(env, opsize);
         return;

@@ -74,7 +74,7 @@ static const X86TranslateFn translate_fn[MN_NB] = {
     [MN_SYSCALL] = gen_syscall_sysret, [MN_SYSRET] = gen_syscall_sysret,
     [MN_SWAPGS] = gen_syscall_sysret,
     [MN_CPUID] = gen_cpuid,
-    [MN_RDTSC] = gen_rdtsc,
+    [MN_RDTSC] = gen_rdtsc, [MN_RDTSCP] = gen_rdtsc,
     /* x87 (translate-x87.c) */
     [MN_F2XM1] = gen_x87, [MN_FABS] = gen_x87, [MN_FADD] = gen_x87, [MN_FADDP] = gen_x87,
     [MN_FBLD] = gen_x87, [MN_FBSTP] = gen_x87, [MN_FCHS] = gen_x87, [MN_FCMOVB] = gen_x87,

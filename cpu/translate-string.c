@@ -129,6 +129,17 @@ bool gen_string(DisasContext *dc)
         ir_emit_label(f, top);
         int cx = gen_reg_read(dc, R_ECX, in->addrsize, false);
         ir_emit_brcond(f, dc->ty, IR_COND_EQ, cx, gen_const(dc, 0), done);
+        int stop = -1;
+        if (dc->hflags & HF_WATCH) {
+            /* an iteration hit a data or I/O breakpoint: stop after it, at this instruction,
+               for the #DB trap (SDM Vol. 3A 17.3.1.2: the trap follows the iteration); the
+               rest of the count runs when the handler returns */
+            stop = ir_label_new(f);
+            int hit = gen_temp(dc);
+            ir_emit_ld(f, dc->ty, hit, f->env, IR_MO_32,
+                       (int32_t)offsetof(CPUX86State, dbp_pending));
+            ir_emit_brcond(f, dc->ty, IR_COND_NE, hit, gen_const(dc, 0), stop);
+        }
         gen_string_once(dc, size, delta);
         /* rCX again: the branch above ended the IR basic block, and cx with it */
         int ncx = gen_temp(dc);
@@ -140,6 +151,11 @@ bool gen_string(DisasContext *dc)
             ir_emit_fl_brcond(f, dc->flags, repe ? 5 /* NE */ : 4 /* E */, done);
         }
         ir_emit_br(f, top);
+        if (stop >= 0) {
+            ir_emit_label(f, stop);
+            ir_emit_movi(f, dc->ty, dc->eipg, (int64_t)dc->eip);
+            ir_emit_exit_tb(f, IR_EXIT_NOCHAIN);
+        }
         ir_emit_label(f, done);
     }
     if (mn == MN_INS || mn == MN_OUTS) {

@@ -1,7 +1,8 @@
 /*
  * cpu/translate-system.c — port I/O (IN, OUT), HLT, the NOP forms (NOP, PAUSE, the 0F 1F
- * multi-byte NOP, WAIT without an FPU), LGDT/LIDT, MOV to and from control registers, CPUID
- * and RDTSC. Privilege checks (CPL, IOPL, the I/O bitmap) come with the system issue.
+ * multi-byte NOP, WAIT without an FPU), LGDT/LIDT, MOV to and from control registers (CR8 in
+ * 64-bit mode), CPUID, RDTSC and RDTSCP. Privilege checks (CPL, IOPL, the I/O bitmap) come
+ * with the system issue.
  */
 #include "cpu/translate.h"
 
@@ -64,11 +65,26 @@ bool gen_mov_cr(DisasContext *dc)
     IRFunc *f = dc->f;
     const X86Operand *d = &in->op[0], *s = &in->op[1];
     int cr = d->kind == OPK_CREG ? d->reg : s->reg;
+    /* 64-bit mode moves 64-bit values (SDM Vol. 2B MOV CRn: the operand size is 64) */
+    int size = dc->code64 ? 8 : 4;
+    if (cr == 8 && dc->code64) {
+        /* CR8, the task-priority register, lives in the local APIC (cpu/helper-prot.c); a
+           write ends the block, since a lower priority may let an interrupt in */
+        bool wr = d->kind == OPK_CREG;
+        int v = gen_temp(dc);
+        int args[3] = {f->env, gen_const(dc, wr), wr ? gen_reg_read(dc, s->reg, 8, false)
+                                                     : gen_const(dc, 0)};
+        gen_call(dc, &helper_cr8_desc, v, args);
+        if (wr) {
+            gen_exit_to_loop(dc, dc->next_eip);
+        } else {
+            gen_reg_write(dc, d->reg, 8, false, v);
+        }
+        return true;
+    }
     if (cr != 0 && cr != 2 && cr != 3 && cr != 4) {
         return false;
     }
-    /* 64-bit mode moves 64-bit values (SDM Vol. 2B MOV CRn: the operand size is 64) */
-    int size = dc->code64 ? 8 : 4;
     if (d->kind == OPK_CREG) {
         int v = gen_reg_read(dc, s->reg, size, false);
         int args[3] = {f->env, gen_const(dc, d->reg), v};
@@ -86,22 +102,24 @@ bool gen_mov_cr(DisasContext *dc)
     return true;
 }
 
-/* MOV DRn, r32 / MOV r32, DRn (SDM Vol. 2B; helpers in cpu/debug.c). A write ends the block:
-   DR7 decides whether instructions check breakpoints. */
+/* MOV DRn, r32 / MOV r32, DRn (SDM Vol. 2B; helpers in cpu/debug.c), 64 bits in 64-bit mode
+   (the operand size is fixed). A write ends the block: DR7 decides whether instructions check
+   breakpoints. */
 bool gen_mov_dr(DisasContext *dc)
 {
     X86Insn *in = &dc->insn;
     IRFunc *f = dc->f;
     const X86Operand *d = &in->op[0], *s = &in->op[1];
     if (d->kind == OPK_DREG) {
-        int args[3] = {f->env, gen_const(dc, d->reg), gen_reg_read(dc, s->reg, 4, false)};
+        int size = dc->code64 ? 8 : 4;
+        int args[3] = {f->env, gen_const(dc, d->reg), gen_reg_read(dc, s->reg, size, false)};
         gen_call(dc, &helper_write_dr_desc, -1, args);
         gen_exit_to_loop(dc, dc->next_eip);
     } else {
         int v = gen_temp(dc);
         int args[2] = {f->env, gen_const(dc, s->reg)};
-        gen_call(dc, &helper_read_dr_desc, v, args);
-        gen_reg_write(dc, d->reg, 4, false, v);
+        gen_call(dc, dc->code64 ? &helper_read_dr64_desc : &helper_read_dr_desc, v, args);
+        gen_reg_write(dc, d->reg, dc->code64 ? 8 : 4, false, v);
     }
     return true;
 }
@@ -154,13 +172,15 @@ bool gen_cpuid(DisasContext *dc)
     return true;
 }
 
-/* RDTSC: EDX:EAX = the time-stamp counter, from the virtual clock */
+/* RDTSC, RDTSCP: EDX:EAX = the time-stamp counter, from the virtual clock; RDTSCP's helper
+   (cpu/helper-prot.c) also sets ECX to IA32_TSC_AUX */
 bool gen_rdtsc(DisasContext *dc)
 {
     IRFunc *f = dc->f;
     int r64 = ir_temp_new(f, IR_I64);
     int args[1] = {f->env};
-    gen_call(dc, &helper_rdtsc_desc, r64, args);
+    gen_call(dc, dc->insn.mnemonic == MN_RDTSCP ? &helper_rdtscp_desc : &helper_rdtsc_desc, r64,
+             args);
     int lo = gen_half64(dc, r64, false);
     int hi = gen_half64(dc, r64, true);
     gen_reg_write(dc, R_EAX, 4, false, lo);

@@ -157,11 +157,14 @@ bool gen_rdtsc(DisasContext *dc);
 extern IRHelper helper_in_desc, helper_out_desc, helper_hlt_desc, helper_unimplemented_desc,
     helper_load_seg_desc, helper_ljmp_desc, helper_lgdt_desc, helper_write_cr_desc;
 /* cpu/debug.c */
-extern IRHelper helper_check_bp_desc, helper_read_dr_desc, helper_write_dr_desc;
+extern IRHelper helper_check_bp_desc, helper_read_dr_desc, helper_read_dr64_desc,
+    helper_write_dr_desc;
 /* cpu/sysenter.c */
 extern IRHelper helper_sysenter_desc, helper_sysexit_desc;
 /* cpu/long-mode.c */
 extern IRHelper helper_swapgs_desc, helper_syscall_desc, helper_sysret_desc;
+/* cpu/helper-prot.c */
+extern IRHelper helper_rdtscp_desc, helper_cr8_desc;
 /* cpu/helper-int.c */
 extern IRHelper helper_div_desc, helper_rotate_carry_desc, helper_bitscan_desc, helper_bcd_desc,
     helper_cpuid_desc, helper_rdtsc_desc, helper_write_eflags_desc, helper_raise_desc,

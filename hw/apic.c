@@ -648,7 +648,7 @@ static void base_write(APICState *s, uint64_t v)
     }
     uint64_t addr = s->base_msr & BASE_ADDR_MASK;
     if (s->as && s->region >= 0 && s->as->regions[s->region].base != addr) {
-        s->as->regions[s->region].base = addr;
+        as_move_region(s->as, s->region, addr, s->as->regions[s->region].size);
         if (s->remapped) {
             s->remapped(s->remapped_opaque); /* no TLB entry may keep the old mapping */
         }
@@ -794,7 +794,7 @@ void apic_reset(APICState *s)
         timer_del(&s->timer);
     }
     if (s->as && s->region >= 0 && s->as->regions[s->region].base != APIC_DEFAULT_BASE) {
-        s->as->regions[s->region].base = APIC_DEFAULT_BASE;
+        as_move_region(s->as, s->region, APIC_DEFAULT_BASE, s->as->regions[s->region].size);
         if (s->remapped) {
             s->remapped(s->remapped_opaque);
         }

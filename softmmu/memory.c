@@ -17,6 +17,11 @@
 
 /* ---- physical address space ---------------------------------------------------------------- */
 
+static void as_page_cache_clear(AddressSpace *as)
+{
+    memset(as->page_cache, 0, sizeof(as->page_cache));
+}
+
 static int as_add(AddressSpace *as, const MemRegion *r)
 {
     /* an empty region or one that wraps past 2^64 describes nothing sensible */
@@ -24,6 +29,7 @@ static int as_add(AddressSpace *as, const MemRegion *r)
         return -1;
     }
     as->regions[as->nb] = *r;
+    as_page_cache_clear(as);
     return as->nb++;
 }
 
@@ -98,6 +104,7 @@ int as_move_region(AddressSpace *as, int idx, uint64_t base, uint64_t size)
        contains no address */
     as->regions[idx].base = base;
     as->regions[idx].size = size;
+    as_page_cache_clear(as);
     return 0;
 }
 
@@ -109,7 +116,7 @@ const MemRegion *as_lookup(const AddressSpace *as, uint64_t addr)
 
 /* The region owning byte `first`, or -1; *whole tells whether it owns every byte up to `last`
    too, i.e. it covers them and no region that beats it overlaps them. */
-static int as_find_range(const AddressSpace *as, uint64_t first, uint64_t last, bool *whole)
+static int as_find_range_scan(const AddressSpace *as, uint64_t first, uint64_t last, bool *whole)
 {
     int w = as_find(as, first);
     *whole = false;
@@ -125,6 +132,33 @@ static int as_find_range(const AddressSpace *as, uint64_t first, uint64_t last, 
     }
     *whole = true;
     return w;
+}
+
+/* as_find_range_scan, answered from the page memo when [first, last] lies in one page that a
+   single region owns whole (the memo remembers only such pages; the rest take the scan). */
+static int as_find_range(const AddressSpace *as, uint64_t first, uint64_t last, bool *whole)
+{
+    uint64_t page = first >> AS_PAGE_CACHE_PAGE_BITS;
+    if (last < first || last >> AS_PAGE_CACHE_PAGE_BITS != page) {
+        return as_find_range_scan(as, first, last, whole);
+    }
+    /* a memo, not state: lookups stay logically const */
+    AsPageCacheEntry *e =
+        &((AddressSpace *)as)->page_cache[page & ((1u << AS_PAGE_CACHE_BITS) - 1)];
+    if (e->tag == page + 1) {
+        *whole = true;
+        return e->idx;
+    }
+    uint64_t base = page << AS_PAGE_CACHE_PAGE_BITS;
+    bool page_whole;
+    int w = as_find_range_scan(as, base, base + ((1u << AS_PAGE_CACHE_PAGE_BITS) - 1), &page_whole);
+    if (page_whole) {
+        e->tag = page + 1;
+        e->idx = w;
+        *whole = true;
+        return w;
+    }
+    return as_find_range_scan(as, first, last, whole);
 }
 
 const MemRegion *as_lookup_page(const AddressSpace *as, uint64_t page, uint64_t page_size,

@@ -27,9 +27,21 @@ typedef struct MemRegion {
 
 #define AS_MAX_REGIONS 64
 
+/* A direct-mapped memo of "which region owns all of this page" (page walks and slow-path
+   accesses ask it for every access; a linear scan of the regions each time showed in profiles).
+   Not state: it is rebuilt on demand and forgotten whenever a region is added or moved. */
+#define AS_PAGE_CACHE_BITS 6
+#define AS_PAGE_CACHE_PAGE_BITS 12
+
+typedef struct AsPageCacheEntry {
+    uint64_t tag;   /* (address >> AS_PAGE_CACHE_PAGE_BITS) + 1; 0: empty (a zeroed space) */
+    int idx;        /* the region owning every byte of that page */
+} AsPageCacheEntry;
+
 typedef struct AddressSpace {
     MemRegion regions[AS_MAX_REGIONS];
     int nb;
+    AsPageCacheEntry page_cache[1 << AS_PAGE_CACHE_BITS];
 } AddressSpace;
 
 int as_add_ram(AddressSpace *as, const char *name, uint64_t base, uint64_t size, uint8_t *host,
@@ -39,7 +51,9 @@ int as_add_rom(AddressSpace *as, const char *name, uint64_t base, uint64_t size,
 int as_add_mmio(AddressSpace *as, const char *name, uint64_t base, uint64_t size, IOReadFn rd,
                 IOWriteFn wr, void *opaque, int priority);
 /* Move region `idx` (what as_add_* returned) to [base, base + size); size 0 unmaps it, keeping
-   its slot. For BARs and chipset decoders; the caller flushes the TLB. -1 if invalid. */
+   its slot. For BARs and chipset decoders; the caller flushes the TLB. -1 if invalid. Every
+   change to a region's place or kind goes through here (or as_add_*), which keeps the lookup
+   memo honest. */
 int as_move_region(AddressSpace *as, int idx, uint64_t base, uint64_t size);
 /* the region that owns addr (highest priority), or NULL */
 const MemRegion *as_lookup(const AddressSpace *as, uint64_t addr);

@@ -5,7 +5,8 @@
  * One direct-mapped table per MMU index (e.g. kernel data, user data, code). An entry caches a
  * guest linear page: the tag fields hold the page address for reads, writes and fetches, or
  * TLB_INVALID. Any of the low flag bits set in a tag makes the inline compare fail, which sends
- * the access to the out-of-line slow path (MMIO, ROM writes, pages holding translated code).
+ * the access to the out-of-line slow path (MMIO, ROM writes, pages holding translated code,
+ * pages a data breakpoint watches).
  * On a hit, the host address is guest address + addend.
  */
 #ifndef XLAT_SOFTMMU_TLB_DEFS_H
@@ -24,6 +25,7 @@
 #define TLB_INVALID_MASK (1u << 0)  /* no translation */
 #define TLB_MMIO (1u << 1)          /* device or ROM-write: always the slow path */
 #define TLB_CODE (1u << 2)          /* page holds translated code: writes invalidate it */
+#define TLB_WATCH (1u << 3)         /* a data breakpoint watches the page: the slow path checks */
 #define TLB_INVALID ((uint64_t)-1)
 
 typedef struct TLBEntry {

@@ -12,6 +12,9 @@
  *   for writes to a read-only page. Tags of the other kinds stay while they map the same page.
  * - An access that crosses a page translates both pages before it has any effect: a fault on
  *   the second page leaves memory untouched (SDM Vol. 3A 4.7 and 6.5: faults are precise).
+ * - Pages holding bytes a data breakpoint watches (DR7, SDM Vol. 3A 17.2.4) carry TLB_WATCH in
+ *   the read or write tag, so their accesses come here and cpu/debug.c compares them with the
+ *   breakpoints; no other page pays anything. MOV to DR0-DR3/DR7 flushes the TLB.
  * - Writes to a page holding translated code invalidate the translated blocks they overlap
  *   before the bytes change; if the running block is one of them, the write is not done and the
  *   instruction re-executes from a fresh one-instruction block (SDM Vol. 3A 11.6: a store to the
@@ -168,6 +171,9 @@ static bool tlb_fill(CPUCommon *env, uint64_t addr, int access, unsigned mmu)
         tag = direct ? page : TLB_INVALID; /* nothing executable: never a code hit */
         break;
     }
+    if (access != ACCESS_FETCH && x86_watch_page(x86_env(env), page, access == ACCESS_WRITE)) {
+        tag |= TLB_WATCH; /* a data breakpoint watches bytes of this page (cpu/debug.c) */
+    }
     *tlb_tag(e, access) = tag;
     return true;
 }
@@ -208,6 +214,9 @@ static void mmio_clock_begin(CPUCommon *env)
 static uint64_t ld_page(CPUCommon *env, uint64_t addr, unsigned size, unsigned mmu)
 {
     TLBEntry *e = tlb_entry_for(env, addr, ACCESS_READ, mmu);
+    if (e->addr_read & TLB_WATCH) {
+        x86_watch_access(x86_env(env), addr, size, false); /* before a device sees the read */
+    }
     if (e->addr_read & TLB_MMIO) {
         Machine *m = env->machine;
         mmio_clock_begin(env);
@@ -280,6 +289,10 @@ static void st_prepare(CPUCommon *env, uint64_t addr, unsigned size, unsigned mm
 {
     Machine *m = env->machine;
     TLBEntry *e = tlb_entry_for(env, addr, ACCESS_WRITE, mmu);
+    if (e->addr_write & TLB_WATCH) {
+        /* before any byte changes: the check may re-execute the instruction alone */
+        x86_watch_access(x86_env(env), addr, size, true);
+    }
     t->phys = tlb_phys_addr(m, mmu, addr);
     if (e->addr_write & TLB_MMIO) {
         t->host = NULL;

@@ -1,9 +1,10 @@
 /*
  * tests/cpu/insn-test.c — directed tests of the instructions the differential and single-step
- * tests cannot check against a reference: CPUID (xlat's own CPU model), RDTSC (the virtual
- * clock), UD0/UD1/UD2 and invalid opcodes (#UD), INT3/INTO/INT n delivery, how a REP string
+ * tests cannot check against a reference: CPUID (xlat's own CPU model), RDTSC and RDTSCP (the
+ * virtual clock), UD0/UD1/UD2 and invalid opcodes (#UD), INT3/INTO/INT n delivery, how a REP string
  * instruction retires (one instruction, whatever its count), the x87's real-mode
- * environment layouts, and real-mode limit checks of 32-bit-addressed (67h) accesses. Each runs a few bytes of real-mode
+ * environment layouts, and real-mode limit checks of 32-bit-addressed (67h) accesses. Each
+ * runs a few bytes of real-mode
  * or flat 32-bit code in an in-process machine (tests/cpu/harness.h) on both backends.
  *
  *   o/rel/tests/cpu/insn-test          prints "ok - NAME" per check and "N passed, M failed"
@@ -135,6 +136,38 @@ static void test_rdtsc(Machine *m, const char *be)
     check(r == HARNESS_HALTED && m->cpu.regs[R_EAX] == 3,
           "%s: RDTSC counts retired instructions (delta %u, want 3)", be,
           (unsigned)m->cpu.regs[R_EAX]);
+}
+
+static void test_rdtscp(Machine *m, const char *be)
+{
+    /* WRMSR IA32_TSC_AUX; RDTSC; RDTSCP two instructions later: ECX = the MSR, and the clock
+       advanced by exactly 2 (SDM Vol. 2B RDTSCP) */
+    static const uint8_t code[] = {
+        0x66, 0xb9, 0x03, 0x01, 0x00, 0xc0, /* mov ecx, 0xc0000103 */
+        0x66, 0xb8, 0x34, 0x12, 0x5a, 0x00, /* mov eax, 0x005a1234 */
+        0x66, 0x31, 0xd2,                   /* xor edx, edx */
+        0x0f, 0x30,                         /* wrmsr */
+        0x0f, 0x31,                         /* rdtsc */
+        0x66, 0x89, 0xc3,                   /* mov ebx, eax */
+        0x0f, 0x01, 0xf9,                   /* rdtscp */
+        0x66, 0x29, 0xd8,                   /* sub eax, ebx */
+        0xf4,
+    };
+    int r = run16(m, code, sizeof(code));
+    check(r == HARNESS_HALTED && vector_taken(m) < 0 && m->cpu.regs[R_EAX] == 2 &&
+              m->cpu.regs[R_ECX] == 0x005a1234,
+          "%s: RDTSCP: ECX = IA32_TSC_AUX (%#x), the clock as RDTSC's (delta %u, want 2)", be,
+          (unsigned)m->cpu.regs[R_ECX], (unsigned)m->cpu.regs[R_EAX]);
+    /* a CPU model without rdtscp (CPUID 80000001H EDX bit 27): #UD */
+    X86CPUChoice saved = m->opt.cpu_model;
+    memset(&m->opt.cpu_model, 0, sizeof(m->opt.cpu_model));
+    m->opt.cpu_model.model = "test";
+    static const uint8_t ud[] = {0x0f, 0x01, 0xf9, 0xf4};
+    r = run16(m, ud, sizeof(ud));
+    m->opt.cpu_model = saved;
+    check(r == HARNESS_HALTED && vector_taken(m) == EXCP_UD,
+          "%s: RDTSCP is #UD when the CPU model does not report it (vector %d)", be,
+          vector_taken(m));
 }
 
 static void test_rep_retires_once(Machine *m, const char *be)
@@ -305,6 +338,7 @@ int main(void)
         }
         test_cpuid(m, names[b]);
         test_rdtsc(m, names[b]);
+        test_rdtscp(m, names[b]);
         test_rep_retires_once(m, names[b]);
         test_ud(m, names[b]);
         test_traps(m, names[b]);

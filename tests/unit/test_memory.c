@@ -199,6 +199,30 @@ START_TEST(test_lookup_page)
 }
 END_TEST
 
+/* Moving a region (a BAR, the APIC base, a PAM segment) changes who answers at once, also for
+   pages looked up before the move: lookups are memoised per page. */
+START_TEST(test_move_region)
+{
+    bool whole;
+    as_setup();
+    ram[0x5000] = 0x42;
+    ck_assert_uint_eq(as_read(&as, 0x5000, 1), 0x42);
+    ck_assert_str_eq(as_lookup_page(&as, 0x5000, 0x1000, &whole)->name, "ram");
+    ck_assert(whole);
+    int idx = as_add_mmio(&as, "bar", 0x100000, 0x1000, probe_read, probe_write, &dev, 2);
+    ck_assert_int_ge(idx, 0);
+    ck_assert_int_eq(as_move_region(&as, idx, 0x5000, 0x1000), 0);
+    dev.read_val = 0x99;
+    ck_assert_uint_eq(as_read(&as, 0x5000, 1), 0x99);
+    ck_assert_str_eq(as_lookup_page(&as, 0x5000, 0x1000, &whole)->name, "bar");
+    ck_assert(whole);
+    ck_assert_int_eq(as_move_region(&as, idx, 0x5000, 0), 0); /* size 0: unmapped */
+    ck_assert_uint_eq(as_read(&as, 0x5000, 1), 0x42);
+    ck_assert_str_eq(as_lookup_page(&as, 0x5000, 0x1000, &whole)->name, "ram");
+    ck_assert_ptr_null(as_lookup_page(&as, 0x100000, 0x1000, &whole));
+}
+END_TEST
+
 START_TEST(test_add_region_limits)
 {
     AddressSpace a;
@@ -523,6 +547,7 @@ static Suite *memory_suite(void)
     tcase_add_test(tc, test_straddle_bytewise);
     tcase_add_test(tc, test_priorities);
     tcase_add_test(tc, test_lookup_page);
+    tcase_add_test(tc, test_move_region);
     tcase_add_test(tc, test_add_region_limits);
     suite_add_tcase(s, tc);
     tc = tcase_create("ports");

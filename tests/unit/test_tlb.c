@@ -316,6 +316,44 @@ static TranslationBlock *fake_tb(uint64_t pc, uint32_t size, uint32_t cflags)
     return tb;
 }
 
+/* Data breakpoints (SDM Vol. 3A 17.2.4): with a write breakpoint in DR7, only the tags that can
+   reach the watched bytes leave the fast path, and only a write to them is a hit. */
+START_TEST(test_watch_marking)
+{
+    CPUX86State *x = x86_env(env);
+    x->dr[0] = 0x5006;                                /* LEN 4 masks it to 0x5004..0x5007 */
+    x->dr[7] = 0x400 | 1u | 1u << 16 | 3u << 18;      /* L0, R/W0 = 01, LEN0 = 11 */
+    x86_update_hflags(x);
+    tlb_flush(m);
+    softmmu_st_slow(env, 0x5100, 1, MO(IR_MO_8, 0));  /* same page, other bytes: no hit */
+    ck_assert_uint_eq(entry(0, 0x5000)->addr_write, 0x5000 | TLB_WATCH);
+    ck_assert_uint_eq(softmmu_ld_slow(env, 0x5004, MO(IR_MO_32, 0)), 0); /* reads: fast */
+    ck_assert_uint_eq(entry(0, 0x5000)->addr_read, 0x5000);
+    softmmu_st_slow(env, 0x6000, 1, MO(IR_MO_8, 0));
+    ck_assert_uint_eq(entry(0, 0x6000)->addr_write, 0x6000); /* other pages: fast */
+    ck_assert_uint_eq(x->dbp_pending, 0);
+
+    /* a hit from the last instruction of a running block: a trap owed, and the loop asked for */
+    env->cur_tb = fake_tb(0x9100, 0x10, 0);
+    env->insn_index = 0;
+    softmmu_st_slow(env, 0x5002, 0xffffffff, MO(IR_MO_32, 0)); /* 0x5002..5: overlaps */
+    env->cur_tb = NULL;
+    ck_assert_uint_eq(x->dbp_pending, 1);
+    ck_assert_int_eq(env->exit_request, 1);
+    ck_assert_uint_eq(m->ram[0x5005], 0xff); /* the store is done: a trap, not a fault */
+    env->exit_request = 0;
+    env->budget = env->budget_saved;
+    x->dbp_pending = 0;
+
+    /* without data breakpoints the tags are the plain page again */
+    x->dr[7] = 0x400;
+    x86_update_hflags(x);
+    tlb_flush(m);
+    softmmu_st_slow(env, 0x5100, 1, MO(IR_MO_8, 0));
+    ck_assert_uint_eq(entry(0, 0x5000)->addr_write, 0x5000);
+}
+END_TEST
+
 START_TEST(test_code_page_marking)
 {
     /* a page already writable in the TLB gets its writes diverted when code appears on it */
@@ -515,6 +553,7 @@ static Suite *tlb_suite(void)
     tcase_add_test(tc, test_page_crossing_into_mmio);
     tcase_add_test(tc, test_wrap_32bit);
     tcase_add_test(tc, test_code_page_marking);
+    tcase_add_test(tc, test_watch_marking);
     tcase_add_test(tc, test_code_write_restarts_running_tb);
     tcase_add_test(tc, test_code_ptr);
     tcase_add_test(tc, test_write_phys_invalidates);

@@ -9,7 +9,8 @@
  * EFLAGS.RF = 1 in the frame the handler returns through lets the instruction run (17.3.1.1).
  * DR6 and DR7 have bits that always read as 1 (17.2.3, 17.2.4); DR4 and DR5 alias DR6 and DR7
  * unless CR4.DE = 1, which makes them #UD (17.2.2). With DR7.GD = 1 a MOV from or to a debug
- * register is a #DB fault with DR6.BD, and GD is cleared for the handler (17.2.4).
+ * register is a #DB fault with DR6.BD, and GD is cleared for the handler (17.2.4). Of these
+ * faults only the instruction breakpoint's frame has RF = 0 (17.3.1.1).
  */
 #include "libk.h"
 
@@ -229,6 +230,10 @@ static void test_breakpoints(void)
            "(%u #DB)", db_count);
     tap_ok(db_count == 1 && (db_dr6[0] & 0xf) == 1 && !(db_dr6[0] & DR6_BS),
            "the breakpoint #DB sets DR6.B0 (dr6 %#x)", db_dr6[0]);
+    /* the one fault whose frame keeps RF = 0, or the IRET would skip the breakpoint without
+       the handler asking (17.3.1.1) */
+    tap_ok(db_count == 1 && !(db_eflags[0] & EFL_RF),
+           "the instruction-breakpoint #DB frame has RF = 0");
 
     /* a breakpoint that is not enabled, or on another address, does nothing */
     db_reset();
@@ -268,12 +273,15 @@ static void test_general_detect(void)
                read_dr(0) == 0x1234,
            "DR7.GD: MOV to DR0 faults first, then completes "
            "(known QEMU deviation: SDM Vol. 3A 17.2.4)");
+    tap_ok(db_count == 1 && (db_eflags[0] & EFL_RF),
+           "the DR7.GD #DB is a fault other than an instruction breakpoint: RF = 1 in its frame "
+           "(known QEMU deviation: SDM Vol. 3A 17.3.1.1)");
     (void)v;
 }
 
 void kmain(void)
 {
-    tap_plan(16);
+    tap_plan(18);
     idt_set_raw(1, (uint32_t)db_handler, SEL_KCODE, GATE_INT32, 0, true);
     test_single_step();
     test_events_while_stepping();

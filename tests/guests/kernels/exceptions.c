@@ -223,6 +223,16 @@ static void test_gates(void)
     tap_ok(is(11, 0x43 * 8 + 2) && excp.eip == try_addr,
            "#NP(vector * 8 + 2) for INT n through a not-present gate, at the INT");
 
+    /* the same for an exception: its delivery is an event external to the program, so the
+       error code also has EXT (SDM Vol. 3A 6.13, "EXT"); QEMU leaves EXT clear */
+    idt_set_gate(6, GATE_INT32, 0, false);
+    excp_reset();
+    TRY("ud2");
+    idt_set_gate(6, GATE_INT32, 0, true);
+    tap_ok(is(11, 6 * 8 + 2 + 1) && excp.eip == try_addr,
+           "#NP(vector * 8 + 2 + EXT) for #UD through a not-present gate, at the UD2"
+           QEMU_DEVIATION("SDM Vol. 3A 6.13"));
+
     /* a vector past the IDT limit: #GP with the IDT bit */
     lidt(idt, 0x50 * 8 - 1);
     excp_reset();
@@ -288,7 +298,7 @@ void kmain(void)
     gdt_set(GDT_TEST_FIRST + 3, 0, 0xfffff, ACC_P | ACC_S, FLG_G | FLG_DB);
     gdt_set(GDT_TEST_FIRST + 4, 0, 0xfffff, ACC_S | ACC_WRITE, FLG_G | FLG_DB);
 
-    tap_plan(34);
+    tap_plan(35);
     test_divide();
     test_invalid_opcode();
     test_breakpoint();

@@ -1,6 +1,8 @@
 ; tests/guests/kernels/longmode.asm — a Multiboot kernel (flat image with the header's address
 ; fields) that switches to IA-32e mode and checks 64-bit code, 4-level paging, exceptions through
-; the 64-bit IDT, SWAPGS, the FS base and SYSCALL/SYSRET. Reference: qemu-system-x86_64.
+; the 64-bit IDT, SWAPGS, the FS base, SYSCALL/SYSRET (also to compatibility mode), RDTSCP, CR8,
+; 64-bit call gates with LRETQ to ring 3, and IRETD in compatibility mode. Reference:
+; qemu-system-x86_64.
 ;
 ; The switch follows Intel SDM Vol. 3A 9.8.5: CR4.PAE, CR3 = PML4, EFER.LME, CR0.PG, then a far
 ; jump to a code segment with L = 1. The first GiB is identity-mapped with 2 MiB pages (U/S = 1
@@ -401,6 +403,446 @@ syscall_entry:                      ; ring 0 again
     lea rsi, [rel msg_syscall]
     call tap
 
+    ; --- 18..24: system instructions of IA-32e mode (ring 0 again) ---
+    mov ax, 0x10
+    mov ds, ax
+    mov es, ax
+    mov eax, 6
+    lea rbx, [rel ud_handler]
+    call set_gate
+    ; the 64-bit TSS (SDM Vol. 3A 8.7): RSP0 for the ring-3 -> ring-0 transitions below
+    lea rax, [rel stack0_top]
+    mov [rel tss64 + 4], rax
+    lea rdi, [rel gdt + 0x30]       ; TSS descriptor: limit 0x67, type 9, present
+    lea rax, [rel tss64]
+    mov word [rdi], 0x67
+    mov [rdi + 2], ax
+    shr rax, 16
+    mov [rdi + 4], al
+    mov byte [rdi + 5], 0x89
+    mov byte [rdi + 6], 0
+    mov [rdi + 7], ah
+    shr rax, 16
+    mov [rdi + 8], eax
+    mov dword [rdi + 12], 0
+    mov ax, 0x30
+    ltr ax
+    lea rdi, [rel gdt + 0x40]       ; 64-bit call gate, DPL 3 -> 0x08:gate_target
+    lea rbx, [rel gate_target]
+    mov eax, 0xec00
+    call set_cgate
+    lea rdi, [rel gdt + 0x50]       ; 64-bit call gate, DPL 0 -> 0x08:jmp_target
+    lea rbx, [rel jmp_target]
+    mov eax, 0x8c00
+    call set_cgate
+
+    ; 18: RDTSCP where CPUID has it: ECX = IA32_TSC_AUX, EDX:EAX no less than an RDTSC
+    ; before; else #UD
+    mov eax, 0x80000001
+    cpuid
+    test edx, 1 << 27
+    jz .no_rdtscp
+    mov ecx, 0xC0000103
+    mov eax, 0x5a5a1234
+    xor edx, edx
+    wrmsr
+    rdtsc
+    shl rdx, 32
+    or rax, rdx
+    mov r12, rax
+    mov rcx, -1
+    rdtscp
+    shl rdx, 32
+    or rax, rdx
+    cmp rax, r12
+    setb r8b
+    cmp rcx, 0x5a5a1234
+    setne al
+    or al, r8b
+    jmp .rdtscp_done
+.no_rdtscp:
+    mov qword [rel got_vec], -1
+    lea rax, [rel .rdtscp_done0]
+    mov [rel resume], rax
+    rdtscp
+.rdtscp_done0:
+    cmp qword [rel got_vec], 6
+    setne al
+.rdtscp_done:
+    lea rsi, [rel msg_rdtscp]
+    call tap
+
+    ; 19: MOV CR8 is TPR[7:4] of the local APIC: both ways (SDM Vol. 3A 10.8.6.1)
+    lea rax, [rel pd_apic]
+    or rax, 3
+    mov [rel pdpt_lo + 3 * 8], rax
+    mov eax, 0xfee00000 | 0x93      ; PS, PCD, writable, present
+    mov [rel pd_apic + 0x1f7 * 8], rax
+    mov rax, cr3
+    mov cr3, rax
+    mov eax, 9
+    mov cr8, rax
+    mov rbx, cr8
+    cmp rbx, 9
+    setne r8b
+    mov r9d, 0xfee00080             ; the xAPIC TPR
+    mov ecx, [r9]
+    cmp ecx, 0x90
+    setne al
+    or r8b, al
+    mov dword [r9], 0x35
+    mov rbx, cr8
+    cmp rbx, 3
+    setne al
+    or al, r8b
+    xor ecx, ecx
+    mov cr8, rcx
+    lea rsi, [rel msg_cr8]
+    call tap
+
+    ; 20: MOV to CR8 with a reserved bit set is #GP(0) (SDM Vol. 2B MOV CRn)
+    mov qword [rel got_vec], -1
+    lea rax, [rel .after_cr8gp]
+    mov [rel resume], rax
+    mov eax, 0x10
+    mov cr8, rax
+.after_cr8gp:
+    cmp qword [rel got_vec], 13
+    setne al
+    cmp qword [rel got_err], 0
+    setne ah
+    or al, ah
+    mov rbx, cr8
+    cmp rbx, 0
+    setne ah
+    or al, ah
+    lea rsi, [rel msg_cr8gp]
+    call tap
+
+    ; 21: far JMP through a 64-bit call gate at ring 0: CS from the gate, nothing pushed
+    mov rbx, rsp
+    mov word [rel farptr + 8], 0x50
+    o64 jmp far [rel farptr]
+jmp_target:
+    cmp rsp, rbx
+    setne al
+    mov rcx, cs
+    cmp rcx, 0x08
+    setne ah
+    or al, ah
+    lea rsi, [rel msg_jmpgate]
+    call tap
+
+    ; 22, 23: ring 3 calls ring 0 through a 64-bit call gate; LRETQ goes back out
+    mov [rel kernel_rsp], rsp
+    push 0x23                       ; SS
+    lea rax, [rel ustack_top]
+    push rax                        ; RSP
+    push 0x002                      ; RFLAGS
+    push 0x2b                       ; CS
+    lea rax, [rel user_gate]
+    push rax
+    iretq
+user_gate:                          ; ring 3, 64-bit
+    mov r12, rsp
+    mov word [rel farptr + 8], 0x43
+    o64 call far [rel farptr]
+user_gate_ret:
+    mov [rel g_back_rsp], rsp
+    mov rax, cs
+    mov [rel g_back_cs], rax
+    mov rax, ss
+    mov [rel g_back_ss], rax
+    mov qword [rel g_second], 1
+    o64 call far [rel farptr]       ; back to ring 0 for good
+
+gate_target:                        ; ring 0, through the gate
+    cmp qword [rel g_second], 0
+    jne .second
+    mov [rel g_rsp], rsp
+    mov rax, ss
+    mov [rel g_ss], rax
+    mov rax, cs
+    mov [rel g_cs], rax
+    lea rdi, [rel g_frame]
+    mov rax, [rsp]
+    mov [rdi], rax
+    mov rax, [rsp + 8]
+    mov [rdi + 8], rax
+    mov rax, [rsp + 16]
+    mov [rdi + 16], rax
+    mov rax, [rsp + 24]
+    mov [rdi + 24], rax
+    o64 retf
+.second:
+    mov rsp, [rel kernel_rsp]
+    ; 22: the frame on the RSP0 stack: RIP, CS 0x2B, RSP, SS 0x23 (8 bytes each); SS null
+    ; with RPL 0, CS 0x08 (SDM Vol. 3A 5.8.3.1)
+    lea rax, [rel stack0_top - 32]
+    cmp [rel g_rsp], rax
+    setne r8b
+    cmp qword [rel g_ss], 0
+    setne al
+    or r8b, al
+    cmp qword [rel g_cs], 0x08
+    setne al
+    or r8b, al
+    lea rax, [rel user_gate_ret]
+    cmp [rel g_frame], rax
+    setne al
+    or r8b, al
+    cmp qword [rel g_frame + 8], 0x2b
+    setne al
+    or r8b, al
+    cmp [rel g_frame + 16], r12
+    setne al
+    or r8b, al
+    cmp qword [rel g_frame + 24], 0x23
+    setne al
+    or al, r8b
+    lea rsi, [rel msg_cgate]
+    call tap
+    ; 23: LRETQ to ring 3 popped RIP, CS, RSP and SS
+    cmp [rel g_back_rsp], r12
+    setne r8b
+    cmp qword [rel g_back_cs], 0x2b
+    setne al
+    or r8b, al
+    cmp qword [rel g_back_ss], 0x23
+    setne al
+    or al, r8b
+    lea rsi, [rel msg_retouter]
+    call tap
+
+    ; 24: IRETD in compatibility mode at the same level pops SS:ESP too (SDM Vol. 2A IRET,
+    ; "IA-32e-MODE")
+    mov ax, 0x10
+    mov ds, ax
+    mov es, ax
+    mov ss, ax
+    mov [rel kernel_rsp], rsp
+    lea rax, [rel compat_iret]
+    mov [rel farptr], eax
+    mov word [rel farptr + 4], 0x60
+    jmp dword far [rel farptr]      ; m16:32 to a 32-bit code segment
+bits 32
+compat_iret:
+    mov ebx, esp
+    push dword 0x10                 ; SS
+    lea eax, [ebx - 0x40]
+    push eax                        ; ESP
+    pushfd
+    push dword 0x08                 ; CS: back to 64-bit code
+    push dword back64
+    iretd
+bits 64
+back64:
+    mov eax, ebx
+    sub eax, 0x40
+    cmp rsp, rax
+    setne al
+    mov rcx, cs
+    cmp rcx, 0x08
+    setne ah
+    or al, ah
+    mov rsp, [rel kernel_rsp]
+    lea rsi, [rel msg_iretd]
+    call tap
+
+    ; 25: SYSRET with a 32-bit operand size goes to compatibility mode (CS STAR[63:48] | 3);
+    ; SYSCALL there is #UD (SDM Vol. 2B SYSCALL: "IF (CS.L != 1) ... THEN #UD")
+    mov eax, 6
+    lea rbx, [rel ud_compat]
+    call set_gate
+    mov ecx, 0xC0000083             ; CSTAR
+    lea rax, [rel cstar_entry]
+    mov rdx, rax
+    shr rdx, 32
+    wrmsr
+    mov qword [rel got_vec], -1
+    mov [rel kernel_rsp], rsp
+    lea rcx, [rel compat_user]
+    mov r11d, 0x002
+    sysret                          ; 32-bit operand size
+bits 32
+compat_user:                        ; ring 3, compatibility mode
+    mov eax, cs
+    mov [user_cs32], eax
+    syscall
+bits 64
+cstar_entry:                        ; where an AMD-style SYSCALL would go
+    mov qword [rel got_vec], 0x100
+ud_compat:
+    mov rsp, [rel kernel_rsp]
+    cmp qword [rel got_vec], 0x100
+    je .not_ud
+    mov qword [rel got_vec], 6
+.not_ud:
+    cmp dword [rel user_cs32], 0x1b
+    setne al
+    cmp qword [rel got_vec], 6
+    setne ah
+    or al, ah
+    lea rsi, [rel msg_syscall32]
+    call tap
+
+    ; 26, 27: a non-canonical stack reference is #SS(0), not #GP(0) (SDM Vol. 3A 6.15
+    ; interrupt 12); the handler runs on IST1, since RSP itself is bad
+    lea rax, [rel ist1_top]
+    mov [rel tss64 + 0x24], rax
+    mov eax, 12
+    lea rbx, [rel ss_handler]
+    call set_gate
+    or byte [rel idt + 12 * 16 + 4], 1
+    or byte [rel idt + 13 * 16 + 4], 1 ; (so that a #GP there is survived too)
+    mov [rel kernel_rsp], rsp
+    mov qword [rel got_vec], -1
+    mov qword [rel got_err], -1
+    lea rax, [rel .after_ss1]
+    mov [rel resume], rax
+    mov rsp, NONCANON
+    push rax
+.after_ss1:
+    mov rsp, [rel kernel_rsp]
+    cmp qword [rel got_vec], 12
+    setne al
+    cmp qword [rel got_err], 0
+    setne ah
+    or al, ah
+    lea rsi, [rel msg_ss_push]
+    call tap
+    mov qword [rel got_vec], -1
+    mov qword [rel got_err], -1
+    lea rax, [rel .after_ss2]
+    mov [rel resume], rax
+    mov [rel failures], rbp         ; (RBP counts the failures)
+    mov rbp, NONCANON
+    mov rax, [rbp + 8]
+.after_ss2:
+    mov rbp, [rel failures]
+    and byte [rel idt + 13 * 16 + 4], ~7
+    cmp qword [rel got_vec], 12
+    setne al
+    cmp qword [rel got_err], 0
+    setne ah
+    or al, ah
+    lea rsi, [rel msg_ss_rbp]
+    call tap
+
+    ; 28: far CALL from compatibility mode through a 64-bit call gate: CS and RIP go on the
+    ; 32-bit stack as 8-byte values; LRETQ goes back to compatibility mode (SDM Vol. 3A 5.8.3.1)
+    lea rdi, [rel gdt + 0x68]       ; 64-bit call gate, DPL 0 -> 0x08:cgate_compat_target
+    lea rbx, [rel cgate_compat_target]
+    mov eax, 0x8c00
+    call set_cgate
+    mov [rel kernel_rsp], rsp
+    lea rax, [rel compat_cg]
+    mov [rel farptr], eax
+    mov word [rel farptr + 4], 0x60
+    jmp dword far [rel farptr]
+bits 32
+compat_cg:
+    mov esi, esp
+    call 0x68:0
+compat_cg_ret:
+    mov edi, esp
+    mov eax, cs
+    mov [cg_cs_back], eax
+    jmp 0x08:back64_cg
+bits 64
+cgate_compat_target:
+    mov [rel cg_rsp], rsp
+    mov rax, [rsp]
+    mov [rel cg_f0], rax
+    mov rax, [rsp + 8]
+    mov [rel cg_f1], rax
+    mov rax, cs
+    mov [rel cg_cs], rax
+    o64 retf
+back64_cg:
+    mov rsp, [rel kernel_rsp]
+    mov eax, esi
+    sub rax, 16
+    cmp [rel cg_rsp], rax
+    setne r8b
+    lea rax, [rel compat_cg_ret]
+    cmp [rel cg_f0], rax
+    setne al
+    or r8b, al
+    cmp qword [rel cg_f1], 0x60
+    setne al
+    or r8b, al
+    cmp qword [rel cg_cs], 0x08
+    setne al
+    or r8b, al
+    cmp edi, esi
+    setne al
+    or r8b, al
+    cmp dword [rel cg_cs_back], 0x60
+    setne al
+    or al, r8b
+    lea rsi, [rel msg_cgcompat]
+    call tap
+
+    ; 29: IRETQ from 64-bit code to compatibility mode at the same level (SDM Vol. 2A IRET,
+    ; IA-32e-MODE): CS 0x60, RSP and SS from the frame
+    mov [rel kernel_rsp], rsp
+    mov qword [rel cg_cs_back], 0
+    mov rax, rsp
+    sub rax, 0x100
+    push 0x10
+    push rax
+    pushfq
+    push 0x60
+    lea rax, [rel compat_iretq]
+    push rax
+    iretq
+bits 32
+compat_iretq:
+    mov eax, cs
+    mov [cg_cs_back], eax
+    mov [cg_rsp], esp
+    jmp 0x08:back64_iretq
+bits 64
+back64_iretq:
+    mov rsp, [rel kernel_rsp]
+    cmp dword [rel cg_cs_back], 0x60
+    setne al
+    lea rbx, [rsp - 0x100]
+    cmp [rel cg_rsp], ebx
+    setne ah
+    or al, ah
+    lea rsi, [rel msg_iretq32]
+    call tap
+
+    ; 30: IRETQ to 64-bit code at a non-canonical RIP is #GP(0) at the IRETQ
+    mov qword [rel got_vec], -1
+    mov qword [rel got_err], -1
+    lea rax, [rel .after_nciret]
+    mov [rel resume], rax
+    mov rax, rsp
+    push 0x10
+    push rax
+    pushfq
+    push 0x08
+    mov rax, NONCANON
+    push rax
+.nciret:
+    iretq
+.after_nciret:
+    mov rsp, [rel kernel_rsp]
+    cmp qword [rel got_vec], 13
+    setne al
+    cmp qword [rel got_err], 0
+    setne ah
+    or al, ah
+    lea rbx, [rel .nciret]
+    cmp [rel got_rip], rbx
+    setne ah
+    or al, ah
+    lea rsi, [rel msg_nciret]
+    call tap
+
     mov eax, ebp
     test eax, eax
     setnz al
@@ -438,10 +880,38 @@ set_gate:
     mov dword [rdi + 12], 0
     ret
 
+; set_cgate: RDI = the 16-byte descriptor, RBX = the target (selector 0x08), EAX = P, DPL and
+; type 12 (a 64-bit call gate, SDM Vol. 3A Figure 5-9)
+set_cgate:
+    mov edx, ebx
+    and edx, 0xffff0000
+    or eax, edx
+    mov [rdi + 4], eax
+    mov eax, ebx
+    and eax, 0xffff
+    or eax, 0x08 << 16
+    mov [rdi], eax
+    mov rax, rbx
+    shr rax, 32
+    mov [rdi + 8], eax
+    mov dword [rdi + 12], 0
+    ret
+
+ud_handler:                         ; #UD (no error code): resume at [resume]
+    mov qword [rel got_vec], 6
+    push rax
+    mov rax, [rel resume]
+    mov [rsp + 8], rax
+    pop rax
+    iretq
+
 bp_handler:
     mov qword [rel got_vec], 3
     iretq
 
+ss_handler:
+    mov qword [rel got_vec], 12
+    jmp fault_common
 gp_handler:
     mov qword [rel got_vec], 13
     jmp fault_common
@@ -455,6 +925,8 @@ fault_common:                       ; the error code, then resume at [resume]
     push rax
     mov rax, [rsp + 8]
     mov [rel got_err], rax
+    mov rax, [rsp + 16]
+    mov [rel got_rip], rax
     mov rax, [rel resume]
     mov [rsp + 16], rax             ; the saved RIP
     pop rax
@@ -491,9 +963,9 @@ puts:
     pop rax
     ret
 
-msg_nolm:   db "1..17", 10, "not ok 1 - CPUID.80000001H:EDX.LM is set", 10
+msg_nolm:   db "1..30", 10, "not ok 1 - CPUID.80000001H:EDX.LM is set", 10
             db "Bail out! no long mode", 10, 0
-msg_plan:   db "1..17", 10, 0
+msg_plan:   db "1..30", 10, 0
 msg_not:    db "not ", 0
 msg_ok:     db "ok ", 0
 msg_lma:    db "1 - CPUID has LM; after CR0.PG with EFER.LME, EFER.LMA is set", 10, 0
@@ -512,6 +984,25 @@ msg_cx16:   db "11 - CMPXCHG16B: equal stores RCX:RBX, unequal loads RDX:RAX", 1
 msg_retf:   db "12 - LRETQ to the same level pops RIP and CS", 10, 0
 msg_invlpg: db "17 - INVLPG of a 64-bit address drops the old translation", 10, 0
 msg_farcall: db "16 - far CALL and JMP through m16:64 pointers to 64-bit code", 10, 0
+msg_rdtscp: db "18 - RDTSCP: ECX = IA32_TSC_AUX, EDX:EAX >= an earlier RDTSC; #UD without CPUID rdtscp", 10, 0
+msg_cr8:    db "19 - MOV CR8 reads and writes TPR[7:4] of the local APIC", 10, 0
+msg_cr8gp:  db "20 - MOV CR8 with a reserved bit set is #GP(0), SDM Vol. 2B MOV CRn (known QEMU deviation: "
+            db "its TCG ignores the reserved bits)", 10, 0
+msg_jmpgate: db "21 - far JMP through a 64-bit call gate: CS from the gate, RSP unchanged", 10, 0
+msg_cgate:  db "22 - far CALL from ring 3 through a 64-bit call gate: RSP0, null SS, 8-byte frame", 10, 0
+msg_retouter: db "23 - LRETQ to ring 3 pops RIP, CS, RSP and SS", 10, 0
+msg_iretd:  db "24 - IRETD in compatibility mode pops SS:ESP at the same level too, SDM Vol. 2A IRET "
+            db "IA-32e-MODE (known QEMU deviation: its TCG pops them only in 64-bit mode)", 10, 0
+msg_syscall32: db "25 - SYSRET32 to compatibility mode (CS 0x1B); SYSCALL there is #UD, SDM Vol. 2B SYSCALL "
+            db "(known QEMU deviation: its TCG jumps to CSTAR as AMD processors do)", 10, 0
+msg_ss_push: db "26 - PUSH with a non-canonical RSP is #SS(0), SDM Vol. 3A 6.15 (known QEMU deviation: "
+            db "its TCG raises #GP(0))", 10, 0
+msg_ss_rbp: db "27 - a load through a non-canonical RBP is #SS(0), SDM Vol. 3A 6.15 (known QEMU deviation: "
+            db "its TCG raises #GP(0))", 10, 0
+msg_cgcompat: db "28 - far CALL from compatibility mode through a 64-bit call gate, LRETQ back", 10, 0
+msg_iretq32: db "29 - IRETQ to compatibility mode: CS 0x60, ESP from the frame", 10, 0
+msg_nciret: db "30 - IRETQ to a non-canonical RIP is #GP(0) at the IRETQ, SDM Vol. 2A IRET 64-bit mode "
+            db "exceptions (known QEMU deviation: its TCG faults at the fetch from the new RIP)", 10, 0
 msg_gb:     db "15 - PS in a PDPTE: a 1 GiB page with CPUID pdpe1gb, else #PF (P, RSVD), SDM Vol. 3A "
             db "4.5.4 (known QEMU deviation: its TCG maps the page without pdpe1gb)", 10, 0
 
@@ -526,6 +1017,11 @@ gdt:
     dq 0x00cffa000000ffff           ; 0x18: 32-bit code, DPL 3 (SYSRET to compatibility mode)
     dq 0x00cff2000000ffff           ; 0x20: data, DPL 3 (SYSRET's SS: 0x18 + 8)
     dq 0x0020fa0000000000           ; 0x28: 64-bit code, DPL 3 (SYSRET's CS: 0x18 + 16)
+    dq 0, 0                         ; 0x30: the 64-bit TSS (filled in)
+    dq 0, 0                         ; 0x40: 64-bit call gate, DPL 3 (filled in)
+    dq 0, 0                         ; 0x50: 64-bit call gate, DPL 0 (filled in)
+    dq 0x00cf9a000000ffff           ; 0x60: 32-bit code, DPL 0 (compatibility mode)
+    dq 0, 0                         ; 0x68: 64-bit call gate, DPL 0 (filled in)
 gdt_end:
 gdtr:
     dw gdt_end - gdt - 1
@@ -559,4 +1055,25 @@ sys_rflags  equ load_end + 0x8050
 pdpt_gb     equ load_end + 0xa000
 alias_page2 equ load_end + 0xb000
 stack_top   equ load_end + 0xd000
-bss_end     equ load_end + 0xd000
+pd_apic     equ load_end + 0xd000
+tss64       equ load_end + 0xe000
+stack0_top  equ load_end + 0x10000  ; RSP0
+ustack_top  equ load_end + 0x11000  ; ring 3
+g_second    equ load_end + 0x8060
+g_rsp       equ load_end + 0x8068
+g_ss        equ load_end + 0x8070
+g_cs        equ load_end + 0x8078
+g_back_rsp  equ load_end + 0x8080
+g_back_cs   equ load_end + 0x8088
+g_back_ss   equ load_end + 0x8090
+user_cs32   equ load_end + 0x8098
+g_frame     equ load_end + 0x80a0   ; 4 quadwords
+failures    equ load_end + 0x80c0
+cg_rsp      equ load_end + 0x80c8
+cg_f0       equ load_end + 0x80d0
+cg_f1       equ load_end + 0x80d8
+cg_cs       equ load_end + 0x80e0
+cg_cs_back  equ load_end + 0x80e8
+got_rip     equ load_end + 0x80f0
+ist1_top    equ load_end + 0xf800   ; IST1 (below RSP0's stack)
+bss_end     equ load_end + 0x11000
