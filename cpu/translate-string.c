@@ -105,12 +105,116 @@ static void gen_string_once(DisasContext *dc, int size, int delta)
     }
 }
 
-bool gen_string(DisasContext *dc)
+/* budget += n (the i64 CPUCommon.budget) */
+static void gen_budget_add(DisasContext *dc, int n)
+{
+    IRFunc *f = dc->f;
+    int b = ir_temp_new(f, IR_I64);
+    ir_emit_ld(f, IR_I64, b, f->env, IR_MO_64, (int32_t)CPU_OFF_BUDGET);
+    ir_emit_addi(f, IR_I64, b, b, n);
+    ir_emit_st(f, IR_I64, b, f->env, IR_MO_64, (int32_t)CPU_OFF_BUDGET);
+}
+
+/* Leave the block mid-string with EIP at the instruction: the loop takes what is due (a timer,
+   an interrupt, an event, a single-step trap), and running the instruction again resumes it
+   (SDM Vol. 2B "REP": the registers then hold the state for the restart). refund: the
+   iteration charged but not run. */
+static void gen_leave_mid_string(DisasContext *dc, int refund)
+{
+    if (refund) {
+        gen_budget_add(dc, refund);
+    }
+    if (dc->hflags & HF_BP) {
+        /* the restart must not hit an execute breakpoint on the instruction again: RF, which
+           helper_check_bp consumes, as the processor sets it in the EFLAGS image saved for an
+           interrupt between iterations (SDM Vol. 3A 17.3.1.1) */
+        IRFunc *f = dc->f;
+        int e = ir_temp_new(f, IR_I32);
+        ir_emit_ld(f, IR_I32, e, f->env, IR_MO_32, (int32_t)offsetof(CPUX86State, eflags));
+        ir_emit_binop(f, IR_or, IR_I32, e, e, ir_const(f, IR_I32, EFL_RF));
+        ir_emit_st(f, IR_I32, e, f->env, IR_MO_32, (int32_t)offsetof(CPUX86State, eflags));
+    }
+    ir_emit_movi(dc->f, dc->ty, dc->eipg, (int64_t)dc->eip);
+    ir_emit_exit_tb(dc->f, IR_EXIT_NOCHAIN);
+}
+
+/* budget -= 1; if that leaves it negative (the slice is spent, or cpu_exit asked), put it
+   back and leave with EIP at the instruction, rSI/rDI/rCX as the iterations so far left them */
+static void gen_iteration_charge(DisasContext *dc)
+{
+    IRFunc *f = dc->f;
+    int go = ir_label_new(f);
+    int b = ir_temp_new(f, IR_I64);
+    ir_emit_ld(f, IR_I64, b, f->env, IR_MO_64, (int32_t)CPU_OFF_BUDGET);
+    ir_emit_addi(f, IR_I64, b, b, -1);
+    ir_emit_st(f, IR_I64, b, f->env, IR_MO_64, (int32_t)CPU_OFF_BUDGET);
+    ir_emit_brcond(f, IR_I64, IR_COND_GE, b, ir_const(f, IR_I64, 0), go);
+    gen_leave_mid_string(dc, 1);
+    ir_emit_label(f, go);
+}
+
+static void gen_rep_loop(DisasContext *dc, int size, int delta)
 {
     X86Insn *in = &dc->insn;
     IRFunc *f = dc->f;
     uint16_t mn = in->mnemonic;
     const StrOp *o = &str_ops[mn];
+    bool bulk = mn == MN_MOVS || mn == MN_STOS;
+    bool step = dc->hflags & HF_TF;
+    int top = ir_label_new(f), done = ir_label_new(f);
+
+    int cx = gen_reg_read(dc, R_ECX, in->addrsize, false);
+    ir_emit_brcond(f, dc->ty, IR_COND_EQ, cx, gen_const(dc, 0), done);
+    /* the block's charge at entry pays for the first iteration; each one pays here */
+    gen_budget_add(dc, 1);
+    int skip = -1;
+    if (bulk && !step) {
+        skip = gen_local(dc);
+        ir_emit_movi(f, dc->ty, skip, 0);
+    }
+    ir_emit_label(f, top);
+    if (skip >= 0) {
+        /* every so often (the helper says when), a run in bulk (cpu/string-bulk.c) */
+        int one = ir_label_new(f);
+        ir_emit_brcond(f, dc->ty, IR_COND_NE, skip, gen_const(dc, 0), one);
+        uint32_t ctl = (uint32_t)size | (uint32_t)in->addrsize << 4 |
+                       (mn == MN_STOS ? REP_BULK_STOS : 0) | (uint32_t)gen_default_seg(dc) << 12;
+        int args[2] = {f->env, gen_const(dc, ctl)};
+        gen_call(dc, &helper_rep_bulk_desc, skip, args);
+        int ncx = gen_reg_read(dc, R_ECX, in->addrsize, false);
+        ir_emit_brcond(f, dc->ty, IR_COND_EQ, ncx, gen_const(dc, 0), done);
+        ir_emit_label(f, one);
+        ir_emit_addi(f, dc->ty, skip, skip, -1);
+    }
+    gen_iteration_charge(dc);
+    gen_string_once(dc, size, delta);
+    /* rCX again: the branches above ended the IR basic block, and cx with it */
+    int ncx = gen_temp(dc);
+    ir_emit_addi(f, dc->ty, ncx, dc->reg[R_ECX], -1);
+    gen_reg_write(dc, R_ECX, in->addrsize, false, ncx);
+    if (o->cmp) {
+        /* REPE/REPZ (F3) stops when ZF = 0, REPNE/REPNZ (F2) when ZF = 1 */
+        bool repe = in->prefixes & PFX_REP;
+        ir_emit_fl_brcond(f, dc->flags, repe ? 5 /* NE */ : 4 /* E */, done);
+    }
+    int left = gen_reg_read(dc, R_ECX, in->addrsize, false);
+    if (step) {
+        /* single-stepping: the trap comes after each iteration, with EIP at the instruction
+           while rCX is not 0 (SDM Vol. 3B 17.3.1.4; Vol. 2B REP: an iteration is where a
+           repeated string instruction can be suspended) */
+        ir_emit_brcond(f, dc->ty, IR_COND_EQ, left, gen_const(dc, 0), done);
+        gen_leave_mid_string(dc, 0);
+    } else {
+        ir_emit_brcond(f, dc->ty, IR_COND_NE, left, gen_const(dc, 0), top);
+    }
+    ir_emit_label(f, done);
+}
+
+bool gen_string(DisasContext *dc)
+{
+    X86Insn *in = &dc->insn;
+    IRFunc *f = dc->f;
+    uint16_t mn = in->mnemonic;
     int size = mn == MN_OUTS ? in->op[1].size : in->op[0].size;
     bool rep = in->prefixes & (PFX_REP | PFX_REPNE);
 
@@ -125,22 +229,11 @@ bool gen_string(DisasContext *dc)
     if (!rep) {
         gen_string_once(dc, size, delta);
     } else {
-        int top = ir_label_new(f), done = ir_label_new(f);
-        ir_emit_label(f, top);
-        int cx = gen_reg_read(dc, R_ECX, in->addrsize, false);
-        ir_emit_brcond(f, dc->ty, IR_COND_EQ, cx, gen_const(dc, 0), done);
-        gen_string_once(dc, size, delta);
-        /* rCX again: the branch above ended the IR basic block, and cx with it */
-        int ncx = gen_temp(dc);
-        ir_emit_addi(f, dc->ty, ncx, dc->reg[R_ECX], -1);
-        gen_reg_write(dc, R_ECX, in->addrsize, false, ncx);
-        if (o->cmp) {
-            /* REPE/REPZ (F3) stops when ZF = 0, REPNE/REPNZ (F2) when ZF = 1 */
-            bool repe = in->prefixes & PFX_REP;
-            ir_emit_fl_brcond(f, dc->flags, repe ? 5 /* NE */ : 4 /* E */, done);
-        }
-        ir_emit_br(f, top);
-        ir_emit_label(f, done);
+        gen_rep_loop(dc, size, delta);
+        /* a REP instruction ends its block: leaving mid-string then needs no refund of the
+           instructions after it */
+        gen_goto_tb(dc, 0, dc->next_eip);
+        return true;
     }
     if (mn == MN_INS || mn == MN_OUTS) {
         /* port I/O ends the block, as IN and OUT do */

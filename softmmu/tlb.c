@@ -352,6 +352,19 @@ const uint8_t *softmmu_code_ptr(CPUCommon *env, uint64_t addr, uint64_t *phys)
     return (const uint8_t *)(uintptr_t)(addr + e->addend);
 }
 
+/* ---- bulk access ------------------------------------------------------------------------------ */
+
+void *softmmu_ram_probe(CPUCommon *env, uint64_t addr, bool write, unsigned mmu)
+{
+    TLBEntry *e = &env->tlb[mmu][tlb_index(addr)];
+    uint64_t tag = write ? e->addr_write : e->addr_read;
+    /* the inline probe's test: any flag bit (MMIO, ROM write, code page) fails it */
+    if (tag != (addr & TLB_PAGE_MASK)) {
+        return NULL;
+    }
+    return (void *)(uintptr_t)(addr + e->addend);
+}
+
 /* ---- physical accessors --------------------------------------------------------------------- */
 
 uint64_t softmmu_read_phys(Machine *m, uint64_t addr, unsigned size)
