@@ -5,9 +5,10 @@
  * Translated code (cpu/translate-string.c) calls helper_rep_bulk at the top of a REP MOVS/STOS
  * loop. It moves the longest run that is certain to give what the element-by-element loop
  * would give, and no more:
- * - within one page of the source and one of the destination, each already in the TLB as plain
- *   RAM for the access (softmmu_ram_probe: no MMIO, no ROM write, no page holding translated
- *   code) — so no element of the run can fault, touch a device or modify code;
+ * - within one page of the source and one of the destination, each plain RAM for the access
+ *   through the TLB (softmmu_ram_probe fills it, and says no for MMIO, a ROM write, a page
+ *   holding translated code or a translation that faults) — so no element of the run can
+ *   fault, touch a device or modify code;
  * - without rSI/rDI wrapping within the address size, and inside the segments' limits and
  *   rights when the TB key says the segments need checks (SDM Vol. 3A 5.3, 5.7);
  * - at most rCX elements, and at most the instruction budget left: every element costs one
@@ -131,30 +132,34 @@ static uint32_t helper_rep_bulk(CPUX86State *env, uint32_t ctl)
         return 1;
     }
     n = (uint64_t)budget < n ? (uint64_t)budget : n;
-    uint64_t di = env->regs[R_EDI] & amask;
-    uint8_t *hd = run_start(env, R_ES, di, amask, size, down, true, &n);
-    uint8_t *hs = NULL;
-    if (hd && !stos) {
+    /* the source first: the per-element code reads it before it writes the destination, so a
+       translation (which sets accessed and dirty bits) happens in the same order */
+    uint8_t *hs = NULL, *hd;
+    if (!stos) {
         hs = run_start(env, sseg, env->regs[R_ESI] & amask, amask, size, down, false, &n);
-        /* n may have shrunk: the destination's run only gets shorter, so it stays valid */
-        if (hs) {
-            uint64_t run = n;
-            /* an overlap the element order would see (see the header): the gap's worth */
-            uint64_t gap = !down && hd > hs ? (uint64_t)(hd - hs) / size
-                           : down && hd < hs ? (uint64_t)(hs - hd) / size
-                                             : n;
-            n = gap < n ? gap : n;
-            if (n == 0) {
-                /* closer than one element (MOVSB with EDI = ESI + 1 replicates a byte): the
-                   rest of this page one by one */
-                return (uint32_t)run;
-            }
+        if (!hs) {
+            return 1;
         }
     }
-    if (!hd || (!stos && !hs)) {
-        /* not plain RAM in the TLB yet: the next element one by one (its access fills the
-           TLB or takes the slow path), then try again */
+    /* n may shrink here: the source's run only gets shorter, so it stays valid */
+    hd = run_start(env, R_ES, env->regs[R_EDI] & amask, amask, size, down, true, &n);
+    if (!hd) {
+        /* not plain RAM, a fault, or an element across the page: the next element one by
+           one (it takes the slow path, raises, or crosses), then try again */
         return 1;
+    }
+    if (!stos) {
+        /* an overlap the element order would see (see the header): the gap's worth */
+        uint64_t run = n;
+        uint64_t gap = !down && hd > hs ? (uint64_t)(hd - hs) / size
+                       : down && hd < hs ? (uint64_t)(hs - hd) / size
+                                         : n;
+        n = gap < n ? gap : n;
+        if (n == 0) {
+            /* closer than one element (MOVSB with EDI = ESI + 1 replicates a byte): the rest
+               of this page one by one */
+            return (uint32_t)run;
+        }
     }
     uint64_t bytes = n * size;
     uint8_t *dlo = down ? hd - (bytes - size) : hd;

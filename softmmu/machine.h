@@ -257,11 +257,11 @@ void debugcon_close(DebugCon *d);
    address; NULL if nothing executable is there. */
 const uint8_t *softmmu_code_ptr(CPUCommon *env, uint64_t addr, uint64_t *phys);
 void tlb_flush(Machine *m);
-/* Host pointer to the byte at linear address `addr` if the TLB of MMU index `mmu` already maps
-   its page as plain RAM for this access (what translated code's inline probe would hit: not
-   MMIO, not a ROM write, not a write to a page with translated code); NULL otherwise. Never
-   fills the TLB, never faults: bulk string moves (cpu/string-bulk.c) use it and leave every
-   other case to the per-element path. */
+/* Host pointer to the byte at linear address `addr` if it is plain RAM for this access through
+   the TLB of MMU index `mmu` (what translated code's inline probe would hit: not MMIO, not a ROM
+   write, not a write to a page with translated code), filling the entry if needed; NULL
+   otherwise. Never faults: a translation that would fault leaves the CPU state as it was, for
+   the caller's precise per-access path. Bulk string moves (cpu/string-bulk.c) use it. */
 void *softmmu_ram_probe(CPUCommon *env, uint64_t addr, bool write, unsigned mmu);
 /* Drop every translation except global ones (MOV to CR3, task switch: SDM Vol. 3A 4.10.4.1). */
 void tlb_flush_nonglobal(Machine *m);
