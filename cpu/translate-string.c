@@ -7,14 +7,17 @@
  * overridden); the address size picks SI/DI/CX or ESI/EDI/ECX, and both pointers step by the
  * element size, down when EFLAGS.DF = 1.
  *
- * A REP-prefixed instruction becomes a loop inside the translated block: test the count, run
- * one iteration, decrement the count, (REPE/REPNE) test ZF, go round again. It retires as ONE
- * instruction however many iterations it runs — the block charges its instruction count once
- * — which is how this emulator's virtual clock counts it. Each iteration does its loads and
- * stores before it updates rSI/rDI/rCX, so a fault in iteration k leaves the registers as the
- * k-1 iterations before it left them and EIP at the instruction: restarting it finishes the
- * job, as on hardware (SDM Vol. 3A 6.6). Interrupts between iterations come with the interrupt
- * controller's work; until then a REP instruction runs to its end.
+ * A REP-prefixed instruction is a loop that ends its block: test the count, (every so often,
+ * REP MOVS/STOS only) move a run in bulk (cpu/string-bulk.c), charge the iteration to the
+ * instruction budget, run one iteration, decrement the count, (REPE/REPNE) test ZF, go round
+ * again. Each iteration costs one unit of budget, the first paid by the block's charge at entry,
+ * so a REP with n > 0 iterations counts as n instructions and one with rCX = 0 as one. When the
+ * budget is spent (a timer deadline, cpu_exit, a replay stamp) the block is left between
+ * iterations with EIP at the instruction, and running it again resumes the string (SDM Vol. 2B
+ * "REP": an interrupt between iterations leaves the registers for the restart). Each iteration
+ * does its loads and stores before it updates rSI/rDI/rCX, so a fault in iteration k leaves the
+ * registers as the k-1 iterations before it left them and EIP at the instruction: restarting it
+ * finishes the job, as on hardware (SDM Vol. 3A 6.6).
  */
 #include "cpu/translate.h"
 

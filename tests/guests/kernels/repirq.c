@@ -212,9 +212,46 @@ static void test_faults(void)
     write_cr0(read_cr0() & ~CR0_PG);
 }
 
+/* single-stepping: the #DB trap comes after each iteration (SDM Vol. 3B 17.3.1.4), with EIP at
+   the REP while iterations are left */
+static volatile int step_traps, steps_at_rep;
+static volatile uint32_t step_ecx[4];
+
+static void step_trap(struct excp_frame *f)
+{
+    step_traps++;
+    if (f->eip == rep_eip && steps_at_rep < 4) {
+        step_ecx[steps_at_rep++] = f->ecx;
+    }
+    excp_fixup = f->eip; /* a trap: carry on where it points */
+}
+
+static void test_single_step(void)
+{
+    static uint8_t a[8] = "abc", b[8];
+    excp_hook[1] = step_trap;
+    uint32_t c = 3, s = (uint32_t)a, d = (uint32_t)b;
+    asm volatile("movl $1f, rep_eip\n\t"
+                 "pushfl\n\t"
+                 "orl $0x100, (%%esp)\n\t"
+                 "popfl\n"
+                 "1:\trep movsb\n\t"
+                 "pushfl\n\t"
+                 "andl $~0x100, (%%esp)\n\t"
+                 "popfl"
+                 : "+c"(c), "+S"(s), "+D"(d)
+                 : : "memory", "cc");
+    excp_hook[1] = 0;
+    tap_ok(steps_at_rep == 2 && step_ecx[0] == 2 && step_ecx[1] == 1 && c == 0 &&
+               memcmp(b, "abc", 3) == 0,
+           "TF over REP MOVSB with ECX = 3: a #DB after each iteration, EIP at the REP while "
+           "ECX is 2, then 1");
+}
+
 void kmain(void)
 {
-    tap_plan(8);
+    tap_plan(9);
     test_interrupts();
     test_faults();
+    test_single_step();
 }
