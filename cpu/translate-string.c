@@ -108,6 +108,9 @@ static void gen_string_once(DisasContext *dc, int size, int delta)
     }
 }
 
+/* the shortest count that tries the bulk path first */
+enum { REP_BULK_MIN = 16 };
+
 /* budget += n (the i64 CPUCommon.budget) */
 static void gen_budget_add(DisasContext *dc, int n)
 {
@@ -172,8 +175,12 @@ static void gen_rep_loop(DisasContext *dc, int size, int delta)
     gen_budget_add(dc, 1);
     int skip = -1;
     if (bulk && !step) {
+        /* short strings go element by element: a helper call (which spills and reloads the
+           guest registers) costs more than it saves below a few elements */
         skip = gen_local(dc);
-        ir_emit_movi(f, dc->ty, skip, 0);
+        int n = gen_reg_read(dc, R_ECX, in->addrsize, false);
+        ir_emit_movcond(f, dc->ty, IR_COND_LTU, skip, n, gen_const(dc, REP_BULK_MIN), n,
+                        gen_const(dc, 0));
     }
     ir_emit_label(f, top);
     if (skip >= 0) {
