@@ -27,6 +27,9 @@
 #include "cpu/translate.h"
 #include "softmmu/machine.h"
 
+/* overlapping MOVS: the fewest elements worth a bulk run between per-element stretches */
+enum { REP_BULK_MIN_GAP = 16 };
+
 /* offsets available from off (the first element's) up to the end of the address size, in
    whole elements of `size` bytes, without overflow in 64-bit addressing */
 static uint64_t elems_up(uint64_t off, uint64_t amask, unsigned size)
@@ -154,11 +157,13 @@ static uint32_t helper_rep_bulk(CPUX86State *env, uint32_t ctl)
         uint64_t gap = !down && hd > hs ? (uint64_t)(hd - hs) / size
                        : down && hd < hs ? (uint64_t)(hs - hd) / size
                                          : n;
-        n = gap < n ? gap : n;
-        if (n == 0) {
-            /* closer than one element (MOVSB with EDI = ESI + 1 replicates a byte): the rest
-               of this page one by one */
-            return (uint32_t)run;
+        if (gap < n) {
+            if (gap < REP_BULK_MIN_GAP) {
+                /* too close for runs worth a call (MOVSB with EDI = ESI + 1 replicates a
+                   byte): the rest of this page one by one */
+                return (uint32_t)run;
+            }
+            n = gap;
         }
     }
     uint64_t bytes = n * size;
