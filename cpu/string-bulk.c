@@ -199,3 +199,14 @@ static uint32_t helper_rep_bulk(CPUX86State *env, uint32_t ctl)
 }
 IRHelper helper_rep_bulk_desc = {"rep_bulk", (void *)helper_rep_bulk, 0, IR_I32, 2,
                                  {IR_PTR, IR_I32}, NULL};
+
+/* Leave translated code between iterations of a REP instruction (cpu/translate-string.c):
+   EIP at the instruction, which keeps its charge (it paid for its first iteration); the
+   instructions after it in the block did not run and are refunded. */
+static void helper_rep_suspend(CPUX86State *env, uint64_t eip)
+{
+    env->eip = eip;
+    tcg_exit_after_insn(&env->common);
+}
+IRHelper helper_rep_suspend_desc = {"rep_suspend", (void *)helper_rep_suspend, IR_CALL_MAY_RAISE,
+                                    IR_RET_VOID, 2, {IR_PTR, IR_I64}, NULL};

@@ -7,13 +7,14 @@
  * overridden); the address size picks SI/DI/CX or ESI/EDI/ECX, and both pointers step by the
  * element size, down when EFLAGS.DF = 1.
  *
- * A REP-prefixed instruction is a loop that ends its block: test the count, (every so often,
+ * A REP-prefixed instruction is a loop inside the block: test the count, (every so often,
  * REP MOVS/STOS only) move a run in bulk (cpu/string-bulk.c), charge the iteration to the
  * instruction budget, run one iteration, decrement the count, (REPE/REPNE) test ZF, go round
  * again. Each iteration costs one unit of budget, the first paid by the block's charge at entry,
  * so a REP with n > 0 iterations counts as n instructions and one with rCX = 0 as one. When the
  * budget is spent (a timer deadline, cpu_exit, a replay stamp) the block is left between
- * iterations with EIP at the instruction, and running it again resumes the string (SDM Vol. 2B
+ * iterations with EIP at the instruction (helper_rep_suspend refunds the block's instructions
+ * after it, which did not run), and running it again resumes the string (SDM Vol. 2B
  * "REP": an interrupt between iterations leaves the registers for the restart). Each iteration
  * does its loads and stores before it updates rSI/rDI/rCX, so a fault in iteration k leaves the
  * registers as the k-1 iterations before it left them and EIP at the instruction: restarting it
@@ -140,7 +141,14 @@ static void gen_leave_mid_string(DisasContext *dc, int refund)
         ir_emit_binop(f, IR_or, IR_I32, e, e, ir_const(f, IR_I32, EFL_RF));
         ir_emit_st(f, IR_I32, e, f->env, IR_MO_32, (int32_t)offsetof(CPUX86State, eflags));
     }
-    ir_emit_movi(dc->f, dc->ty, dc->eipg, (int64_t)dc->eip);
+    if (dc->hflags & HF_TF) {
+        /* a block of one instruction (single-stepping): leave it as it is */
+        ir_emit_movi(dc->f, dc->ty, dc->eipg, (int64_t)dc->eip);
+    } else {
+        /* the instructions after it in the block did not run: the helper refunds them */
+        int args[2] = {dc->f->env, gen_const(dc, (int64_t)dc->eip)};
+        gen_call(dc, &helper_rep_suspend_desc, -1, args);
+    }
     ir_emit_exit_tb(dc->f, IR_EXIT_NOCHAIN);
 }
 
@@ -240,10 +248,6 @@ bool gen_string(DisasContext *dc)
         gen_string_once(dc, size, delta);
     } else {
         gen_rep_loop(dc, size, delta);
-        /* a REP instruction ends its block: leaving mid-string then needs no refund of the
-           instructions after it */
-        gen_goto_tb(dc, 0, dc->next_eip);
-        return true;
     }
     if (mn == MN_INS || mn == MN_OUTS) {
         /* port I/O ends the block, as IN and OUT do */
