@@ -132,9 +132,9 @@ static void gen_leave_mid_string(DisasContext *dc, int refund)
         gen_budget_add(dc, refund);
     }
     if (dc->hflags & HF_BP) {
-        /* the restart must not hit an execute breakpoint on the instruction again: RF, which
-           helper_check_bp consumes, as the processor sets it in the EFLAGS image saved for an
-           interrupt between iterations (SDM Vol. 3A 17.3.1.1) */
+        /* the restart must not report an execute breakpoint on the instruction again (it was
+           checked when the instruction began): EFLAGS.RF, which helper_check_bp consumes
+           (SDM Vol. 3B 17.3.1.1) */
         IRFunc *f = dc->f;
         int e = ir_temp_new(f, IR_I32);
         ir_emit_ld(f, IR_I32, e, f->env, IR_MO_32, (int32_t)offsetof(CPUX86State, eflags));

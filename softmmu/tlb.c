@@ -352,7 +352,7 @@ const uint8_t *softmmu_code_ptr(CPUCommon *env, uint64_t addr, uint64_t *phys)
     return (const uint8_t *)(uintptr_t)(addr + e->addend);
 }
 
-/* ---- bulk access ------------------------------------------------------------------------------ */
+/* ---- bulk access ----------------------------------------------------------------------------- */
 
 void *softmmu_ram_probe(CPUCommon *env, uint64_t addr, bool write, unsigned mmu)
 {
