@@ -170,6 +170,10 @@ extern IRHelper helper_div_desc, helper_rotate_carry_desc, helper_bitscan_desc, 
     helper_cpuid_desc, helper_rdtsc_desc, helper_write_eflags_desc, helper_raise_desc,
     helper_trap_desc, helper_far_call_desc, helper_far_ret_desc, helper_iret_desc,
     helper_div64_desc, helper_bitscan64_desc, helper_rotate_carry64_desc;
+/* cpu/string-bulk.c: helper_rep_bulk(env, size | addrsize << 4 | REP_BULK_STOS | seg << 12),
+   helper_rep_suspend(env, eip) */
+extern IRHelper helper_rep_bulk_desc, helper_rep_suspend_desc;
+enum { REP_BULK_STOS = 0x100 };
 /* operation codes of the multi-purpose helpers */
 enum { DIV_SIGNED = 8 };                          /* helper_div: size | DIV_SIGNED */
 enum { TRAP_SOFT = 0x100 };                       /* helper_trap: INT n, INT3, INTO */

@@ -1068,4 +1068,6 @@ void machine_print_stats(Machine *m, FILE *out)
     fprintf(out, "slow loads: %" PRIu64 "\n", m->slow_loads);
     fprintf(out, "slow stores: %" PRIu64 "\n", m->slow_stores);
     fprintf(out, "smc invalidations: %" PRIu64 "\n", m->smc_invalidations);
+    fprintf(out, "rep bulk runs: %" PRIu64 " (%" PRIu64 " elements)\n", m->rep_bulk_runs,
+            m->rep_bulk_elems);
 }

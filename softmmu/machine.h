@@ -188,6 +188,7 @@ typedef struct Machine {
     int exit_status;
     /* softmmu statistics */
     uint64_t tlb_fills, tlb_flushes, slow_loads, slow_stores, smc_invalidations;
+    uint64_t rep_bulk_runs, rep_bulk_elems; /* REP MOVS/STOS runs moved in bulk, and elements */
 } Machine;
 
 /* Build a machine from options; on error prints a clear message and returns NULL. */
@@ -256,6 +257,12 @@ void debugcon_close(DebugCon *d);
    address; NULL if nothing executable is there. */
 const uint8_t *softmmu_code_ptr(CPUCommon *env, uint64_t addr, uint64_t *phys);
 void tlb_flush(Machine *m);
+/* Host pointer to the byte at linear address `addr` if it is plain RAM for this access through
+   the TLB of MMU index `mmu` (what translated code's inline probe would hit: not MMIO, not a ROM
+   write, not a write to a page with translated code), filling the entry if needed; NULL
+   otherwise. Never faults: a translation that would fault leaves the CPU state as it was, for
+   the caller's precise per-access path. Bulk string moves (cpu/string-bulk.c) use it. */
+void *softmmu_ram_probe(CPUCommon *env, uint64_t addr, bool write, unsigned mmu);
 /* Drop every translation except global ones (MOV to CR3, task switch: SDM Vol. 3A 4.10.4.1). */
 void tlb_flush_nonglobal(Machine *m);
 /* Drop every translation of the linear page holding addr (INVLPG), in all MMU indexes. */

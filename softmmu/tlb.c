@@ -365,6 +365,34 @@ const uint8_t *softmmu_code_ptr(CPUCommon *env, uint64_t addr, uint64_t *phys)
     return (const uint8_t *)(uintptr_t)(addr + e->addend);
 }
 
+/* ---- bulk access ----------------------------------------------------------------------------- */
+
+void *softmmu_ram_probe(CPUCommon *env, uint64_t addr, bool write, unsigned mmu)
+{
+    TLBEntry *e = &env->tlb[mmu][tlb_index(addr)];
+    uint64_t page = addr & TLB_PAGE_MASK;
+    int access = write ? ACCESS_WRITE : ACCESS_READ;
+    if (!tlb_hit(*tlb_tag(e, access), page)) {
+        /* a fill, as the access itself would do first; a translation that faults leaves the
+           fault to the caller's precise path, so undo what recording it changed */
+        CPUX86State *x = x86_env(env);
+        uint64_t cr2 = x->cr[2];
+        int exception = x->exception;
+        uint32_t error_code = x->error_code;
+        if (!tlb_fill(env, addr, access, mmu)) {
+            x->cr[2] = cr2;
+            x->exception = exception;
+            x->error_code = error_code;
+            return NULL;
+        }
+    }
+    /* the inline probe's test: any flag bit (MMIO, ROM write, code page) fails it */
+    if (*tlb_tag(e, access) != page) {
+        return NULL;
+    }
+    return (void *)(uintptr_t)(addr + e->addend);
+}
+
 /* ---- physical accessors --------------------------------------------------------------------- */
 
 uint64_t softmmu_read_phys(Machine *m, uint64_t addr, unsigned size)

@@ -1,11 +1,11 @@
 /*
  * tests/cpu/insn-test.c — directed tests of the instructions the differential and single-step
  * tests cannot check against a reference: CPUID (xlat's own CPU model), RDTSC and RDTSCP (the
- * virtual clock), UD0/UD1/UD2 and invalid opcodes (#UD), INT3/INTO/INT n delivery, how a REP string
- * instruction retires (one instruction, whatever its count), the x87's real-mode
- * environment layouts, and real-mode limit checks of 32-bit-addressed (67h) accesses. Each
- * runs a few bytes of real-mode
- * or flat 32-bit code in an in-process machine (tests/cpu/harness.h) on both backends.
+ * virtual clock), UD0/UD1/UD2 and invalid opcodes (#UD), INT3/INTO/INT n delivery, how a REP
+ * string instruction retires (a budget unit per iteration; it stops mid-string and resumes),
+ * the x87's real-mode environment layouts, and real-mode limit checks of 32-bit-addressed (67h)
+ * accesses. Each runs a few bytes of real-mode or flat 32-bit code in an in-process machine
+ * (tests/cpu/harness.h) on both backends.
  *
  *   o/rel/tests/cpu/insn-test          prints "ok - NAME" per check and "N passed, M failed"
  */
@@ -170,16 +170,40 @@ static void test_rdtscp(Machine *m, const char *be)
           vector_taken(m));
 }
 
-static void test_rep_retires_once(Machine *m, const char *be)
+/* REP costs one unit of the instruction budget per iteration (at least one: docs/architecture.md,
+   "Execution, time and exits"), and when the budget runs out mid-string the CPU stops between
+   iterations with EIP at the instruction and the registers of the iterations done, from which
+   it resumes (SDM Vol. 2B "REP"). Both halves of the STOSB go through the bulk path. */
+static void test_rep_budget(Machine *m, const char *be)
 {
-    /* mov ecx, 100; mov edi, 0x2000; rep stosb; hlt: 4 instructions retire */
-    static const uint8_t code[] = {0xb9, 100, 0, 0, 0, 0xbf, 0x00, 0x20, 0, 0, 0xf3, 0xaa, 0xf4};
+    /* mov ecx, 5000; mov edi, 0x2000; mov al, 0x5a; rep stosb; hlt */
+    static const uint8_t code[] = {0xb9, 0x88, 0x13, 0, 0, 0xbf, 0x00, 0x20, 0, 0,
+                                   0xb0, 0x5a, 0xf3, 0xaa, 0xf4};
     uint64_t before = m->icount;
-    int r = run32(m, code, sizeof(code), 100);
+    int r = run32(m, code, sizeof(code), 3000);
     uint64_t n = m->icount - before;
-    check(r == HARNESS_HALTED && n == 4 && m->cpu.regs[R_ECX] == 0,
-          "%s: REP STOSB of 100 bytes retires as one instruction (%llu retired, want 4)", be,
-          (unsigned long long)n);
+    /* the first block charges 4 (its entry pays the first iteration): 2997 iterations */
+    check(r == HARNESS_LIMIT && n == 3000 && m->cpu.regs[R_ECX] == 5000 - 2997 &&
+              m->cpu.regs[R_EDI] == 0x2000 + 2997 && m->cpu.eip == CODE + 12,
+          "%s: REP STOSB stops mid-string when the budget ends (%llu retired, ECX %u, EDI %#x, "
+          "EIP %#x; want 3000, 2003, 0x2bb5, at the REP)",
+          be, (unsigned long long)n, (unsigned)m->cpu.regs[R_ECX],
+          (unsigned)m->cpu.regs[R_EDI], (unsigned)m->cpu.eip);
+    before = m->icount;
+    r = harness_run(m, 10000);
+    n = m->icount - before;
+    uint8_t buf[5002];
+    harness_read(m, 0x1fff, buf, sizeof(buf));
+    bool filled = buf[0] != 0x5a && buf[5001] != 0x5a;
+    for (int k = 1; k <= 5000; k++) {
+        filled &= buf[k] == 0x5a;
+    }
+    /* the rest: 2003 iterations, then HLT */
+    check(r == HARNESS_HALTED && n == 2003 + 1 && m->cpu.regs[R_ECX] == 0 &&
+              m->cpu.regs[R_EDI] == 0x2000 + 5000 && filled,
+          "%s: ... and resumes to the end (%llu retired, want 2004; ECX %u, EDI %#x, bytes %s)",
+          be, (unsigned long long)n, (unsigned)m->cpu.regs[R_ECX],
+          (unsigned)m->cpu.regs[R_EDI], filled ? "right" : "wrong");
 }
 
 static void test_ud(Machine *m, const char *be)
@@ -339,7 +363,7 @@ int main(void)
         test_cpuid(m, names[b]);
         test_rdtsc(m, names[b]);
         test_rdtscp(m, names[b]);
-        test_rep_retires_once(m, names[b]);
+        test_rep_budget(m, names[b]);
         test_ud(m, names[b]);
         test_traps(m, names[b]);
         test_x87_real(m, names[b]);

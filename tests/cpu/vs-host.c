@@ -1258,16 +1258,26 @@ static bool build_unit(Unit *u, const Tmpl *t)
             bd.seg = segs[rnd_below(3)];
         }
         uint32_t hi_s = bd.addrsize == 2 ? ((uint32_t)rnd() & 0xffff0000u) : 0;
+        /* REP MOVS/STOS: sometimes a long run for the bulk path (cpu/string-bulk.c), up to
+           12 KiB from near the window's middle, so it crosses pages whichever way DF points;
+           half the time the source is within an element or so of the destination, an overlap
+           an element-by-element copy sees */
+        int esize = opsize_of_spec(&bd, t->ops[0]);
+        bool lng = bd.rep && (t->mn == MN_MOVS || t->mn == MN_STOS) && chance(30);
+        uint32_t mid = gen.base + VSH_DATA + (VSH_DATA_END - VSH_DATA) / 2;
+        uint32_t ld = mid - 2048 + rnd_below(4096);
+        uint32_t ls = chance(50) ? ld - (uint32_t)esize - 1 + rnd_below(2 * (uint32_t)esize + 3)
+                                 : mid - 2048 + rnd_below(4096);
         if (src) {
-            uint32_t a = pick_target(128);
+            uint32_t a = lng ? ls : pick_target(128);
             setup_mov32(&bd, 6, bd.addrsize == 2 ? (hi_s | (a & 0xffff)) : a);
         }
         if (dst) {
-            uint32_t a = pick_target(128);
+            uint32_t a = lng ? ld : pick_target(128);
             setup_mov32(&bd, 7, bd.addrsize == 2 ? rnd_hi16() | (a & 0xffff) : a);
         }
         if (bd.rep) {
-            uint32_t c = rnd_below(17);
+            uint32_t c = lng ? 1 + rnd_below(12288 / (uint32_t)esize) : rnd_below(17);
             if (chance(90)) {
                 setup_mov32(&bd, 1, bd.addrsize == 2 ? (((uint32_t)rnd() & 0xffff0000u) | c) : c);
                 bd.count = (int)c;
@@ -2308,6 +2318,9 @@ int main(int argc, char **argv)
     host_stop(&host);
     for (int b = 0; b < 2; b++) {
         if (mach[b]) {
+            /* REP MOVS/STOS runs moved in bulk (cpu/string-bulk.c): the long cases reach it */
+            printf("vs-host: %s: %" PRIu64 " REP runs in bulk (%" PRIu64 " elements)\n",
+                   accels[b], mach[b]->rep_bulk_runs, mach[b]->rep_bulk_elems);
             machine_destroy(mach[b]);
         }
     }
