@@ -114,9 +114,9 @@ o/kernels/%.o: $(KERNEL_DIR)/%.c
 o/kernels/%.elf: o/kernels/%.o $(KLIB_OBJS) $(KERNEL_DIR)/lib/kernel.ld
 	$(KERNEL_CC) $(KERNEL_LDFLAGS) -o $@ $< $(KLIB_OBJS)
 .SECONDARY: $(KERNELS:.elf=.o) $(KLIB_OBJS)
-o/kernels/%.bin: $(KERNEL_DIR)/%.asm
+o/kernels/%.bin: $(KERNEL_DIR)/%.asm $(wildcard $(KERNEL_DIR)/lib/*.inc)
 	@mkdir -p $(@D)
-	$(NASM) -f bin -o $@ $<
+	$(NASM) -f bin -i $(KERNEL_DIR)/ -o $@ $<
 
 ifeq ($(HAVE_M32),1)
 kernels: $(KERNELS) $(KERNEL_BINS)

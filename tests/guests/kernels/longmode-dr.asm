@@ -207,24 +207,6 @@ long_entry:
     hlt
     jmp .hang
 
-; set_gate: EAX = vector, RBX = handler (a 64-bit interrupt gate, selector 0x08)
-set_gate:
-    lea rdi, [rel idt]
-    shl eax, 4
-    add rdi, rax
-    mov eax, ebx
-    and eax, 0xffff
-    or eax, 0x08 << 16
-    mov [rdi], eax
-    mov eax, ebx
-    and eax, 0xffff0000
-    or eax, 0x8e00                  ; present, DPL 0, type 14
-    mov [rdi + 4], eax
-    mov rax, rbx
-    shr rax, 32
-    mov [rdi + 8], eax
-    mov dword [rdi + 12], 0
-    ret
 
 ; #DB: count, record RIP and DR6, clear DR6; RF = 1 in the frame when asked
 db_handler:
@@ -253,41 +235,11 @@ gp_handler:
     add rsp, 8
     iretq
 
-; tap: AL = 0 for ok, else not ok; RSI = the description (with its number)
-tap:
-    test al, al
-    jz .ok
-    inc ebp
-    push rsi
-    lea rsi, [rel msg_not]
-    call puts
-    pop rsi
-.ok:
-    push rsi
-    lea rsi, [rel msg_ok]
-    call puts
-    pop rsi
-    call puts
-    ret
-
-puts:
-    push rax
-.next:
-    mov al, [rsi]
-    test al, al
-    jz .done
-    out DEBUGCON, al
-    inc rsi
-    jmp .next
-.done:
-    pop rax
-    ret
+%include "lib/lm64.inc"
 
 msg_nolm:   db "1..4", 10, "not ok 1 - CPUID.80000001H:EDX.LM is set", 10
             db "Bail out! no long mode", 10, 0
 msg_plan:   db "1..4", 10, 0
-msg_not:    db "not ", 0
-msg_ok:     db "ok ", 0
 msg_dr0:    db "1 - MOV DR0 in 64-bit mode moves 64 bits", 10, 0
 msg_gp:     db "2 - a 1 in bits 63:32 of DR7 or DR6 is #GP(0)", 10, 0
 msg_data:   db "3 - a write breakpoint on a linear address above 4 GiB traps after the store; "

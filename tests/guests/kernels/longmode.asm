@@ -861,25 +861,6 @@ far_target:                         ; reached by the far CALL: return address an
 .cs_ok:
     o64 retf
 
-; set_gate: EAX = vector, RBX = handler (a 64-bit interrupt gate, selector 0x08)
-set_gate:
-    lea rdi, [rel idt]
-    shl eax, 4
-    add rdi, rax
-    mov eax, ebx
-    and eax, 0xffff
-    or eax, 0x08 << 16
-    mov [rdi], eax
-    mov eax, ebx
-    and eax, 0xffff0000
-    or eax, 0x8e00                  ; present, DPL 0, type 14
-    mov [rdi + 4], eax
-    mov rax, rbx
-    shr rax, 32
-    mov [rdi + 8], eax
-    mov dword [rdi + 12], 0
-    ret
-
 ; set_cgate: RDI = the 16-byte descriptor, RBX = the target (selector 0x08), EAX = P, DPL and
 ; type 12 (a 64-bit call gate, SDM Vol. 3A Figure 5-9)
 set_cgate:
@@ -933,41 +914,11 @@ fault_common:                       ; the error code, then resume at [resume]
     add rsp, 8
     iretq
 
-; tap: AL = 0 for ok, else not ok; RSI = the description (with its number)
-tap:
-    test al, al
-    jz .ok
-    inc ebp
-    push rsi
-    lea rsi, [rel msg_not]
-    call puts
-    pop rsi
-.ok:
-    push rsi
-    lea rsi, [rel msg_ok]
-    call puts
-    pop rsi
-    call puts
-    ret
-
-puts:
-    push rax
-.next:
-    mov al, [rsi]
-    test al, al
-    jz .done
-    out DEBUGCON, al
-    inc rsi
-    jmp .next
-.done:
-    pop rax
-    ret
+%include "lib/lm64.inc"
 
 msg_nolm:   db "1..30", 10, "not ok 1 - CPUID.80000001H:EDX.LM is set", 10
             db "Bail out! no long mode", 10, 0
 msg_plan:   db "1..30", 10, 0
-msg_not:    db "not ", 0
-msg_ok:     db "ok ", 0
 msg_lma:    db "1 - CPUID has LM; after CR0.PG with EFER.LME, EFER.LMA is set", 10, 0
 msg_arith:  db "2 - 64-bit ADD over RAX and R9", 10, 0
 msg_zext:   db "3 - a 32-bit result is zero-extended into the 64-bit register", 10, 0
