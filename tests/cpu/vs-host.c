@@ -2258,7 +2258,7 @@ int main(int argc, char **argv)
     static Seq seq;
     static uint8_t img[IMG_SIZE];
     static State hs, xs;
-    long passed = 0, failed = 0, shown = 0;
+    long passed = 0, failed = 0, shown = 0, host_reruns = 0;
     uint64_t insns = 0;
     for (long i = 0; i < count; i++) {
         if (x87_mode) {
@@ -2292,7 +2292,22 @@ int main(int argc, char **argv)
                 break;
             }
             char d[1800];
-            if (diff_states(&seq, &hs, &xs, d, sizeof(d))) {
+            bool differ = diff_states(&seq, &hs, &xs, d, sizeof(d));
+            /* The host's x87 pointers (FIP, FDP, FOP) do not survive a context switch between
+               the sequence's last x87 instruction and its FNSAVE on every host: Linux's AMD
+               FXRSTOR work-around leaves other values there. xlat is deterministic, so a
+               difference that goes away when the host runs the sequence again was the host's
+               (it happened in 1 of ~8,000 sequences on a loaded machine). */
+            for (int again = 0; differ && x87_mode && again < 2; again++) {
+                State hs2;
+                host_run(&host, &seq, img, &hs2);
+                if (hs2.ok && !diff_states(&seq, &hs2, &xs, d, sizeof(d))) {
+                    differ = false;
+                    host_reruns++;
+                    hs = hs2; /* the other backend is compared with this run too */
+                }
+            }
+            if (differ) {
                 snprintf(why, sizeof(why), "[%s]%s", accels[b], d);
                 ok = false;
             }
@@ -2316,6 +2331,10 @@ int main(int argc, char **argv)
         }
     }
     host_stop(&host);
+    if (host_reruns) {
+        printf("vs-host: %ld sequences matched only when the host ran them again (x87 pointers "
+               "lost in a host context switch)\n", host_reruns);
+    }
     for (int b = 0; b < 2; b++) {
         if (mach[b]) {
             /* REP MOVS/STOS runs moved in bulk (cpu/string-bulk.c): the long cases reach it */
