@@ -214,6 +214,8 @@ void x86_seg_cache_load(SegmentCache *s, uint32_t sel, uint32_t lo, uint32_t hi)
 void x86_far_call_pm(CPUX86State *env, uint32_t sel, uint32_t off, int opsize,
                      uint32_t next_eip);
 void x86_far_ret_pm(CPUX86State *env, int opsize, uint32_t imm);
+/* After a return to outer level cpl: null DS/ES/FS/GS that level may not use (cpu/seg.c) */
+void x86_null_inaccessible_segments(CPUX86State *env, unsigned cpl);
 /* JMP far through a call gate (sel's descriptor lo:hi, a system descriptor) */
 void x86_far_jmp_gate(CPUX86State *env, uint32_t sel, uint32_t lo, uint32_t hi);
 /* cpu/helper-prot.c: a size-byte access at seg:off against the cached limit, else #GP/#SS(0) */

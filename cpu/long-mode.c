@@ -291,6 +291,9 @@ void x86_iret_long(CPUX86State *env, int opsize)
     env->regs[R_ESP] = opsize == 8 ? rsp : (uint32_t)rsp;
     env->eip = to64 ? rip : (uint32_t)rip;
     x86_set_eflags(env, fl, mask);
+    if (rpl > cpl) {
+        x86_null_inaccessible_segments(env, rpl); /* SDM Vol. 2A IRET, IA-32e mode */
+    }
     x86_update_hflags(env);
 }
 
@@ -347,6 +350,7 @@ void x86_far_ret_long(CPUX86State *env, int opsize, uint32_t imm)
             x86_seg_cache_load(&env->seg[R_SS], ss, slo, shi);
         }
         nsp = rsp + imm;
+        x86_null_inaccessible_segments(env, rpl); /* SDM Vol. 2B RET, IA-32e mode */
     }
     x86_seg_cache_load(&env->seg[R_CS], cs, clo, chi);
     env->regs[R_ESP] = nsp;

@@ -153,8 +153,10 @@ static void load_inner_ss(CPUX86State *env, uint32_t ss, unsigned pl, SegmentCac
 }
 
 /* After a return to an outer level: data segment registers the new level may not use are
-   nulled (SDM RET/IRET: "if DS/ES/FS/GS ... DPL < CPL and not conforming code, load null"). */
-static void null_inaccessible_segments(CPUX86State *env, unsigned cpl)
+   nulled (SDM RET/IRET: "if DS/ES/FS/GS ... DPL < CPL and not conforming code, load null"; the
+   same in IA-32e mode, where a nulled FS/GS also loses its base, as a null selector load does
+   on Intel processors). */
+void x86_null_inaccessible_segments(CPUX86State *env, unsigned cpl)
 {
     static const int segs[] = {R_ES, R_DS, R_FS, R_GS};
     for (unsigned i = 0; i < 4; i++) {
@@ -384,7 +386,7 @@ static void far_return(CPUX86State *env, Stack *st, int opsize, uint32_t extra, 
             ns.sp &= 0xffff;
         }
         set_esp(env, &ns);
-        null_inaccessible_segments(env, rpl);
+        x86_null_inaccessible_segments(env, rpl);
     } else {
         set_esp(env, st);
     }

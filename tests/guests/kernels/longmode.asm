@@ -544,11 +544,15 @@ jmp_target:
     push rax
     iretq
 user_gate:                          ; ring 3, 64-bit
+    mov rax, ds                     ; 31: IRETQ to ring 3 nulled DS (a ring-0 data selector)
+    mov [rel g_user_ds], rax
     mov r12, rsp
     mov word [rel farptr + 8], 0x43
     o64 call far [rel farptr]
 user_gate_ret:
     mov [rel g_back_rsp], rsp
+    mov rax, es                     ; 31: LRETQ to ring 3 nulled ES (loaded in ring 0 below)
+    mov [rel g_back_es], rax
     mov rax, cs
     mov [rel g_back_cs], rax
     mov rax, ss
@@ -573,6 +577,8 @@ gate_target:                        ; ring 0, through the gate
     mov [rdi + 16], rax
     mov rax, [rsp + 24]
     mov [rdi + 24], rax
+    mov ax, 0x10                    ; a DPL-0 data segment in ES for the return to ring 3
+    mov es, ax
     o64 retf
 .second:
     mov rsp, [rel kernel_rsp]
@@ -843,6 +849,17 @@ back64_iretq:
     lea rsi, [rel msg_nciret]
     call tap
 
+    ; 31: returns to an outer level null the data segment registers the new level may not use
+    ; (SDM Vol. 2A IRET and RET, also in IA-32e mode): DS after the IRETQ to ring 3 of test 22,
+    ; ES after its LRETQ to ring 3 (both held the DPL-0 selector 0x10)
+    cmp qword [rel g_user_ds], 0
+    setne al
+    cmp qword [rel g_back_es], 0
+    setne ah
+    or al, ah
+    lea rsi, [rel msg_nullseg]
+    call tap
+
     mov eax, ebp
     test eax, eax
     setnz al
@@ -916,9 +933,9 @@ fault_common:                       ; the error code, then resume at [resume]
 
 %include "lib/lm64.inc"
 
-msg_nolm:   db "1..30", 10, "not ok 1 - CPUID.80000001H:EDX.LM is set", 10
+msg_nolm:   db "1..31", 10, "not ok 1 - CPUID.80000001H:EDX.LM is set", 10
             db "Bail out! no long mode", 10, 0
-msg_plan:   db "1..30", 10, 0
+msg_plan:   db "1..31", 10, 0
 msg_lma:    db "1 - CPUID has LM; after CR0.PG with EFER.LME, EFER.LMA is set", 10, 0
 msg_arith:  db "2 - 64-bit ADD over RAX and R9", 10, 0
 msg_zext:   db "3 - a 32-bit result is zero-extended into the 64-bit register", 10, 0
@@ -952,6 +969,7 @@ msg_ss_rbp: db "27 - a load through a non-canonical RBP is #SS(0), SDM Vol. 3A 6
             db "its TCG raises #GP(0))", 10, 0
 msg_cgcompat: db "28 - far CALL from compatibility mode through a 64-bit call gate, LRETQ back", 10, 0
 msg_iretq32: db "29 - IRETQ to compatibility mode: CS 0x60, ESP from the frame", 10, 0
+msg_nullseg: db "31 - IRETQ and LRETQ to ring 3 null DS and ES holding a ring-0 data selector", 10, 0
 msg_nciret: db "30 - IRETQ to a non-canonical RIP is #GP(0) at the IRETQ, SDM Vol. 2A IRET 64-bit mode "
             db "exceptions (known QEMU deviation: its TCG faults at the fetch from the new RIP)", 10, 0
 msg_gb:     db "15 - PS in a PDPTE: a 1 GiB page with CPUID pdpe1gb, else #PF (P, RSVD), SDM Vol. 3A "
@@ -1026,5 +1044,7 @@ cg_f1       equ load_end + 0x80d8
 cg_cs       equ load_end + 0x80e0
 cg_cs_back  equ load_end + 0x80e8
 got_rip     equ load_end + 0x80f0
+g_user_ds   equ load_end + 0x80f8
+g_back_es   equ load_end + 0x8100
 ist1_top    equ load_end + 0xf800   ; IST1 (below RSP0's stack)
 bss_end     equ load_end + 0x11000
