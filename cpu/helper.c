@@ -35,6 +35,33 @@ void cpu_st_data64(CPUX86State *env, uint64_t addr, int size, uint64_t val)
     softmmu_st_slow(&env->common, addr, val, (uint32_t)size_log2(size) | IR_MO_A64);
 }
 
+/* The instruction's own memory operand: a user-mode access at CPL 3 (SDM Vol. 3A 4.6.1), as
+   translated code does (DisasContext.mmu_idx). cpu_ld_data/cpu_st_data above are
+   supervisor-mode, right only for the implicit accesses to descriptor tables, the TSS and
+   inner-ring stacks. */
+static uint32_t operand_memop(const CPUX86State *env, int size)
+{
+    bool user = ((env->hflags & HF_CPL_MASK) >> HF_CPL_SHIFT) == 3;
+    return (uint32_t)size_log2(size) | ((env->hflags & HF_CS64) ? IR_MO_A64 : 0) |
+           (user ? 1u << IR_MEMOP_MMU_SHIFT : 0);
+}
+
+uint64_t cpu_ld_operand(CPUX86State *env, uint64_t addr, int size)
+{
+    if (!(env->hflags & HF_CS64)) {
+        addr = (uint32_t)addr;
+    }
+    return softmmu_ld_slow(&env->common, addr, operand_memop(env, size));
+}
+
+void cpu_st_operand(CPUX86State *env, uint64_t addr, int size, uint64_t val)
+{
+    if (!(env->hflags & HF_CS64)) {
+        addr = (uint32_t)addr;
+    }
+    softmmu_st_slow(&env->common, addr, val, operand_memop(env, size));
+}
+
 _Noreturn void x86_raise_exception(CPUX86State *env, int vector, uint32_t error_code)
 {
     env->exception = vector;

@@ -175,9 +175,23 @@ static void new_stream(struct excp_frame *f)
     f->gs = user_segs[rnd() & 3];
 }
 
+/* directed runs: one chosen instruction in ring 3, its first event recorded, then back */
+static bool directed_mode;
+static struct {
+    int vector;
+    uint32_t error, cr2;
+} directed;
+static volatile uint32_t canary[2] = {0x12345678, 0x9abcdef0}; /* in a supervisor page */
+
 static void on_event(struct excp_frame *f)
 {
     int v = (int)f->vector;
+    if (directed_mode) {
+        directed.vector = v;
+        directed.error = f->error;
+        directed.cr2 = read_cr2();
+        fuzz_leave();
+    }
     fz.events++;
     /* QEMU's IRET enters virtual-8086 mode whenever the popped EFLAGS has VM, also at CPL 3,
        where the SDM ignores VM (Vol. 2A IRET: "IF tempEFLAGS(VM) = 1 and CPL = 0"); random
@@ -208,6 +222,27 @@ static void on_event(struct excp_frame *f)
     }
     /* excp_dispatch resumes a fault at excp_fixup; traps and interrupts return to f->eip */
     excp_fixup = f->eip;
+}
+
+/* Run `code` at the start of the user page in ring 3, EAX = the canary's address, IF = 0;
+   true if its first event is #PF(error) at the canary, which kept its value. */
+static bool ring3_canary_pf(const uint8_t *code, int len, uint32_t error)
+{
+    static struct excp_frame f;
+    memcpy((void *)CODE, code, (size_t)len);
+    memset(&f, 0, sizeof(f));
+    f.ds = f.es = f.fs = f.gs = f.ss = SEL_UDATA;
+    f.cs = SEL_UCODE;
+    f.eip = CODE;
+    f.eflags = 2;
+    f.esp = STACK + PAGE;
+    f.eax = (uint32_t)canary;
+    directed.vector = -1;
+    directed_mode = true;
+    fuzz_enter(&f);
+    directed_mode = false;
+    return directed.vector == 14 && directed.error == error && directed.cr2 == (uint32_t)canary &&
+           canary[0] == 0x12345678 && canary[1] == 0x9abcdef0;
 }
 
 /* 0-4 MiB identity mapped, supervisor pages but for the two user pages (SDM Vol. 3A 4.3) */
@@ -291,7 +326,7 @@ static bool ud_at(const uint8_t *code)
 
 void kmain(void)
 {
-    tap_plan(5);
+    tap_plan(8);
     parse_seed();
     tap_diag("seed %u, %u streams", seed, STREAMS);
 
@@ -312,6 +347,9 @@ void kmain(void)
            "XABORT is #UD without RTM" QEMU_DEVIATION("SDM Vol. 2B XABORT: #UD if "
                                                       "CPUID.(EAX=07H,ECX=0):EBX.RTM = 0"));
 
+    /* the x87's power-on state has every register valid and every exception unmasked (SDM
+       Vol. 3A Table 9-1): FNINIT's is the usual one, for the directed checks below */
+    asm volatile("fninit");
     tss_load();
     setup_paging();
     for (int v = 0; v < 256; v++) {
@@ -321,6 +359,17 @@ void kmain(void)
     for (int v = 0; v < 256; v++) {
         excp_hook[v] = on_event;
     }
+    /* explicit operands written or read by microcode-like helpers (x87, SGDT) are user-mode
+       accesses at CPL 3 too (SDM Vol. 3A 4.6.1) */
+    static const uint8_t fstp[] = {0xd9, 0xee, 0xd9, 0x18}; /* FLDZ; FSTP dword [EAX] */
+    static const uint8_t fld[] = {0xdd, 0x00};               /* FLD qword [EAX] */
+    static const uint8_t sgdt[] = {0x0f, 0x01, 0x00};        /* SGDT [EAX] */
+    tap_ok(ring3_canary_pf(fstp, sizeof(fstp), 7),
+           "FSTP at CPL 3 to a supervisor page is #PF(P|W|U), memory unchanged");
+    tap_ok(ring3_canary_pf(fld, sizeof(fld), 5), "FLD at CPL 3 from a supervisor page is #PF(P|U)");
+    tap_ok(ring3_canary_pf(sgdt, sizeof(sgdt), 7),
+           "SGDT at CPL 3 to a supervisor page is #PF(P|W|U), memory unchanged");
+
     outb(0x43, 0x34); /* PIT channel 0, lobyte/hibyte, mode 2 (rate generator) */
     outb(0x40, PIT_DIVISOR & 0xff);
     outb(0x40, PIT_DIVISOR >> 8);
