@@ -41,10 +41,11 @@ enum { PG_P = 1, PG_RW = 2, PG_US = 4 };
 
 static uint32_t pd[1024] __attribute__((aligned(PAGE)));
 static uint32_t pt[1024] __attribute__((aligned(PAGE)));
-/* [0]: the random code, [1]: the user stack; the only user pages */
-static uint8_t user[2][PAGE] __attribute__((aligned(PAGE)));
+/* [0]: the random code, [2]: the user stack, the only user pages; [1] a supervisor page
+   between them, so code running off its page faults rather than run the stack's contents */
+static uint8_t user[3][PAGE] __attribute__((aligned(PAGE)));
 #define CODE ((uint32_t)user[0])
-#define STACK ((uint32_t)user[1])
+#define STACK ((uint32_t)user[2])
 
 static uint32_t rng = DEFAULT_SEED, seed = DEFAULT_SEED;
 
@@ -102,7 +103,7 @@ asm(".text\n"
     "fuzz_saved_esp: .long 0\n"
     ".text");
 
-/* a register value: random, small, or a pointer into (or just past) the user pages, so that
+/* a register value: random, small, or a pointer into (or around) the user pages, so that
    memory operands hit both mapped and unmapped addresses */
 static uint32_t rnd_reg(void)
 {
@@ -111,7 +112,7 @@ static uint32_t rnd_reg(void)
     case 0:
         return rnd() & 0xff;
     case 1:
-        return CODE + (rnd() & 0x1fff);
+        return CODE + (rnd() & 0x3fff);
     default:
         return rnd();
     }
