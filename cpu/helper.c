@@ -255,10 +255,16 @@ static void helper_ljmp(CPUX86State *env, uint32_t selector, uint64_t offset64)
     if ((hi & (1u << 12)) == 0 || (hi & (1u << 11)) == 0) {
         x86_raise_exception(env, EXCP_GP, selector & ~3u);
     }
+    /* privilege, before presence (SDM Vol. 2A JMP): a conforming segment needs DPL <= CPL, a
+       nonconforming one RPL <= CPL and DPL = CPL; the CPL never changes */
+    unsigned cpl = (env->hflags & HF_CPL_MASK) >> HF_CPL_SHIFT;
+    unsigned dpl = (hi >> 13) & 3, rpl = selector & 3;
+    if ((hi & (1u << 10)) ? dpl > cpl : (rpl > cpl || dpl != cpl)) {
+        x86_raise_exception(env, EXCP_GP, selector & ~3u);
+    }
     if (!(hi & DESC_P_MASK)) {
         x86_raise_exception(env, 11, selector & ~3u);
     }
-    unsigned cpl = (env->hflags & HF_CPL_MASK) >> HF_CPL_SHIFT;
     x86_seg_cache_load(&env->seg[R_CS], (uint16_t)((selector & ~3u) | cpl), lo, hi);
     /* the offset is as wide as the new code segment: 64-bit code (L = 1 in long mode, SDM
        Vol. 3A 5.2.1) takes it whole */

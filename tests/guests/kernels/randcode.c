@@ -180,7 +180,7 @@ static void new_stream(struct excp_frame *f)
 static bool directed_mode;
 static struct {
     int vector;
-    uint32_t error, cr2;
+    uint32_t error, cr2, cs, eip;
 } directed;
 static volatile uint32_t canary[2] = {0x12345678, 0x9abcdef0}; /* in a supervisor page */
 
@@ -191,6 +191,8 @@ static void on_event(struct excp_frame *f)
         directed.vector = v;
         directed.error = f->error;
         directed.cr2 = read_cr2();
+        directed.cs = f->cs & 0xffff;
+        directed.eip = f->eip;
         fuzz_leave();
     }
     fz.events++;
@@ -225,9 +227,9 @@ static void on_event(struct excp_frame *f)
     excp_fixup = f->eip;
 }
 
-/* Run `code` at the start of the user page in ring 3, EAX = the canary's address, IF = 0;
-   true if its first event is #PF(error) at the canary, which kept its value. */
-static bool ring3_canary_pf(const uint8_t *code, int len, uint32_t error)
+/* Run `code` at the start of the user page in ring 3, EAX = the canary's address, IF = 0,
+   until its first event (in `directed`). */
+static void ring3_first_event(const uint8_t *code, int len)
 {
     static struct excp_frame f;
     memcpy((void *)CODE, code, (size_t)len);
@@ -242,6 +244,13 @@ static bool ring3_canary_pf(const uint8_t *code, int len, uint32_t error)
     directed_mode = true;
     fuzz_enter(&f);
     directed_mode = false;
+}
+
+/* true if the first event of `code` in ring 3 is #PF(error) at the canary, which kept its
+   value */
+static bool ring3_canary_pf(const uint8_t *code, int len, uint32_t error)
+{
+    ring3_first_event(code, len);
     return directed.vector == 14 && directed.error == error && directed.cr2 == (uint32_t)canary &&
            canary[0] == 0x12345678 && canary[1] == 0x9abcdef0;
 }
@@ -327,7 +336,7 @@ static bool ud_at(const uint8_t *code)
 
 void kmain(void)
 {
-    tap_plan(8);
+    tap_plan(10);
     parse_seed();
     tap_diag("seed %u, %u streams", seed, STREAMS);
 
@@ -370,6 +379,19 @@ void kmain(void)
     tap_ok(ring3_canary_pf(fld, sizeof(fld), 5), "FLD at CPL 3 from a supervisor page is #PF(P|U)");
     tap_ok(ring3_canary_pf(sgdt, sizeof(sgdt), 7),
            "SGDT at CPL 3 to a supervisor page is #PF(P|W|U), memory unchanged");
+
+    /* far JMP keeps the CPL, so a nonconforming target needs DPL = CPL (SDM Vol. 2A JMP):
+       random code reached CS = 0x0B (the ring-0 code segment, RPL 3) at CPL 3 this way */
+    static const uint8_t ljmp[] = {0xea, 0x00, 0x10, 0x10, 0x00, SEL_KCODE | 3, 0x00};
+    static const uint8_t ljmp_m[] = {0x6a, SEL_KCODE | 3, 0x6a, 0x00, 0xff, 0x2c, 0x24};
+    ring3_first_event(ljmp, sizeof(ljmp));
+    tap_ok(directed.vector == 13 && directed.error == SEL_KCODE && directed.cs == SEL_UCODE &&
+               directed.eip == CODE,
+           "JMP ptr16:32 at CPL 3 to the DPL-0 code segment (RPL 3) is #GP(selector)");
+    ring3_first_event(ljmp_m, sizeof(ljmp_m));
+    tap_ok(directed.vector == 13 && directed.error == SEL_KCODE && directed.cs == SEL_UCODE &&
+               directed.eip == CODE + 4,
+           "JMP m16:32 at CPL 3 to the DPL-0 code segment (RPL 3) is #GP(selector)");
 
     outb(0x43, 0x34); /* PIT channel 0, lobyte/hibyte, mode 2 (rate generator) */
     outb(0x40, PIT_DIVISOR & 0xff);
