@@ -116,13 +116,14 @@ IRHelper helper_lldt_desc = {"lldt", (void *)helper_lldt,
 static void helper_sxdt(CPUX86State *env, uint64_t addr, uint32_t is_idt)
 {
     const DescTable *t = is_idt ? &env->idt : &env->gdt;
+    /* the operand is written at the CPL: SGDT at CPL 3 cannot store to a supervisor page */
     if (env->hflags & HF_CS64) {
-        cpu_st_data64(env, addr, 2, t->limit); /* 64-bit mode: the base is 8 bytes */
-        cpu_st_data64(env, addr + 2, 8, t->base);
+        cpu_st_operand(env, addr, 2, t->limit); /* 64-bit mode: the base is 8 bytes */
+        cpu_st_operand(env, addr + 2, 8, t->base);
         return;
     }
-    cpu_st_data(env, (uint32_t)addr, 2, t->limit);
-    cpu_st_data(env, (uint32_t)addr + 2, 4, (uint32_t)t->base);
+    cpu_st_operand(env, (uint32_t)addr, 2, t->limit);
+    cpu_st_operand(env, (uint32_t)addr + 2, 4, (uint32_t)t->base);
 }
 IRHelper helper_sxdt_desc = {"sxdt", (void *)helper_sxdt,
                              IR_CALL_MAY_RAISE | IR_CALL_NO_WRITE_GLOBALS, IR_RET_VOID, 3,

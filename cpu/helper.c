@@ -35,6 +35,33 @@ void cpu_st_data64(CPUX86State *env, uint64_t addr, int size, uint64_t val)
     softmmu_st_slow(&env->common, addr, val, (uint32_t)size_log2(size) | IR_MO_A64);
 }
 
+/* The instruction's own memory operand: a user-mode access at CPL 3 (SDM Vol. 3A 4.6.1), as
+   translated code does (DisasContext.mmu_idx). cpu_ld_data/cpu_st_data above are
+   supervisor-mode, right only for the implicit accesses to descriptor tables, the TSS and
+   inner-ring stacks. */
+static uint32_t operand_memop(const CPUX86State *env, int size)
+{
+    bool user = ((env->hflags & HF_CPL_MASK) >> HF_CPL_SHIFT) == 3;
+    return (uint32_t)size_log2(size) | ((env->hflags & HF_CS64) ? IR_MO_A64 : 0) |
+           (user ? 1u << IR_MEMOP_MMU_SHIFT : 0);
+}
+
+uint64_t cpu_ld_operand(CPUX86State *env, uint64_t addr, int size)
+{
+    if (!(env->hflags & HF_CS64)) {
+        addr = (uint32_t)addr;
+    }
+    return softmmu_ld_slow(&env->common, addr, operand_memop(env, size));
+}
+
+void cpu_st_operand(CPUX86State *env, uint64_t addr, int size, uint64_t val)
+{
+    if (!(env->hflags & HF_CS64)) {
+        addr = (uint32_t)addr;
+    }
+    softmmu_st_slow(&env->common, addr, val, operand_memop(env, size));
+}
+
 _Noreturn void x86_raise_exception(CPUX86State *env, int vector, uint32_t error_code)
 {
     env->exception = vector;
@@ -228,10 +255,16 @@ static void helper_ljmp(CPUX86State *env, uint32_t selector, uint64_t offset64)
     if ((hi & (1u << 12)) == 0 || (hi & (1u << 11)) == 0) {
         x86_raise_exception(env, EXCP_GP, selector & ~3u);
     }
+    /* privilege, before presence (SDM Vol. 2A JMP): a conforming segment needs DPL <= CPL, a
+       nonconforming one RPL <= CPL and DPL = CPL; the CPL never changes */
+    unsigned cpl = (env->hflags & HF_CPL_MASK) >> HF_CPL_SHIFT;
+    unsigned dpl = (hi >> 13) & 3, rpl = selector & 3;
+    if ((hi & (1u << 10)) ? dpl > cpl : (rpl > cpl || dpl != cpl)) {
+        x86_raise_exception(env, EXCP_GP, selector & ~3u);
+    }
     if (!(hi & DESC_P_MASK)) {
         x86_raise_exception(env, 11, selector & ~3u);
     }
-    unsigned cpl = (env->hflags & HF_CPL_MASK) >> HF_CPL_SHIFT;
     x86_seg_cache_load(&env->seg[R_CS], (uint16_t)((selector & ~3u) | cpl), lo, hi);
     /* the offset is as wide as the new code segment: 64-bit code (L = 1 in long mode, SDM
        Vol. 3A 5.2.1) takes it whole */

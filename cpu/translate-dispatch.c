@@ -5,6 +5,14 @@
  */
 #include "cpu/translate.h"
 
+/* RDPMC: at CPL > 0 with CR4.PCE = 0 it is #GP(0), and the model has no performance counters,
+   so every ECX names an invalid one: #GP(0) as well (SDM Vol. 2B RDPMC) */
+static bool gen_rdpmc(DisasContext *dc)
+{
+    gen_raise(dc, EXCP_GP);
+    return true;
+}
+
 static const X86TranslateFn translate_fn[MN_NB] = {
     /* integer ALU (translate-alu.c) */
     [MN_ADD] = gen_alu, [MN_OR] = gen_alu, [MN_ADC] = gen_alu, [MN_SBB] = gen_alu,
@@ -67,6 +75,11 @@ static const X86TranslateFn translate_fn[MN_NB] = {
     [MN_IN] = gen_io, [MN_OUT] = gen_io,
     [MN_HLT] = gen_hlt,
     [MN_NOP] = gen_nop, [MN_INVD] = gen_nop, [MN_WBINVD] = gen_nop, /* no caches to write back */ [MN_PAUSE] = gen_nop,
+    /* hints: ENDBR is a NOP while CET is off (SDM Vol. 2A ENDBR32), a prefetch never faults
+       (Vol. 2B PREFETCHh, PREFETCHW) */
+    [MN_ENDBR32] = gen_nop, [MN_ENDBR64] = gen_nop, [MN_PREFETCHW] = gen_nop,
+    [MN_PREFETCHNTA] = gen_nop, [MN_PREFETCHT0] = gen_nop, [MN_PREFETCHT1] = gen_nop,
+    [MN_PREFETCHT2] = gen_nop, [MN_RDPMC] = gen_rdpmc,
     [MN_LGDT] = gen_desc_table, [MN_LIDT] = gen_desc_table,
     [MN_MOVCR] = gen_mov_cr,
     [MN_MOVDR] = gen_mov_dr,
@@ -165,13 +178,40 @@ static bool gen_protection_checks(DisasContext *dc)
     return false;
 }
 
+/* Instructions of features this CPU model does not have: CPUID does not report them, or the
+   CR4 bit that enables them (OSXSAVE, VMXE, SMXE, FSGSBASE) cannot be set, and each one's
+   exception list in SDM Vol. 2 makes that #UD (XSAVE family: CR4.OSXSAVE = 0; VMX: outside VMX
+   operation; GETSEC: CR4.SMXE = 0; ENCLS/ENCLU: SGX off; RTM: CPUID.07H:EBX.RTM = 0; RD/WR
+   FS/GS BASE: CR4.FSGSBASE = 0; RDPID, RDRAND, RDSEED, MONITOR/MWAIT, CLAC/STAC, INVPCID: their
+   CPUID bit is 0). #UD comes before the CPL check, so these skip gen_protection_checks. */
+static const bool absent_feature[MN_NB] = {
+    [MN_XSAVE] = true, [MN_XRSTOR] = true, [MN_XSAVEOPT] = true, [MN_XSAVEC] = true,
+    [MN_XSAVES] = true, [MN_XRSTORS] = true, [MN_XGETBV] = true, [MN_XSETBV] = true,
+    [MN_VMCALL] = true, [MN_VMLAUNCH] = true, [MN_VMRESUME] = true, [MN_VMXOFF] = true,
+    [MN_VMXON] = true, [MN_VMPTRLD] = true, [MN_VMPTRST] = true, [MN_VMCLEAR] = true,
+    [MN_VMREAD] = true, [MN_VMWRITE] = true, [MN_VMFUNC] = true, [MN_INVEPT] = true,
+    [MN_INVVPID] = true, [MN_GETSEC] = true, [MN_ENCLS] = true, [MN_ENCLU] = true,
+    [MN_XBEGIN] = true, [MN_XABORT] = true, [MN_XEND] = true, [MN_XTEST] = true,
+    [MN_RDFSBASE] = true, [MN_RDGSBASE] = true, [MN_WRFSBASE] = true, [MN_WRGSBASE] = true,
+    [MN_RDPID] = true, [MN_RDRAND] = true, [MN_RDSEED] = true, [MN_MONITOR] = true,
+    [MN_MWAIT] = true, [MN_CLAC] = true, [MN_STAC] = true, [MN_INVPCID] = true,
+    [MN_LFENCE] = true, [MN_MFENCE] = true, [MN_SFENCE] = true, /* CPUID: no SSE, SSE2 */
+    [MN_CLFLUSH] = true, [MN_CLFLUSHOPT] = true, [MN_CLWB] = true, /* nor CLFSH & co. */
+    [MN_RSM] = true, /* no SMM, and RSM outside SMM is #UD (Vol. 2B RSM) */
+};
+
 bool x86_translate_insn(DisasContext *dc)
 {
-    if ((dc->insn.prefixes & (PFX_VEX | PFX_EVEX)) &&
-        (!(dc->hflags & HF_PE) || (dc->hflags & HF_VM))) {
+    if (dc->insn.prefixes & (PFX_VEX | PFX_EVEX)) {
         /* VEX and EVEX are not recognized in real and virtual-8086 mode: C4/C5 are LES/LDS
            and 62 is BOUND there (SDM Vol. 2A 2.3.1, Vol. 2 LES, BOUND), and the forms the
-           decoder took for prefixes have a register operand: #UD */
+           decoder took for prefixes have a register operand: #UD. Elsewhere every VEX and
+           EVEX instruction is #UD while CR4.OSXSAVE = 0 (SDM Vol. 2A 2.8, the #UD row of each
+           exception class), and the model has no XSAVE: a CR4 write refuses OSXSAVE. */
+        gen_raise(dc, EXCP_UD);
+        return true;
+    }
+    if (absent_feature[dc->insn.mnemonic]) {
         gen_raise(dc, EXCP_UD);
         return true;
     }

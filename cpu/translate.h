@@ -219,12 +219,16 @@ enum { X87_MF_NONE, X87_MF_F32, X87_MF_F64, X87_MF_F80, X87_MF_I16, X87_MF_I32, 
 #define X87_CTL_POPS(c) (((c) >> 18) & 3)
 #define X87_CTL_FOP(c) (((c) >> 21) & 0x7ff)
 
-/* guest memory from C (through the softmmu, may raise) */
+/* guest memory from C (through the softmmu, may raise), supervisor-mode accesses */
 uint32_t cpu_ld_data(CPUX86State *env, uint32_t addr, int size);
 void cpu_st_data(CPUX86State *env, uint32_t addr, int size, uint32_t val);
 /* the same with 64-bit linear addresses and values (long mode) */
 uint64_t cpu_ld_data64(CPUX86State *env, uint64_t addr, int size);
 void cpu_st_data64(CPUX86State *env, uint64_t addr, int size, uint64_t val);
+/* an instruction's explicit memory operand: user-mode at CPL 3 (the above are supervisor-mode,
+   for implicit accesses); 64-bit addresses in 64-bit mode, else wrapping at 4 GiB */
+uint64_t cpu_ld_operand(CPUX86State *env, uint64_t addr, int size);
+void cpu_st_operand(CPUX86State *env, uint64_t addr, int size, uint64_t val);
 _Noreturn void x86_raise_exception(CPUX86State *env, int vector, uint32_t error_code);
 void x86_load_seg_real(CPUX86State *env, int seg, uint16_t selector);
 

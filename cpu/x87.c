@@ -15,9 +15,9 @@
  * and the 11-bit opcode; arg is the linear address of the memory operand, or a value (the
  * condition of FCMOVcc, the EFLAGS image FCOMI keeps when it does not write it); eip is the
  * instruction's offset (the last-instruction pointer). It returns the FSTSW AX value or the
- * FCOMI flags. Guest memory goes through cpu_ld_data/cpu_st_data in pieces of at most 4 bytes,
- * every load before any state change and, for stores, a write probe of every page first, so a
- * #PF leaves the FPU and memory as they were.
+ * FCOMI flags. Guest memory goes through cpu_ld_operand/cpu_st_operand (at the CPL) in pieces
+ * of at most 4 bytes, every load before any state change and, for stores, a write probe of every
+ * page first, so a #PF leaves the FPU and memory as they were.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -239,19 +239,15 @@ static bool code64(const CPUX86State *env)
     return env->hflags & HF_CS64;
 }
 
+/* operands at the CPL: a ring-3 FST to a supervisor page is #PF (SDM Vol. 3A 4.6) */
 static uint32_t x87_ld(CPUX86State *env, uint64_t addr, int size)
 {
-    return code64(env) ? (uint32_t)cpu_ld_data64(env, addr, size)
-                       : cpu_ld_data(env, (uint32_t)addr, size);
+    return (uint32_t)cpu_ld_operand(env, addr, size);
 }
 
 static void x87_st(CPUX86State *env, uint64_t addr, int size, uint32_t v)
 {
-    if (code64(env)) {
-        cpu_st_data64(env, addr, size, v);
-    } else {
-        cpu_st_data(env, (uint32_t)addr, size, v);
-    }
+    cpu_st_operand(env, addr, size, v);
 }
 
 /* Fault now if any page of [addr, addr + len) cannot be written, before anything is. */
