@@ -304,11 +304,21 @@ void x86_disas_tb(TCGContext *s, CPUCommon *c, TranslationBlock *tb, FILE *out)
     if (cs_open(CS_ARCH_X86, mode, &cs) != CS_ERR_OK) {
         return;
     }
+    /* Logging must not change what the guest sees: read exactly the bytes the translation
+       fetched (each instruction's own, up to the next one or the block's end), never the bytes
+       after them, whose fetch could walk the page tables (setting Accessed bits) or record a
+       fault; and keep the fault state as it was in case a TLB refill records one anyway. */
+    CPUX86State *env = x86_env(c);
+    uint64_t cr2 = env->cr[2];
+    int exception = env->exception;
+    uint32_t error_code = env->error_code;
     for (uint32_t i = 0; i < tb->icount; i++) {
         uint64_t pc = tb->insn_pc[i], phys;
+        uint64_t end = i + 1 < tb->icount ? tb->insn_pc[i + 1] : tb->pc + tb->size;
+        int want = end > pc && end - pc <= 15 ? (int)(end - pc) : 15;
         uint8_t buf[16];
         int n = 0;
-        for (; n < 15; n++) {
+        for (; n < want; n++) {
             const uint8_t *p = softmmu_code_ptr(c, pc + n, &phys);
             if (!p) {
                 break;
@@ -335,5 +345,8 @@ void x86_disas_tb(TCGContext *s, CPUCommon *c, TranslationBlock *tb, FILE *out)
             fprintf(out, "  (%s)\n", len > 0 ? x86_mnemonic_info[d.mnemonic].name : "invalid");
         }
     }
+    env->cr[2] = cr2;
+    env->exception = exception;
+    env->error_code = error_code;
     cs_close(&cs);
 }
