@@ -3,6 +3,9 @@
  * the decoder's mnemonic (cpu/mnemonics.def), pointing at the family emitters of
  * cpu/translate-*.c. A mnemonic without an entry is reported as unimplemented.
  */
+#include <inttypes.h>
+#include <stdio.h>
+
 #include "cpu/translate.h"
 
 /* RDPMC: at CPL > 0 with CR4.PCE = 0 it is #GP(0), and the model has no performance counters,
@@ -211,11 +214,23 @@ bool x86_translate_insn(DisasContext *dc)
         gen_raise(dc, EXCP_UD);
         return true;
     }
-    if (absent_feature[dc->insn.mnemonic]) {
+    uint16_t mn = dc->insn.mnemonic;
+    X86TranslateFn fn = translate_fn[mn];
+    /* MMX, SSE..SSE4.2, AES, SHA, and BMI1/BMI2/ADX/MOVBE/CRC32: CPUID reports none of them,
+       and on a processor without the feature each is #UD (SDM Vol. 2, each instruction's
+       "#UD If CPUID.01H:EDX.SSE[bit 25] = 0" and the like; pre-MMX processors had no such
+       opcodes). A guest that tries one anyway gets what such a CPU gives it; -d unimp names it,
+       for whoever is deciding what to implement next. */
+    bool simd = (mn >= MN_ADDPD && mn <= MN_XORPS) || (mn >= MN_ADCX && mn <= MN_CRC32);
+    if (absent_feature[mn] || (simd && !fn)) {
+        if (!absent_feature[mn] && (dc->s->log_mask & LOG_UNIMP)) {
+            fprintf(dc->s->log, "unimp: %s at %04x:%08" PRIx64 " is #UD: the CPU model does not "
+                    "report its feature\n", x86_mnemonic_info[mn].name,
+                    dc->env->seg[R_CS].selector, dc->eip);
+        }
         gen_raise(dc, EXCP_UD);
         return true;
     }
-    X86TranslateFn fn = translate_fn[dc->insn.mnemonic];
     if (!fn) {
         return false;
     }
