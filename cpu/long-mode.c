@@ -213,6 +213,58 @@ void x86_deliver_long(CPUX86State *env, int vector, bool soft, bool ext, bool pu
     x86_update_hflags(env);
 }
 
+/* The return CS of IRET and RET far in IA-32e mode (SDM Vol. 2A IRET, Vol. 2B RET): not null,
+   RPL >= CPL, a code segment whose DPL is RPL (conforming: <= RPL), present; a 64-bit target
+   needs a canonical RIP. Returns whether the target is 64-bit code. */
+static bool return_cs_check(CPUX86State *env, uint16_t cs, uint64_t rip, uint32_t *clo,
+                            uint32_t *chi)
+{
+    unsigned cpl = cpl_of(env), rpl = cs & 3;
+    if ((cs & ~3u) == 0 || rpl < cpl) {
+        x86_raise_exception(env, EXCP_GP, cs & ~3u);
+    }
+    read_desc(env, cs, clo, chi, cs & ~3u);
+    unsigned dpl = (*chi >> 13) & 3;
+    bool code = (*chi & (1u << 12)) && (*chi & (1u << 11));
+    bool conforming = *chi & (1u << 10);
+    if (!code || (conforming ? dpl > rpl : dpl != rpl)) {
+        x86_raise_exception(env, EXCP_GP, cs & ~3u);
+    }
+    if (!(*chi & DESC_P_MASK)) {
+        x86_raise_exception(env, 11, cs & ~3u);
+    }
+    bool to64 = *chi & DESC_L_MASK;
+    if (to64 && !canonical(rip)) {
+        x86_raise_exception(env, EXCP_GP, 0); /* a non-canonical return RIP (SDM IRET, RET) */
+    }
+    return to64;
+}
+
+/* The return SS for level rpl: null only for 64-bit code below ring 3, else RPL = rpl and a
+   writable data segment of DPL rpl (#GP(SS)), present (#SS(SS)). Returns whether it is null. */
+static bool return_ss_check(CPUX86State *env, uint16_t ss, unsigned rpl, bool to64,
+                            uint32_t *slo, uint32_t *shi)
+{
+    if ((ss & ~3u) == 0) {
+        if (!to64 || rpl == 3) {
+            x86_raise_exception(env, EXCP_GP, 0);
+        }
+        return true;
+    }
+    if ((ss & 3) != rpl) {
+        x86_raise_exception(env, EXCP_GP, ss & ~3u);
+    }
+    read_desc(env, ss, slo, shi, ss & ~3u);
+    bool writable = (*shi & (1u << 12)) && !(*shi & (1u << 11)) && (*shi & (1u << 9));
+    if (!writable || ((*shi >> 13) & 3) != rpl) {
+        x86_raise_exception(env, EXCP_GP, ss & ~3u);
+    }
+    if (!(*shi & DESC_P_MASK)) {
+        x86_raise_exception(env, EXCP_SS, ss & ~3u);
+    }
+    return false;
+}
+
 /* IRET in IA-32e mode (SDM Vol. 2A IRET, "IA-32e-MODE"), from 64-bit or compatibility mode
    (cpu/seg.c sends the latter here): pops RIP, CS, RFLAGS, RSP and SS (each opsize bytes)
    whatever the privilege levels, so an IRETD at the same level pops SS:ESP too; the return
@@ -232,44 +284,9 @@ void x86_iret_long(CPUX86State *env, int opsize)
     uint16_t cs = (uint16_t)v[1], ss = (uint16_t)v[4];
     uint32_t fl = (uint32_t)v[2];
     unsigned cpl = cpl_of(env), rpl = cs & 3;
-    if ((cs & ~3u) == 0 || rpl < cpl) {
-        x86_raise_exception(env, EXCP_GP, cs & ~3u);
-    }
-    uint32_t clo, chi;
-    read_desc(env, cs, &clo, &chi, cs & ~3u);
-    unsigned dpl = (chi >> 13) & 3;
-    bool code = (chi & (1u << 12)) && (chi & (1u << 11));
-    bool conforming = chi & (1u << 10);
-    if (!code || (conforming ? dpl > rpl : dpl != rpl)) {
-        x86_raise_exception(env, EXCP_GP, cs & ~3u);
-    }
-    if (!(chi & DESC_P_MASK)) {
-        x86_raise_exception(env, 11, cs & ~3u);
-    }
-    bool to64 = chi & DESC_L_MASK;
-    if (to64 && !canonical(rip)) {
-        x86_raise_exception(env, EXCP_GP, 0); /* a non-canonical return RIP (SDM IRET, RET) */
-    }
-    uint32_t slo = 0, shi = 0;
-    bool ss_null = (ss & ~3u) == 0;
-    if (ss_null) {
-        /* a null SS only for a return to 64-bit code below ring 3 */
-        if (!to64 || rpl == 3) {
-            x86_raise_exception(env, EXCP_GP, 0);
-        }
-    } else {
-        if ((ss & 3) != rpl) {
-            x86_raise_exception(env, EXCP_GP, ss & ~3u);
-        }
-        read_desc(env, ss, &slo, &shi, ss & ~3u);
-        bool writable = (shi & (1u << 12)) && !(shi & (1u << 11)) && (shi & (1u << 9));
-        if (!writable || ((shi >> 13) & 3) != rpl) {
-            x86_raise_exception(env, EXCP_GP, ss & ~3u);
-        }
-        if (!(shi & DESC_P_MASK)) {
-            x86_raise_exception(env, EXCP_SS, ss & ~3u);
-        }
-    }
+    uint32_t clo, chi, slo = 0, shi = 0;
+    bool to64 = return_cs_check(env, cs, rip, &clo, &chi);
+    bool ss_null = return_ss_check(env, ss, rpl, to64, &slo, &shi);
     /* commit; the flags IRET may write depend on the old CPL and IOPL (SDM IRET) */
     unsigned iopl = (env->eflags & EFL_IOPL) >> 12;
     uint32_t mask = IR_EFL_ARITH | EFL_TF | EFL_DF | EFL_NT | EFL_RF | EFL_AC | EFL_ID;
@@ -305,45 +322,15 @@ void x86_far_ret_long(CPUX86State *env, int opsize, uint32_t imm)
     uint64_t rip = cpu_ld_data64(env, sp, opsize);
     uint16_t cs = (uint16_t)cpu_ld_data64(env, sp + (uint64_t)opsize, opsize);
     unsigned cpl = cpl_of(env), rpl = cs & 3;
-    if ((cs & ~3u) == 0 || rpl < cpl) {
-        x86_raise_exception(env, EXCP_GP, cs & ~3u);
-    }
     uint32_t clo, chi;
-    read_desc(env, cs, &clo, &chi, cs & ~3u);
-    unsigned dpl = (chi >> 13) & 3;
-    bool code = (chi & (1u << 12)) && (chi & (1u << 11));
-    bool conforming = chi & (1u << 10);
-    if (!code || (conforming ? dpl > rpl : dpl != rpl)) {
-        x86_raise_exception(env, EXCP_GP, cs & ~3u);
-    }
-    if (!(chi & DESC_P_MASK)) {
-        x86_raise_exception(env, 11, cs & ~3u);
-    }
-    bool to64 = chi & DESC_L_MASK;
-    if (to64 && !canonical(rip)) {
-        x86_raise_exception(env, EXCP_GP, 0); /* a non-canonical return RIP (SDM IRET, RET) */
-    }
+    bool to64 = return_cs_check(env, cs, rip, &clo, &chi);
     uint64_t nsp = sp + 2 * (uint64_t)opsize + imm;
     if (rpl > cpl) {
         /* to an outer level: SS:RSP follow the parameters */
         uint64_t rsp = cpu_ld_data64(env, nsp, opsize);
         uint16_t ss = (uint16_t)cpu_ld_data64(env, nsp + (uint64_t)opsize, opsize);
         uint32_t slo = 0, shi = 0;
-        bool ss_null = (ss & ~3u) == 0;
-        if (ss_null) {
-            if (!to64 || rpl == 3) {
-                x86_raise_exception(env, EXCP_GP, 0);
-            }
-        } else {
-            read_desc(env, ss, &slo, &shi, ss & ~3u);
-            bool writable = (shi & (1u << 12)) && !(shi & (1u << 11)) && (shi & (1u << 9));
-            if ((ss & 3) != rpl || !writable || ((shi >> 13) & 3) != rpl) {
-                x86_raise_exception(env, EXCP_GP, ss & ~3u);
-            }
-            if (!(shi & DESC_P_MASK)) {
-                x86_raise_exception(env, EXCP_SS, ss & ~3u);
-            }
-        }
+        bool ss_null = return_ss_check(env, ss, rpl, to64, &slo, &shi);
         if (ss_null) {
             null_ss(env, rpl);
         } else {
